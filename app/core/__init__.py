@@ -1,0 +1,1 @@
+"""The pure core: spaces, regions and samplers; numpy and scipy only, nothing of web or DB."""

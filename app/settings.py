@@ -1,0 +1,30 @@
+"""Settings from the environment (HYPERZOOM_*), overridable by CLI flags and by tests."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the server and the workers are configured by."""
+
+    model_config = SettingsConfigDict(env_prefix="HYPERZOOM_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///hyperzoom.db",
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    token: SecretStr | None = Field(
+        None, description="When set, mutating API calls need `Authorization: Bearer <token>`."
+    )
+    objectives: list[str] = Field(
+        default_factory=list,
+        description="Extra objectives as `module:function`, beside the built-in ones.",
+    )
+    poll_interval: float = Field(2.0, gt=0, description="Seconds between page refreshes.")
+
+    @property
+    def token_value(self) -> str | None:
+        """The token as a string, or None when auth is off (an empty token counts as off)."""
+        return self.token.get_secret_value() or None if self.token else None

@@ -1,0 +1,136 @@
+"""Create and read experiments and their tree of searches."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.region import narrow, region_of
+from app.core.samplers import make_sampler
+from app.core.space import SearchSpace
+from app.store.errors import NotFound
+from app.store.models import Direction, Experiment, Search, Trial, TrialState
+
+
+def new_seed() -> int:
+    """A random seed that fits a 32-bit column and a JavaScript number."""
+    return secrets.randbelow(2**31)
+
+
+def create_experiment(
+    session: Session,
+    *,
+    name: str,
+    objective: str,
+    direction: Direction,
+    space: SearchSpace,
+    sampler: str = "random",
+    n_trials: int,
+    seed: int | None = None,
+) -> tuple[Experiment, Search]:
+    """Store an experiment and its root search, which workers pick up at once."""
+    make_sampler(sampler)
+    experiment = Experiment(
+        name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
+    )
+    root = Search(
+        experiment=experiment,
+        sampler=sampler,
+        seed=new_seed() if seed is None else seed,
+        n_trials=n_trials,
+        space=space.to_dict(),
+        region=None,
+        n_asked=0,
+        n_finished=0,
+    )
+    session.add_all([experiment, root])
+    session.flush()
+    return experiment, root
+
+
+def refine_search(
+    session: Session,
+    parent_id: int,
+    *,
+    region: dict[str, Any],
+    n_trials: int,
+    sampler: str = "random",
+    seed: int | None = None,
+) -> Search:
+    """Create a child search over `region` of the parent's space; invalid regions raise."""
+    parent = get_search(session, parent_id)
+    make_sampler(sampler)
+    parent_space = SearchSpace.from_dict(parent.space)
+    child_space = narrow(parent_space, region)
+    child = Search(
+        experiment_id=parent.experiment_id,
+        parent_id=parent.id,
+        sampler=sampler,
+        seed=new_seed() if seed is None else seed,
+        n_trials=n_trials,
+        space=child_space.to_dict(),
+        region=region_of(parent_space, child_space),
+        n_asked=0,
+        n_finished=0,
+    )
+    session.add(child)
+    session.flush()
+    return child
+
+
+def list_experiments(session: Session) -> list[Experiment]:
+    """Every experiment, newest first."""
+    return list(session.scalars(select(Experiment).order_by(Experiment.id.desc())))
+
+
+def get_experiment(session: Session, experiment_id: int) -> Experiment:
+    """One experiment or NotFound."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        raise NotFound("experiment", experiment_id)
+    return experiment
+
+
+def get_search(session: Session, search_id: int) -> Search:
+    """One search or NotFound."""
+    search = session.get(Search, search_id)
+    if search is None:
+        raise NotFound("search", search_id)
+    return search
+
+
+def count_trials(session: Session, search_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Trials per state for each search: {search_id: {state: n}} with every state present."""
+    ids = list(search_ids)
+    counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in TrialState} for i in ids}
+    if not ids:
+        return counts
+    rows = session.execute(
+        select(Trial.search_id, Trial.state, func.count())
+        .where(Trial.search_id.in_(ids))
+        .group_by(Trial.search_id, Trial.state)
+    )
+    for search_id, state, n in rows:
+        counts[search_id][TrialState(state).value] = n
+    return counts
+
+
+def best_values(
+    session: Session, search_ids: Iterable[int], direction: Direction
+) -> dict[int, float | None]:
+    """The best complete value of each search (None before the first one)."""
+    ids = list(search_ids)
+    agg = func.max if direction is Direction.MAXIMIZE else func.min
+    rows = session.execute(
+        select(Trial.search_id, agg(Trial.value))
+        .where(Trial.search_id.in_(ids), Trial.state == TrialState.COMPLETE)
+        .group_by(Trial.search_id)
+    )
+    found: dict[int, float | None] = defaultdict(lambda: None)
+    found.update({search_id: value for search_id, value in rows})
+    return {i: found[i] for i in ids}

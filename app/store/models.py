@@ -1,0 +1,167 @@
+"""ORM models: an experiment owns a tree of searches; a search owns its trials."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Direction(StrEnum):
+    """Whether lower or higher objective values are better."""
+
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
+
+
+class SearchStatus(StrEnum):
+    """A search is queued until a worker claims its first trial, done when its budget is met."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+
+
+class TrialState(StrEnum):
+    """Where a trial is in its life; only `running` ever changes."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    PRUNED = "pruned"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; returns aware datetimes even on SQLite, which drops the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    # Store the lower-case values as plain strings: readable in SQL, no native enum to migrate.
+    return Enum(
+        kind,
+        native_enum=False,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        create_constraint=False,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can find again."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Experiment(Base):
+    """The question: which objective, which direction, the base space."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    space: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Bumped by every trial write; a trial's `seq` is the value at its last change, so
+    # "trials with seq > cursor" is exactly what changed since a reader last looked.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    searches: Mapped[list[Search]] = relationship(
+        back_populates="experiment", order_by="Search.id", cascade="all, delete-orphan"
+    )
+
+
+class Search(Base):
+    """One round of sampling over a space, with a budget of trials."""
+
+    __tablename__ = "searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("searches.id", ondelete="CASCADE"), index=True
+    )
+    sampler: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(Integer)
+    n_trials: Mapped[int] = mapped_column(Integer)
+    # Trials claimed so far; the atomic `n_asked < n_trials` guard is what keeps any number of
+    # workers from overshooting the budget.
+    n_asked: Mapped[int] = mapped_column(Integer, default=0)
+    n_finished: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[SearchStatus] = mapped_column(_enum(SearchStatus), default=SearchStatus.QUEUED)
+    space: Mapped[dict[str, Any]] = mapped_column(JSON)
+    region: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="searches")
+
+    __table_args__ = (Index(None, "status", "id"),)
+
+
+class Trial(Base):
+    """One configuration evaluated once."""
+
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    search_id: Mapped[int] = mapped_column(ForeignKey("searches.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[TrialState] = mapped_column(_enum(TrialState))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # NULL unless complete with a finite number; the state says why (see STYLE: no NaN in JSON).
+    value: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("search_id", "number"),
+        Index(None, "experiment_id", "seq"),
+        Index(None, "search_id", "state"),
+    )
