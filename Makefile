@@ -1,0 +1,20 @@
+# The two commands of the quick start. Each sets up what it needs on a fresh machine first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup
+
+$(BIN)/hyperzoom: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e . --group dev
+	touch $@
+
+setup: $(BIN)/hyperzoom
+
+run: setup  ## migrate, seed the demo, start the server on 127.0.0.1:8000 and two workers
+	$(BIN)/hyperzoom demo
+
+test: setup  ## lint, format check, all tests
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest

@@ -1,0 +1,50 @@
+"""Request dependencies: a database session per request, settings, the API token check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from app.objectives import ObjectiveSpec
+from app.settings import Settings
+from app.store.db import session_scope
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the route returns normally."""
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+def get_objectives(request: Request) -> dict[str, ObjectiveSpec]:
+    """The objectives this server accepts experiments for."""
+    return request.app.state.objectives
+
+
+def require_token(request: Request) -> None:
+    """Refuse the request unless auth is off or it carries the configured bearer token."""
+    expected = request.app.state.settings.token_value
+    if expected is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "this server needs an API token: send `Authorization: Bearer <token>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ObjectivesDep = Annotated[dict[str, ObjectiveSpec], Depends(get_objectives)]
+Authorized = Depends(require_token)

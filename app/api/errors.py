@@ -1,0 +1,84 @@
+"""One error model for the API: `{"message": ..., "detail": [{"loc", "msg", "type"}]}`.
+
+Pages get the same errors rendered as HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.space import SpaceError
+from app.store.errors import Conflict, NotFound
+
+
+class FieldError(Exception):
+    """A request field is invalid in a way only the domain can tell (e.g. a region)."""
+
+    def __init__(self, loc: Sequence[str | int], msg: str, status: int = 422) -> None:
+        self.loc, self.msg, self.status = list(loc), msg, status
+        super().__init__(msg)
+
+
+def from_space_error(prefix: Iterable[str], error: SpaceError) -> FieldError:
+    """Place a core validation error under the request field it came from."""
+    return FieldError([*prefix, *error.loc], error.problem)
+
+
+def _body(items: list[dict[str, Any]]) -> dict[str, Any]:
+    message = "; ".join(
+        f"{'.'.join(str(p) for p in item['loc'] if p != 'body')}: {item['msg']}".lstrip(": ")
+        for item in items
+    )
+    return {"message": message, "detail": items}
+
+
+def error_response(request: Request, status: int, items: list[dict[str, Any]]) -> Response:
+    """JSON under /api, an HTML error page elsewhere."""
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(_body(items), status_code=status, headers=headers)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": _body(items)["message"]}, status
+    )
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> Response:
+    # Keep loc, msg and type: echoing `input` back could return megabytes of the request.
+    items = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return error_response(request, 422, items)
+
+
+async def _field(request: Request, exc: FieldError) -> Response:
+    return error_response(
+        request, exc.status, [{"loc": exc.loc, "msg": exc.msg, "type": "value_error"}]
+    )
+
+
+async def _not_found(request: Request, exc: NotFound) -> Response:
+    loc = ["path", f"{exc.kind}_id"]
+    return error_response(request, 404, [{"loc": loc, "msg": str(exc), "type": "not_found"}])
+
+
+async def _conflict(request: Request, exc: Conflict) -> Response:
+    return error_response(request, 409, [{"loc": [], "msg": str(exc), "type": "conflict"}])
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    item = {"loc": [], "msg": str(exc.detail), "type": f"http_{exc.status_code}"}
+    return error_response(request, exc.status_code, [item])
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(FieldError, _field)  # type: ignore[arg-type]
+    app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(Conflict, _conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

@@ -1,0 +1,98 @@
+"""/api/experiments: create, list and read experiments and all their trials."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import Authorized, ObjectivesDep, SessionDep
+from app.api.errors import FieldError, from_space_error
+from app.api.schemas import (
+    ErrorResponse,
+    ExperimentCreate,
+    ExperimentRead,
+    ExperimentSummary,
+    TrialColumns,
+    TrialRead,
+    space_json,
+)
+from app.api.views import experiment_read, experiment_summary, trial_columns, trial_read
+from app.core.space import SearchSpace, SpaceError
+from app.store import experiments as store
+from app.store.models import Direction
+from app.store.trials import list_trials
+
+router = APIRouter(prefix="/api/experiments", tags=["experiments"])
+ERRORS = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+Since = Annotated[int, Query(ge=0, description="Only trials changed after this cursor.")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExperimentRead,
+    dependencies=[Authorized],
+    responses=ERRORS,
+)
+def create_experiment(
+    body: ExperimentCreate, session: SessionDep, objectives: ObjectivesDep
+) -> ExperimentRead:
+    """Create an experiment and its root search; workers start on it at once."""
+    spec = objectives.get(body.objective)
+    if spec is None:
+        known = ", ".join(sorted(objectives))
+        raise FieldError(
+            ["body", "objective"],
+            f"{body.objective!r} is not a registered objective (registered: {known}); "
+            "register yours with `hyperzoom serve --objective package.module:function`",
+        )
+    try:
+        space = SearchSpace.from_dict(space_json(body.space) if body.space else spec.space)
+    except SpaceError as exc:
+        raise from_space_error(["body", "space"], exc) from exc
+    try:
+        experiment, _ = store.create_experiment(
+            session,
+            name=body.name,
+            objective=body.objective,
+            direction=body.direction or Direction(spec.direction),
+            space=space,
+            sampler=body.search.sampler,
+            n_trials=body.search.n_trials,
+            seed=body.search.seed,
+        )
+    except SpaceError as exc:
+        raise from_space_error(["body", "search"], exc) from exc
+    session.refresh(experiment)
+    return experiment_read(session, experiment)
+
+
+@router.get("", response_model=list[ExperimentSummary])
+def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
+    """Every experiment, newest first, with progress and best value."""
+    return [experiment_summary(session, e) for e in store.list_experiments(session)]
+
+
+@router.get("/{experiment_id}", response_model=ExperimentRead, responses=ERRORS)
+def get_experiment(experiment_id: int, session: SessionDep) -> ExperimentRead:
+    """One experiment with its space and its searches."""
+    return experiment_read(session, store.get_experiment(session, experiment_id))
+
+
+@router.get("/{experiment_id}/trials", response_model=list[TrialRead], responses=ERRORS)
+def list_experiment_trials(
+    experiment_id: int, session: SessionDep, since: Since = 0
+) -> list[TrialRead]:
+    """Every trial of every search of the experiment, in the order they last changed."""
+    store.get_experiment(session, experiment_id)
+    return [trial_read(t) for t in list_trials(session, experiment_id=experiment_id, since=since)]
+
+
+@router.get("/{experiment_id}/trials/columns", response_model=TrialColumns, responses=ERRORS)
+def experiment_trial_columns(
+    experiment_id: int, session: SessionDep, since: Since = 0
+) -> TrialColumns:
+    """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
+    store.get_experiment(session, experiment_id)
+    return trial_columns(list_trials(session, experiment_id=experiment_id, since=since), since)

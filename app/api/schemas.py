@@ -1,0 +1,198 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from app.store.models import Direction, SearchStatus, TrialState
+
+Number = StrictInt | StrictFloat
+Choice = StrictStr | StrictInt | StrictFloat | StrictBool
+Seed = Annotated[int, Field(ge=0, lt=2**31, description="Makes the search reproducible.")]
+NTrials = Annotated[int, Field(ge=1, le=1_000_000, description="The search's budget of trials.")]
+SamplerName = Annotated[str, Field(min_length=1, max_length=32, examples=["random"])]
+
+
+class ParamSpec(BaseModel):
+    """One parameter of a space. Numbers need low and high; categories need choices."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["float", "int", "categorical"]
+    low: Number | None = None
+    high: Number | None = None
+    log: bool = Field(False, description="Sample uniformly in log space (e.g. a learning rate).")
+    step: Number | None = None
+    choices: list[Choice] | None = Field(None, max_length=10_000)
+
+
+Space = Annotated[dict[str, ParamSpec], Field(min_length=1, max_length=1_000)]
+
+SPACE_EXAMPLE = {
+    "learning_rate_init": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+    "hidden_units": {"type": "int", "low": 8, "high": 256, "log": True},
+    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+}
+
+
+def space_json(space: dict[str, ParamSpec]) -> dict[str, dict[str, Any]]:
+    """The space as plain JSON with only what the client sent, for the core to validate."""
+    return {name: p.model_dump(exclude_unset=True) for name, p in space.items()}
+
+
+class SearchCreate(BaseModel):
+    """How to sample: which sampler, how many trials, which seed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sampler: SamplerName = "random"
+    n_trials: NTrials = 60
+    seed: Seed | None = None
+
+
+class ExperimentCreate(BaseModel):
+    """A new experiment and its root search."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "MLP on digits",
+                    "objective": "mlp-digits",
+                    "direction": "maximize",
+                    "space": SPACE_EXAMPLE,
+                    "search": {"sampler": "random", "n_trials": 60, "seed": 1},
+                }
+            ]
+        },
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    objective: Annotated[str, Field(min_length=1, max_length=200, examples=["mlp-digits"])]
+    direction: Direction | None = Field(None, description="Defaults to the objective's.")
+    space: Space | None = Field(None, description="Defaults to the objective's default space.")
+    search: SearchCreate = Field(default_factory=SearchCreate)
+
+
+class RefineRequest(BaseModel):
+    """A child search over a region of its parent's space."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "region": {"learning_rate_init": [1e-3, 1e-2], "solver": ["adam"]},
+                    "n_trials": 30,
+                    "sampler": "random",
+                }
+            ]
+        },
+    )
+
+    region: Annotated[
+        dict[str, list[Choice]],
+        Field(
+            min_length=1,
+            max_length=1_000,
+            description="name -> [low, high] in real units for numbers, a list of choices for "
+            "categories. Parameters left out keep the parent's range.",
+        ),
+    ]
+    n_trials: NTrials = 30
+    sampler: SamplerName = "random"
+    seed: Seed | None = None
+
+
+class SearchRead(BaseModel):
+    """A search with its progress."""
+
+    id: int
+    experiment_id: int
+    parent_id: int | None
+    sampler: str
+    seed: int
+    n_trials: int
+    status: SearchStatus
+    space: dict[str, Any]
+    region: dict[str, Any] | None
+    counts: dict[str, int] = Field(description="Number of trials in each state.")
+    best_value: float | None
+    created_at: datetime
+
+
+class ExperimentSummary(BaseModel):
+    """An experiment in the list."""
+
+    id: int
+    name: str
+    objective: str
+    direction: Direction
+    created_at: datetime
+    root_search_id: int | None
+    n_searches: int
+    n_trials: int = Field(description="Budget of all its searches.")
+    counts: dict[str, int]
+    best_value: float | None
+
+
+class ExperimentRead(ExperimentSummary):
+    """An experiment with its space and its searches (parents before children)."""
+
+    space: dict[str, Any]
+    searches: list[SearchRead]
+
+
+class TrialRead(BaseModel):
+    """One trial."""
+
+    id: int
+    search_id: int
+    number: int
+    state: TrialState
+    params: dict[str, Any]
+    value: float | None
+    error: str | None
+    worker: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class TrialColumns(BaseModel):
+    """Trials as columns, compact for plotting; `cursor` goes into the next `since`."""
+
+    cursor: int
+    id: list[int]
+    search_id: list[int]
+    number: list[int]
+    state: list[TrialState]
+    value: list[float | None]
+    params: dict[str, list[Any]] = Field(description="name -> values; null where absent.")
+
+
+class ObjectiveRead(BaseModel):
+    """An objective the operator registered."""
+
+    name: str
+    direction: Direction
+    description: str
+    space: dict[str, Any]
+
+
+class ErrorItem(BaseModel):
+    """One problem with a request: where it is and what is wrong."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx answer: a readable message and the problems one by one."""
+
+    message: str
+    detail: list[ErrorItem]

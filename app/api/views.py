@@ -1,0 +1,95 @@
+"""Turn stored rows into response bodies (counts and best values come from the store)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from app.api.schemas import ExperimentRead, ExperimentSummary, SearchRead, TrialColumns, TrialRead
+from app.store.experiments import best_values, count_trials
+from app.store.models import Direction, Experiment, Search, Trial, TrialState
+
+
+def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRead]:
+    """Searches with their per-state counts and best values."""
+    if not searches:
+        return []
+    ids = [s.id for s in searches]
+    counts = count_trials(session, ids)
+    best = best_values(session, ids, searches[0].experiment.direction)
+    return [
+        SearchRead(
+            id=s.id,
+            experiment_id=s.experiment_id,
+            parent_id=s.parent_id,
+            sampler=s.sampler,
+            seed=s.seed,
+            n_trials=s.n_trials,
+            status=s.status,
+            space=s.space,
+            region=s.region,
+            counts=counts[s.id],
+            best_value=best[s.id],
+            created_at=s.created_at,
+        )
+        for s in searches
+    ]
+
+
+def _best(direction: Direction, values: list[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    if not found:
+        return None
+    return max(found) if direction is Direction.MAXIMIZE else min(found)
+
+
+def _summary_fields(experiment: Experiment, searches: list[SearchRead]) -> dict[str, object]:
+    counts = {state.value: sum(s.counts[state.value] for s in searches) for state in TrialState}
+    return {
+        "id": experiment.id,
+        "name": experiment.name,
+        "objective": experiment.objective,
+        "direction": experiment.direction,
+        "created_at": experiment.created_at,
+        "root_search_id": next((s.id for s in searches if s.parent_id is None), None),
+        "n_searches": len(searches),
+        "n_trials": sum(s.n_trials for s in searches),
+        "counts": counts,
+        "best_value": _best(experiment.direction, [s.best_value for s in searches]),
+    }
+
+
+def experiment_summary(session: Session, experiment: Experiment) -> ExperimentSummary:
+    """An experiment for the list."""
+    searches = search_reads(session, experiment.searches)
+    return ExperimentSummary.model_validate(_summary_fields(experiment, searches))
+
+
+def experiment_read(session: Session, experiment: Experiment) -> ExperimentRead:
+    """An experiment with its space and searches."""
+    searches = search_reads(session, experiment.searches)
+    return ExperimentRead.model_validate(
+        {**_summary_fields(experiment, searches), "space": experiment.space, "searches": searches}
+    )
+
+
+def trial_read(trial: Trial) -> TrialRead:
+    """One trial."""
+    return TrialRead.model_validate(trial, from_attributes=True)
+
+
+def trial_columns(trials: Sequence[Trial], since: int) -> TrialColumns:
+    """Trials as columns; parameters a trial lacks are null."""
+    names: dict[str, None] = {}
+    for t in trials:
+        names.update(dict.fromkeys(t.params))
+    return TrialColumns(
+        cursor=max((t.seq for t in trials), default=since),
+        id=[t.id for t in trials],
+        search_id=[t.search_id for t in trials],
+        number=[t.number for t in trials],
+        state=[t.state for t in trials],
+        value=[t.value for t in trials],
+        params={name: [t.params.get(name) for t in trials] for name in names},
+    )

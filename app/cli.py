@@ -1,0 +1,270 @@
+"""The `hyperzoom` command: migrate, serve, run workers, start the demo.
+
+Errors end the command with one readable line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.space import SearchSpace, SpaceError
+from app.objectives import BUILTINS
+from app.settings import Settings
+from app.store.db import make_engine, make_sessionmaker, redact, session_scope
+from app.store.experiments import create_experiment, list_experiments
+from app.store.migrate import SchemaOutOfDate, check_schema, upgrade
+from app.store.models import Direction, TrialState
+from app.store.trials import Claim
+from app.worker.loop import Worker
+from app.worker.objectives import ObjectiveError, registered
+
+cli = typer.Typer(
+    help="Hyperzoom: hyperparameter search you steer by drawing boxes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+err = Console(stderr=True)
+out = Console()
+
+DEMO_NAME = "MLP on digits (demo)"
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL [env: HYPERZOOM_DATABASE_URL]", show_default=False),
+]
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+ObjectiveOption = Annotated[
+    list[str] | None,
+    typer.Option("--objective", help="Register an objective `package.module:function`."),
+]
+
+
+def _settings(db: str | None, objectives: list[str] | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if db:
+        overrides["database_url"] = db
+    if objectives:
+        overrides["objectives"] = objectives
+    return Settings(**overrides)
+
+
+def friendly(fn: F) -> F:
+    """Turn expected failures into one line on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (SchemaOutOfDate, ObjectiveError, SpaceError, ValueError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+        except SQLAlchemyError as exc:
+            url = redact(kwargs.get("db") or Settings().database_url)
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            err.print(f"[red]error:[/red] database {url}: {reason}", highlight=False)
+        raise typer.Exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@db_cli.command("upgrade")
+@friendly
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the database or bring its schema up to date (Alembic migrations)."""
+    settings = _settings(db)
+    upgrade(settings.database_url)
+    out.print(f"database {redact(settings.database_url)} is up to date")
+
+
+def _check_host(host: str, settings: Settings, insecure: bool) -> None:
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and settings.token_value is None and not insecure:
+        raise ValueError(
+            f"refusing to listen on {host} without an API token: set HYPERZOOM_TOKEN, "
+            "or pass --insecure-no-token if this network is trusted"
+        )
+
+
+@cli.command()
+@friendly
+def serve(
+    db: DbOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    objective: ObjectiveOption = None,
+    insecure_no_token: Annotated[
+        bool, typer.Option(help="Allow a non-loopback address without an API token.")
+    ] = False,
+) -> None:
+    """Run the web server (dashboard and REST API)."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings(db, objective)
+    _check_host(host, settings, insecure_no_token)
+    registered(settings.objectives)
+    _check_database(settings)
+    out.print(f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _check_database(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        check_schema(engine)
+    finally:
+        engine.dispose()
+
+
+def _print_result(claim: Claim, state: TrialState, value: float | None) -> None:
+    shown = f"{value:.6g}" if value is not None else ""
+    out.print(
+        f"search {claim.search_id} trial {claim.number}: {state.value} {shown}", highlight=False
+    )
+
+
+@cli.command()
+@friendly
+def worker(
+    db: DbOption = None,
+    objective: ObjectiveOption = None,
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes to run.")] = 1,
+    max_trials: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many trials.")
+    ] = None,
+    idle_exit: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds with nothing to do.")
+    ] = None,
+    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between asks when idle.")] = 0.5,
+) -> None:
+    """Evaluate trials of every search with budget left, until stopped."""
+    settings = _settings(db, objective)
+    specs = registered(settings.objectives)
+    _check_database(settings)
+    if processes > 1:
+        raise typer.Exit(_run_processes(processes, sys.argv[1:]))
+    engine = make_engine(settings.database_url)
+    w = Worker(make_sessionmaker(engine), specs, on_result=_print_result)
+    w.stop_on_signals()
+    try:
+        w.run(max_trials=max_trials, idle_exit=idle_exit, poll=poll)
+    finally:
+        engine.dispose()
+
+
+def _strip_processes(argv: list[str]) -> list[str]:
+    out_args, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--processes":
+            skip = True
+        elif not arg.startswith("--processes="):
+            out_args.append(arg)
+    return out_args
+
+
+def _run_processes(n: int, argv: list[str]) -> int:
+    """Run `n` single-process workers with the same options; stop them all together."""
+    env = dict(os.environ)
+    # One BLAS thread per process: n processes already use the cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    command = [sys.executable, "-m", "app", *_strip_processes(argv)]
+    children = [subprocess.Popen(command, env=env) for _ in range(n)]
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        codes = [child.wait() for child in children]
+    except KeyboardInterrupt:
+        codes = [child.wait() for child in children]
+    return max(codes, default=0)
+
+
+def seed_demo(settings: Settings, n_trials: int) -> int:
+    """Create the demo experiment unless it exists; return its id."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            for experiment in list_experiments(session):
+                if experiment.name == DEMO_NAME:
+                    return experiment.id
+            spec = BUILTINS["mlp-digits"]
+            experiment, _ = create_experiment(
+                session,
+                name=DEMO_NAME,
+                objective=spec.name,
+                direction=Direction(spec.direction),
+                space=SearchSpace.from_dict(spec.space),
+                n_trials=n_trials,
+                seed=0,
+            )
+            return experiment.id
+    finally:
+        engine.dispose()
+
+
+@cli.command()
+@friendly
+def demo(
+    db: DbOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes to start.")] = 2,
+    trials: Annotated[int, typer.Option(min=1, help="Trials in the coarse search.")] = 60,
+) -> None:
+    """Migrate, seed the MLP-on-digits demo, start workers and the server."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings(db)
+    _check_host(host, settings, insecure=False)
+    upgrade(settings.database_url)
+    experiment_id = seed_demo(settings, trials)
+    command = [sys.executable, "-m", "app", "worker", "--db", settings.database_url]
+    pool = (
+        subprocess.Popen([*command, "--processes", str(workers)], start_new_session=True)
+        if workers
+        else None
+    )
+    try:
+        out.print(
+            f"[bold]Hyperzoom demo[/bold]: {workers} workers on {redact(settings.database_url)}\n"
+            f"Open http://{host}:{port}/experiments/{experiment_id}  (Ctrl-C to stop)",
+            highlight=False,
+        )
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        if pool is not None:
+            pool.send_signal(signal.SIGTERM)
+            pool.wait()
+
+
+def main() -> None:
+    """Entry point of the `hyperzoom` script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cli()

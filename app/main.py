@@ -1,0 +1,49 @@
+"""create_app: the FastAPI application, built from Settings (no module-level state)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import plotly
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app.api import errors, experiments, objectives, searches
+from app.paths import resource
+from app.settings import Settings
+from app.store.db import make_engine, make_sessionmaker
+from app.store.migrate import check_schema
+from app.web import pages
+from app.worker.objectives import registered
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the lifespan refuses to start on a database that is not migrated."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_schema(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Hyperzoom",
+        version="0.1.0",
+        summary="Hyperparameter search you steer by drawing boxes on the results.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.objectives = registered(settings.objectives)
+    app.state.templates = Jinja2Templates(directory=resource("templates"))
+    app.state.templates.env.globals["plotly_version"] = plotly.__version__
+    errors.install(app)
+    for router in (experiments.router, searches.router, objectives.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=resource("static")), name="static")
+    return app

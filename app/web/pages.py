@@ -1,0 +1,49 @@
+"""HTML pages. They carry ids and URLs only; the scripts fetch everything from the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from app.api.deps import SessionDep
+from app.api.views import experiment_summary
+from app.store import experiments as store
+
+router = APIRouter(include_in_schema=False)
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@router.get("/", response_class=HTMLResponse, name="experiment_list")
+def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
+    """The experiments, newest first."""
+    rows = [experiment_summary(session, e) for e in store.list_experiments(session)]
+    return request.app.state.templates.TemplateResponse(
+        request, "experiment_list.html", {"experiments": rows}
+    )
+
+
+@router.get("/experiments/{experiment_id}", response_class=HTMLResponse, name="experiment_detail")
+def experiment_detail(request: Request, experiment_id: int, session: SessionDep) -> HTMLResponse:
+    """One experiment's dashboard: scatter plot, region panel, searches."""
+    experiment = store.get_experiment(session, experiment_id)
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "experiment_detail.html",
+        {
+            "experiment": experiment,
+            "poll_ms": int(request.app.state.settings.poll_interval * 1000),
+        },
+    )
+
+
+@router.get("/vendor/plotly-{version}.min.js", name="plotly_js")
+def plotly_js(version: str) -> FileResponse:
+    """plotly.js from the installed plotly package; the version in the URL busts caches."""
+    return FileResponse(
+        PLOTLY_JS,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
