@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from app.store.models import Direction, SearchStatus, TrialState
 
-Number = StrictInt | StrictFloat
+# A JSON number (an int is fine, a string is not); ints are restored by the core.
+Number = Annotated[float, Strict()]
 Choice = StrictStr | StrictInt | StrictFloat | StrictBool
 Seed = Annotated[int, Field(ge=0, lt=2**31, description="Makes the search reproducible.")]
 NTrials = Annotated[int, Field(ge=1, le=1_000_000, description="The search's budget of trials.")]

@@ -89,16 +89,16 @@ def list_experiments(session: Session) -> list[Experiment]:
 
 
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
-    """One experiment or NotFound."""
-    experiment = session.get(Experiment, experiment_id)
+    """One experiment or NotFound; always re-read, since ask/tell update rows in bulk."""
+    experiment = session.get(Experiment, experiment_id, populate_existing=True)
     if experiment is None:
         raise NotFound("experiment", experiment_id)
     return experiment
 
 
 def get_search(session: Session, search_id: int) -> Search:
-    """One search or NotFound."""
-    search = session.get(Search, search_id)
+    """One search or NotFound; always re-read, since ask/tell update rows in bulk."""
+    search = session.get(Search, search_id, populate_existing=True)
     if search is None:
         raise NotFound("search", search_id)
     return search

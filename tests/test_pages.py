@@ -1,0 +1,39 @@
+"""Pages render, escape what users typed, and serve plotly.js from the installed package."""
+
+from __future__ import annotations
+
+import plotly
+from fastapi.testclient import TestClient
+
+from tests.api.test_experiments import body
+
+NASTY = "<img src=x onerror=alert(1)>"
+
+
+def test_experiment_list_escapes_names(client: TestClient) -> None:
+    assert "No experiments yet" in client.get("/").text
+    client.post("/api/experiments", json=body(name=NASTY))
+    page = client.get("/").text
+    assert NASTY not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_experiment_page_loads_plotly_locally(client: TestClient) -> None:
+    created = client.post("/api/experiments", json=body(name=NASTY)).json()
+    page = client.get(f"/experiments/{created['id']}").text
+    assert NASTY not in page
+    src = f"/vendor/plotly-{plotly.__version__}.min.js"
+    assert f'src="{src}"' in page or f"{src}" in page
+    assert "cdn" not in page.lower()
+    js = client.get(src)
+    assert js.status_code == 200
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert b"plotly.js" in js.content[:200]
+    assert client.get("/static/js/experiment.js").status_code == 200
+
+
+def test_missing_experiment_page_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/experiments/77", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert "experiment 77 not found" in response.text
+    assert "<html" in response.text
