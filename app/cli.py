@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.space import SearchSpace, SpaceError
@@ -72,11 +73,15 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (SchemaOutOfDate, ObjectiveError, SpaceError, ValueError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         except SQLAlchemyError as exc:
             url = redact(kwargs.get("db") or Settings().database_url)
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            err.print(f"[red]error:[/red] database {url}: {reason}", highlight=False)
+            err.print(
+                f"[red]error:[/red] database {escape(url)}: {escape(reason)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -40,7 +40,7 @@ def check_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current != head:
-        found = "an empty database" if current is None else f"revision {current}"
+        found = "has no schema" if current is None else f"is at revision {current}"
         raise SchemaOutOfDate(
-            f"the database is at {found}, the code needs {head}: run `hyperzoom db upgrade`"
+            f"the database {found}, this version needs {head}: run `hyperzoom db upgrade`"
         )

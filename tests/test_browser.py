@@ -1,0 +1,213 @@
+"""The dashboard in a real Chromium: draw a box on a log axis, read the panel, refine.
+
+Screenshots of each step land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.objectives import BUILTINS
+from app.worker.loop import Worker
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+NASTY = "<img src=x onerror=alert(1)>"
+# Flags for a headless Chromium on a machine without network or GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (/usr/bin/chromium)")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that fails the test on any script error or alert."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    yield page
+    context.close()
+    assert problems == []
+
+
+def run_worker(factory: sessionmaker[Session]) -> None:
+    """Evaluate every pending trial in this process (a real worker on the same database)."""
+    Worker(factory, {"bowl": BUILTINS["bowl"]}).run(idle_exit=0)
+
+
+def plot_geometry(page: Any) -> dict[str, Any]:
+    """Where plotly put the axes, from plotly's own layout (independent of our code)."""
+    return page.evaluate(
+        """() => {
+          const fl = document.getElementById('scatter')._fullLayout;
+          const ax = (a) => ({offset: a._offset, length: a._length, range: a.range, type: a.type});
+          return {x: ax(fl.xaxis), y: ax(fl.yaxis)};
+        }"""
+    )
+
+
+def drag(page: Any, x0: float, y0: float, x1: float, y1: float) -> None:
+    """Drag the mouse from one page position to another, like a person drawing a box."""
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_box_on_a_log_axis_refines_into_a_child_search(
+    live_server: str, factory: sessionmaker[Session], page: Any
+) -> None:
+    api = httpx.Client(base_url=live_server, timeout=10)
+    created = api.post(
+        "/api/experiments",
+        json={"name": "browser", "objective": "bowl", "search": {"n_trials": 40, "seed": 2}},
+    ).json()
+    run_worker(factory)
+    page.goto(f"{live_server}/experiments/{created['id']}")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#scatter .scatterlayer .point').length >= 40"
+    )
+    assert page.locator("#x-axis").input_value() == "learning_rate"
+    assert page.locator("#y-axis").input_value() == "value"
+    geo = plot_geometry(page)
+    assert geo["x"]["type"] == "log"
+    shot(page, "1-coarse-search")
+
+    # Draw a box over the middle of the x axis (30%..65%), the whole height of the plot.
+    box = page.locator("#scatter").bounding_box()
+    fx0, fx1 = 0.30, 0.65
+    left = box["x"] + geo["x"]["offset"]
+    top = box["y"] + geo["y"]["offset"]
+    drag(
+        page,
+        left + fx0 * geo["x"]["length"],
+        top + 1,
+        left + fx1 * geo["x"]["length"],
+        top + geo["y"]["length"] - 1,
+    )
+    page.wait_for_selector("#region-details:not([hidden])")
+    shot(page, "2-box-drawn")
+
+    # The panel shows the drawn box in real units: 10 ** (log-axis position).
+    r0, r1 = geo["x"]["range"]
+    expected = [10 ** (r0 + f * (r1 - r0)) for f in (fx0, fx1)]
+    decades_per_pixel = (r1 - r0) / geo["x"]["length"]
+    row = page.locator("#region-bounds tr[data-param='learning_rate']")
+    low = float(row.locator("td.low").get_attribute("data-value"))
+    high = float(row.locator("td.high").get_attribute("data-value"))
+    for shown, want in ((low, expected[0]), (high, expected[1])):
+        assert abs(math.log10(shown) - math.log10(want)) <= 1.5 * decades_per_pixel
+    assert row.locator("td.low").inner_text() == format_like_page(low)
+
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    inside = [t for t in trials if low <= t["params"]["learning_rate"] <= high]
+    assert int(page.locator("#region-count").inner_text()) == len(inside)
+    best = min(t["value"] for t in inside)
+    assert page.locator("#region-best").inner_text().startswith(format_like_page(best))
+
+    page.fill("#refine-trials", "12")
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+
+    experiment = api.get(f"/api/experiments/{created['id']}").json()
+    root, child = experiment["searches"]
+    assert child["parent_id"] == root["id"] and child["n_trials"] == 12
+    assert child["space"]["learning_rate"] == {
+        "type": "float",
+        "low": low,
+        "high": high,
+        "log": True,
+    }
+    assert child["space"]["x"] == root["space"]["x"]
+
+    run_worker(factory)
+    page.wait_for_function(
+        """(id) => {
+          const traces = document.getElementById('scatter').data;
+          const trace = traces.find((t) => t.name.startsWith(`search ${id} `));
+          return trace && trace.x.length === 12;
+        }""",
+        arg=child["id"],
+    )
+    page.wait_for_selector(f"#searches tr[data-search-id='{child['id']}']")
+    shot(page, "3-child-search")
+    api.close()
+
+
+def format_like_page(v: float) -> str:
+    """The page's number format (static/js/format.js), to compare displayed text."""
+    a = abs(v)
+    if a != 0 and (a < 1e-3 or a >= 1e5):
+        mantissa, exponent = f"{v:.3e}".split("e")
+        return f"{mantissa}e{'-' if exponent[0] == '-' else '+'}{int(exponent[1:])}"
+    return f"{float(f'{v:.4g}'):g}" if not float(v).is_integer() else str(int(v))
+
+
+def test_user_text_is_shown_as_text_never_run(
+    live_server: str, factory: sessionmaker[Session], page: Any
+) -> None:
+    api = httpx.Client(base_url=live_server, timeout=10)
+    created = api.post(
+        "/api/experiments",
+        json={
+            "name": NASTY,
+            "objective": "bowl",
+            "space": {
+                NASTY: {"type": "float", "low": 0.0, "high": 1.0},
+                "choice": {"type": "categorical", "choices": [NASTY, "plain"]},
+            },
+            "search": {"n_trials": 6, "seed": 1},
+        },
+    ).json()
+    run_worker(factory)
+    page.goto(live_server)
+    assert page.locator("#experiments a").first.inner_text() == NASTY
+    page.goto(f"{live_server}/experiments/{created['id']}")
+    page.wait_for_function("() => document.querySelectorAll('#scatter .point').length >= 6")
+    page.select_option("#y-axis", "choice")
+    page.wait_for_timeout(300)
+    assert page.locator("h1").inner_text() == NASTY
+    assert page.locator("#scatter img").count() == 0
+    assert page.locator("img").count() == 0
+    shot(page, "4-escaped-names")
+    api.close()

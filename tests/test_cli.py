@@ -1,0 +1,82 @@
+"""The `hyperzoom` command: migrate, refuse unsafe or broken setups with one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import DEMO_NAME, cli, seed_demo
+from app.settings import Settings
+from app.store.db import make_engine, make_sessionmaker, session_scope
+from app.store.experiments import list_experiments
+
+runner = CliRunner()
+
+
+def test_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    for _ in range(2):
+        result = runner.invoke(cli, ["db", "upgrade", "--db", url])
+        assert result.exit_code == 0, result.output
+        assert "up to date" in result.output
+
+
+def test_worker_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["worker", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert result.exit_code == 1
+    assert "run `hyperzoom db upgrade`" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    result = runner.invoke(cli, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: database")
+    assert "Traceback" not in result.stderr
+    pg = "postgresql+psycopg://me:hunter2@127.0.0.1:1/db"
+    result = runner.invoke(cli, ["db", "upgrade", "--db", pg])
+    assert result.exit_code == 1
+    assert "hunter2" not in result.stderr
+
+
+def test_serve_refuses_a_public_address_without_a_token(db_url: str) -> None:
+    result = runner.invoke(cli, ["serve", "--db", db_url, "--host", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert "without an API token" in result.stderr
+
+
+def test_a_malformed_objective_flag_is_refused(db_url: str) -> None:
+    result = runner.invoke(cli, ["worker", "--db", db_url, "--objective", "not-a-target"])
+    assert result.exit_code == 1
+    assert "package.module:function" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["serve", "--port", "0"], ["worker", "--processes", "0"]])
+def test_bad_flags_are_usage_errors(args: list[str]) -> None:
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert "Invalid value" in result.stderr
+
+
+def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
+    first = seed_demo(settings, n_trials=60)
+    assert seed_demo(settings, n_trials=60) == first
+    engine = make_engine(settings.database_url)
+    with session_scope(make_sessionmaker(engine)) as s:
+        experiments = list_experiments(s)
+        assert [e.name for e in experiments] == [DEMO_NAME]
+        [root] = experiments[0].searches
+        assert root.n_trials == 60 and root.sampler == "random"
+        assert set(root.space) == {
+            "learning_rate_init",
+            "momentum",
+            "hidden_units",
+            "layers",
+            "batch_size",
+            "alpha",
+            "solver",
+        }
+    engine.dispose()
