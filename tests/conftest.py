@@ -120,3 +120,12 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     yield url
     stop(process)
     log.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Mark a test item as failed so fixtures can save diagnostics at teardown."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed = True  # type: ignore[attr-defined]
+    return report

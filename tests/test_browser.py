@@ -51,14 +51,19 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh page that fails the test on any script error or alert."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     problems: list[str] = []
+    console: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     yield page
+    if getattr(request.node, "failed", False):
+        shot(page, f"failed-{request.node.name}")
+        print("browser console:", *console, sep="\n  ")
     context.close()
     assert problems == []
 
@@ -95,9 +100,10 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_box_on_a_log_axis_refines_into_a_child_search(
-    live_server: str, factory: sessionmaker[Session], page: Any
+    live_server: str, factory: sessionmaker[Session], page: Any, request: pytest.FixtureRequest
 ) -> None:
     api = httpx.Client(base_url=live_server, timeout=10)
+    request.addfinalizer(api.close)
     created = api.post(
         "/api/experiments",
         json={"name": "browser", "objective": "bowl", "search": {"n_trials": 40, "seed": 2}},
@@ -171,7 +177,6 @@ def test_box_on_a_log_axis_refines_into_a_child_search(
     )
     page.wait_for_selector(f"#searches tr[data-search-id='{child['id']}']")
     shot(page, "3-child-search")
-    api.close()
 
 
 def format_like_page(v: float) -> str:
@@ -184,9 +189,10 @@ def format_like_page(v: float) -> str:
 
 
 def test_user_text_is_shown_as_text_never_run(
-    live_server: str, factory: sessionmaker[Session], page: Any
+    live_server: str, factory: sessionmaker[Session], page: Any, request: pytest.FixtureRequest
 ) -> None:
     api = httpx.Client(base_url=live_server, timeout=10)
+    request.addfinalizer(api.close)
     created = api.post(
         "/api/experiments",
         json={
@@ -210,4 +216,3 @@ def test_user_text_is_shown_as_text_never_run(
     assert page.locator("#scatter img").count() == 0
     assert page.locator("img").count() == 0
     shot(page, "4-escaped-names")
-    api.close()

@@ -42,7 +42,6 @@ def test_server_and_worker_processes_run_a_search_and_its_refinement(
             assert root["counts"] == {"running": 0, "complete": 30, "failed": 0, "pruned": 0}
             trials = api.get(f"/api/searches/{root['id']}/trials").json()
             assert sorted(t["number"] for t in trials) == list(range(30))
-            assert len({t["worker"] for t in trials}) == 2, "both worker processes should work"
 
             best = min(trials, key=lambda t: t["value"])
             lr = best["params"]["learning_rate"]
