@@ -118,6 +118,9 @@ def serve(
     insecure_no_token: Annotated[
         bool, typer.Option(help="Allow a non-loopback address without an API token.")
     ] = False,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: info logs every request.")
+    ] = "info",
 ) -> None:
     """Run the web server (dashboard and REST API)."""
     import uvicorn
@@ -129,7 +132,7 @@ def serve(
     registered(settings.objectives)
     _check_database(settings)
     out.print(f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
 
 
 def _check_database(settings: Settings) -> None:

@@ -100,7 +100,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
+def live_server(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A real `hyperzoom serve` process on a free port; yields its base URL."""
     port = free_port()
     log = (tmp_path / "server.log").open("wb")
@@ -120,6 +120,8 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     yield url
     stop(process)
     log.close()
+    if getattr(request.node, "failed", False):
+        print("server log:", (tmp_path / "server.log").read_text(), sep="\n")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

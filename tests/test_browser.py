@@ -109,6 +109,7 @@ def test_box_on_a_log_axis_refines_into_a_child_search(
         json={"name": "browser", "objective": "bowl", "search": {"n_trials": 40, "seed": 2}},
     ).json()
     run_worker(factory)
+    assert len(api.get(f"/api/experiments/{created['id']}/trials").json()) == 40
     page.goto(f"{live_server}/experiments/{created['id']}")
     page.wait_for_function(
         "() => document.querySelectorAll('#scatter .scatterlayer .point').length >= 40"
@@ -204,8 +205,11 @@ def test_user_text_is_shown_as_text_never_run(
             },
             "search": {"n_trials": 6, "seed": 1},
         },
-    ).json()
+    )
+    assert created.status_code == 201, created.text
+    created = created.json()
     run_worker(factory)
+    assert len(api.get(f"/api/experiments/{created['id']}/trials").json()) == 6
     page.goto(live_server)
     assert page.locator("#experiments a").first.inner_text() == NASTY
     page.goto(f"{live_server}/experiments/{created['id']}")
