@@ -1,19 +1,26 @@
-"""Samplers: `suggest(space, history, rng, n) -> list[params]`, pure and seedable.
+"""Samplers: `suggest(space, history, rng, n, *, position, direction) -> list[params]`.
 
 The store seeds one generator per trial from (search seed, trial number), so a seeded search
-gives the same configurations whichever worker claims which trial.
+gives the same configurations whichever worker claims which trial. Designs (grid, sobol,
+halton, lhs) also read `position` to return point `number` of their design without history;
+zoom and tpe read the history (completed trials in trial order) and `direction`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib.util
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
 
+from app.core.designs import GridSampler, HaltonSampler, LhsSampler, SobolSampler
+from app.core.model_based import TpeSampler
+from app.core.sampling import History, Position, check_options
 from app.core.space import Params, SearchSpace, SpaceError
+from app.core.zoom import ZoomSampler
 
-History = Sequence[tuple[Params, float | None]]
+__all__ = ["SAMPLERS", "History", "Position", "Sampler", "make_sampler", "trial_rng"]
 
 
 class Sampler(Protocol):
@@ -22,10 +29,33 @@ class Sampler(Protocol):
     name: str
     needs_history: bool
 
+    def check(self, space: SearchSpace, n_trials: int) -> None:
+        """Raise SpaceError(("n_trials",), ...) when the budget is impossible for `space`."""
+        ...
+
     def suggest(
-        self, space: SearchSpace, history: History, rng: np.random.Generator, n: int
+        self,
+        space: SearchSpace,
+        history: History,
+        rng: np.random.Generator,
+        n: int,
+        *,
+        position: Position | None = None,
+        direction: str = "minimize",
     ) -> list[Params]:
-        """Return `n` configurations from `space`."""
+        """Return `n` configurations from `space`.
+
+        Args:
+            space: the search's space.
+            history: (params, value) of completed trials in trial order; value None = failed.
+            rng: `trial_rng(seed, number)` for the first requested point.
+            n: how many configurations.
+            position: the search seed, the first point's trial number and the budget.
+            direction: "minimize" or "maximize", how to read the values.
+
+        Returns:
+            `n` valid configurations (inactive parameters absent).
+        """
         ...
 
 
@@ -39,24 +69,47 @@ class RandomSampler:
     name = "random"
     needs_history = False
 
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        check_options(self.name, options, set())
+
+    def check(self, space: SearchSpace, n_trials: int) -> None:
+        """Any budget works."""
+
     def suggest(
-        self, space: SearchSpace, history: History, rng: np.random.Generator, n: int
+        self,
+        space: SearchSpace,
+        history: History,
+        rng: np.random.Generator,
+        n: int,
+        *,
+        position: Position | None = None,
+        direction: str = "minimize",
     ) -> list[Params]:
         """Draw `n` independent uniform points and decode them."""
-        return space.decode(rng.random((n, len(space))))
+        return space.decode(rng.random((n, space.ndim)))
 
 
-SAMPLERS: dict[str, type[RandomSampler]] = {"random": RandomSampler}
+SAMPLERS: dict[str, type[Sampler]] = {
+    "random": RandomSampler,
+    "grid": GridSampler,
+    "sobol": SobolSampler,
+    "halton": HaltonSampler,
+    "lhs": LhsSampler,
+    "zoom": ZoomSampler,
+    "tpe": TpeSampler,
+}
 
 
-def make_sampler(name: str, options: dict[str, Any] | None = None) -> Sampler:
-    """Build a sampler by name; an unknown name is an error that lists the known ones."""
+def make_sampler(name: str, options: Mapping[str, Any] | None = None) -> Sampler:
+    """Build a sampler by name, validating its options; errors name the sampler or option."""
     if name not in SAMPLERS:
         known = ", ".join(sorted(SAMPLERS))
         raise SpaceError(("sampler",), f"unknown sampler {name!r}; choose one of: {known}")
-    if options:
-        raise SpaceError(("options",), f"the {name} sampler takes no options")
-    return SAMPLERS[name]()
+    if name == "tpe" and importlib.util.find_spec("optuna") is None:
+        raise SpaceError(
+            ("sampler",), "the tpe sampler needs Optuna: pip install 'hyperzoom[tpe]'"
+        )
+    return SAMPLERS[name](options)  # type: ignore[call-arg]
 
 
 def trial_rng(seed: int, number: int) -> np.random.Generator:

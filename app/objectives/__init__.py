@@ -23,12 +23,36 @@ class ObjectiveSpec:
 
 MLP_DIGITS_SPACE: dict[str, Any] = {
     "learning_rate_init": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
-    "momentum": {"type": "float", "low": 0.5, "high": 0.999},
+    "momentum": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["sgd"]}},
     "hidden_units": {"type": "int", "low": 8, "high": 256, "log": True},
     "layers": {"type": "int", "low": 1, "high": 3},
     "batch_size": {"type": "int", "low": 16, "high": 512, "log": True},
     "alpha": {"type": "float", "low": 1e-7, "high": 1e-1, "log": True},
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+    # Linear scales: over 40 epochs on digits the betas matter little; the textbook log scale
+    # on 1 - beta_2 would need a "reversed log" scale the core does not have.
+    "beta_1": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["adam"]}},
+    "beta_2": {"type": "float", "low": 0.9, "high": 0.9999, "condition": {"solver": ["adam"]}},
+}
+
+LR_CLIFF_SPACE: dict[str, Any] = {
+    "lr": {"type": "float", "low": 1e-7, "high": 10.0, "log": True},
+    "dropout": {"type": "float", "low": 0.0, "high": 0.9},
+    "weight_decay": {"type": "float", "low": 1e-7, "high": 1e-1, "log": True},
+}
+
+LR_BATCH_RIDGE_SPACE: dict[str, Any] = {
+    "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+    "momentum": {"type": "float", "low": 0.0, "high": 0.99},
+    "batch_size": {"type": "int", "low": 8, "high": 1024, "log": True},
+}
+
+NOISY_SOLVER_SPACE: dict[str, Any] = {
+    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+    "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+    "momentum": {"type": "float", "low": 0.0, "high": 0.99, "condition": {"solver": ["sgd"]}},
+    "beta_1": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["adam"]}},
+    "alpha": {"type": "float", "low": 1e-7, "high": 1e-1, "log": True},
 }
 
 BUILTINS: dict[str, ObjectiveSpec] = {
@@ -50,6 +74,27 @@ BUILTINS: dict[str, ObjectiveSpec] = {
                 "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
                 "x": {"type": "float", "low": 0.0, "high": 1.0},
             },
+        ),
+        ObjectiveSpec(
+            "lr-cliff",
+            "app.objectives.synthetic:lr_cliff",
+            "minimize",
+            "A learning rate deep in a log range (best 3e-5) with a divergence cliff (value 0).",
+            LR_CLIFF_SPACE,
+        ),
+        ObjectiveSpec(
+            "lr-batch-ridge",
+            "app.objectives.synthetic:lr_batch_ridge",
+            "minimize",
+            "Interacting rate, momentum and batch size: a curved valley (minimum 0).",
+            LR_BATCH_RIDGE_SPACE,
+        ),
+        ObjectiveSpec(
+            "noisy-solver",
+            "app.objectives.synthetic:noisy_solver",
+            "minimize",
+            "Conditional and noisy: adam with lr=1e-3 and beta_1=0.9 is best (about 0).",
+            NOISY_SOLVER_SPACE,
         ),
     )
 }

@@ -1,7 +1,8 @@
 """The demo objective: scikit-learn's MLPClassifier on the digits data set that ships with it.
 
 A real neural network tuned over the hyperparameters deep-learning practice names (learning
-rate, momentum, width, depth, mini-batch size, L2); one trial takes about a second on one core.
+rate, momentum or Adam's betas, width, depth, mini-batch size, L2); one trial takes about a
+second on one core.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def objective(params: dict[str, Any]) -> float:
         solver=solver,
         learning_rate_init=float(params.get("learning_rate_init", 1e-3)),
         momentum=float(params.get("momentum", 0.9)),
+        beta_1=float(params.get("beta_1", 0.9)),
+        beta_2=float(params.get("beta_2", 0.999)),
         nesterovs_momentum=solver == "sgd",
         batch_size=int(params.get("batch_size", 64)),
         alpha=float(params.get("alpha", 1e-4)),
