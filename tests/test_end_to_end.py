@@ -60,3 +60,14 @@ def test_server_and_worker_processes_run_a_search_and_its_refinement(
         stop(workers)
         log.close()
     assert workers.returncode == 0, (tmp_path / "worker.log").read_text()
+
+
+def test_what_a_response_reports_is_already_stored(live_server: str) -> None:
+    with httpx.Client(base_url=live_server, timeout=10) as api:
+        created = api.post("/api/experiments", json={"name": "c", "objective": "bowl"}).json()
+        parent = created["root_search_id"]
+        for _ in range(30):
+            child = api.post(
+                f"/api/searches/{parent}/refine", json={"region": {"x": [0.1, 0.9]}}
+            ).json()
+            assert api.get(f"/api/searches/{child['id']}").status_code == 200

@@ -44,7 +44,9 @@ def require_token(request: Request) -> None:
         )
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default ("request") FastAPI
+# commits after sending, so a client's next request could miss what it was just told exists.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ObjectivesDep = Annotated[dict[str, ObjectiveSpec], Depends(get_objectives)]
 Authorized = Depends(require_token)
