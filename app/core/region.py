@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from app.core.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace, SpaceError
+import numpy as np
+
+from app.core.sampling import History, encode_history, losses, valid_history
+from app.core.space import (
+    CategoricalParam,
+    FixedParam,
+    FloatParam,
+    IntParam,
+    Param,
+    Params,
+    SearchSpace,
+    SpaceError,
+)
 
 Region = Mapping[str, Any]
 
@@ -25,7 +39,9 @@ def narrow(space: SearchSpace, region: Region) -> SearchSpace:
             list of choices to keep. Parameters not named keep the parent's range.
 
     Returns:
-        A new space with the same parameters, scales and order.
+        A new space with the same parameters, scales, conditions and order, except that a
+        conditional parameter whose condition can no longer hold (its parent's choices were
+        narrowed away) is dropped, with the parent values that are gone from its condition.
 
     Raises:
         SpaceError: naming the parameter, when a bound is not a finite number, low >= high, a
@@ -38,12 +54,39 @@ def narrow(space: SearchSpace, region: Region) -> SearchSpace:
         if name not in space.params:
             known = ", ".join(space.names)
             raise SpaceError((name,), f"is not a parameter of this space ({known})")
-    return SearchSpace(
-        _narrow_param(p, region[name]) if name in region else p for name, p in space.params.items()
-    )
+    narrowed = {
+        name: _narrow_param(p, region[name]) if name in region else p
+        for name, p in space.params.items()
+    }
+    return SearchSpace(_prune(space, narrowed))
+
+
+def _prune(space: SearchSpace, params: dict[str, Param]) -> list[Param]:
+    """Drop condition values the narrowed parents can no longer take, then dead parameters."""
+    kept: dict[str, Param] = {}
+    for name in space.order:
+        p = params[name]
+        condition = tuple(
+            (parent, tuple(v for v in values if parent in kept and kept[parent].contains(v)))
+            for parent, values in p.condition
+        )
+        if all(values for _, values in condition):
+            kept[name] = dataclasses.replace(p, condition=condition)
+    return [kept[name] for name in space.params if name in kept]
+
+
+def inside(space: SearchSpace, params: Params) -> bool:
+    """Whether a configuration (say a parent search's trial) lies in `space` (say a child's).
+
+    The store can pass a parent's trials that are inside a child's region to the child's
+    model-based sampler as history, so a refined search starts warm.
+    """
+    return space.contains(params)
 
 
 def _narrow_param(p: Param, bounds: Any) -> Param:
+    if isinstance(p, FixedParam):
+        raise SpaceError((p.name,), f"is fixed at {p.value!r}; there is nothing to narrow")
     if isinstance(p, CategoricalParam):
         return _narrow_choices(p, bounds)
     low, high = _pair(p.name, bounds)
@@ -56,7 +99,7 @@ def _narrow_param(p: Param, bounds: Any) -> Param:
             high = p.low + math.floor((high - p.low) / p.step + _TOLERANCE) * p.step
             if low >= high:
                 raise SpaceError((p.name,), f"the region holds fewer than two steps of {p.step}")
-        return FloatParam(p.name, low, high, p.log, p.step)
+        return dataclasses.replace(p, low=low, high=high)
     return _narrow_int(p, low, high)
 
 
@@ -89,7 +132,7 @@ def _narrow_int(p: IntParam, low: float, high: float) -> IntParam:
     hi = p.low + math.floor((high - p.low) / p.step + _TOLERANCE) * p.step
     if lo > hi:
         raise SpaceError((p.name,), f"[{low:g}, {high:g}] holds no allowed integer")
-    return IntParam(p.name, int(lo), int(hi), p.log, p.step)
+    return dataclasses.replace(p, low=int(lo), high=int(hi))
 
 
 def _narrow_choices(p: CategoricalParam, choices: Any) -> CategoricalParam:
@@ -102,14 +145,96 @@ def _narrow_choices(p: CategoricalParam, choices: Any) -> CategoricalParam:
     kept = tuple(c for c in p.choices if any(type(c) is type(x) and c == x for x in choices))
     if len(kept) != len(choices):
         raise SpaceError((p.name,), "a choice is listed twice")
-    return CategoricalParam(p.name, kept)
+    return dataclasses.replace(p, choices=kept)
 
 
 def region_of(parent: SearchSpace, child: SearchSpace) -> dict[str, Any]:
     """The region that turns `parent` into `child`: only the parameters that changed."""
     out: dict[str, Any] = {}
     for name, p in child.params.items():
-        if p == parent.params[name]:
+        if dataclasses.replace(p, condition=()) == dataclasses.replace(
+            parent.params[name], condition=()
+        ) or isinstance(p, FixedParam):
             continue
         out[name] = list(p.choices) if isinstance(p, CategoricalParam) else [p.low, p.high]
     return out
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The best trials sit on a side of the searched range: the optimum may lie beyond it."""
+
+    param: str
+    side: Literal["low", "high"]
+
+
+@dataclass(frozen=True)
+class SuggestedRegion:
+    """A region `narrow` accepts, and the edges where the search should perhaps widen instead."""
+
+    region: dict[str, Any]
+    edges: list[Edge]
+
+
+def suggest_region(
+    space: SearchSpace,
+    trials: History,
+    direction: str,
+    top_fraction: float = 0.2,
+    margin: float = 0.1,
+) -> SuggestedRegion:
+    """The box around the best trials, as the zoom sampler sees it, in real units.
+
+    Args:
+        space: the search's space.
+        trials: (params, value) pairs; a value of None (a failed trial) is ignored.
+        direction: "minimize" or "maximize".
+        top_fraction: the share of completed trials that counts as best (at least one).
+        margin: widening on each side, in unit-cube units (so in decades-per-range for log
+            parameters), before clipping to the space.
+
+    Returns:
+        The region (name -> [low, high], or the list of choices the best trials use; fixed
+        parameters and ones no best trial uses are left out) and the edges: a numeric
+        parameter whose best trials agree (spread at most half the range) and reach within
+        `margin` of the space's low or high end.
+
+    Raises:
+        SpaceError: when no trial has a value.
+    """
+    trials = valid_history(space, trials)
+    x, y = encode_history(space, trials), losses(trials, direction)
+    done = np.flatnonzero(np.isfinite(y))
+    if not len(done):
+        raise SpaceError(("trials",), "no completed trial to zoom in on")
+    k = max(1, math.ceil(top_fraction * len(done)))
+    top = done[np.argsort(y[done], kind="stable")[:k]]
+    region: dict[str, Any] = {}
+    edges: list[Edge] = []
+    for j, p in enumerate(space.dims):
+        column = x[top, j][~np.isnan(x[top, j])]
+        if not len(column):
+            continue
+        if isinstance(p, CategoricalParam):
+            used = {p.index(trials[i][0][p.name]) for i in top if p.name in trials[i][0]}
+            region[p.name] = [p.choices[i] for i in sorted(used)]
+            continue
+        lo, hi = float(column.min()), float(column.max())
+        region[p.name] = _bounds(p, max(lo - margin, 0.0), min(hi + margin, 1.0))
+        if hi - lo <= 0.5:
+            edges += [Edge(p.name, "low")] if lo - margin <= 0 else []
+            edges += [Edge(p.name, "high")] if hi + margin >= 1 else []
+    return SuggestedRegion(region, edges)
+
+
+def _bounds(p: FloatParam | IntParam, lo: float, hi: float) -> list[float]:
+    """Unit-cube bounds in real units, at least one step apart so `narrow` accepts them."""
+    low, high = p.decode(np.array([lo, np.nextafter(hi, 0.0)]))
+    if low < high:
+        return [low, high]
+    step = 1 if isinstance(p, IntParam) else (p.step or 0.0)
+    if high + step <= p.high and step:
+        return [low, high + step]
+    if low - step >= p.low and step:
+        return [low - step, high]
+    return [p.low, p.high]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.region import narrow, region_of
+from app.core.region import Edge, inside, narrow, region_of, suggest_region
 from app.core.space import FloatParam, IntParam, SearchSpace, SpaceError
+from tests.core.test_space import CONDITIONAL
 
 SPACE = SearchSpace.from_dict(
     {
@@ -91,3 +93,94 @@ def test_narrowed_bounds_lie_inside_the_parent(a: float, b: float) -> None:
     assert child.low == pytest.approx(region["lr"][0]) and child.high == pytest.approx(
         region["lr"][1]
     )
+
+
+COND = SearchSpace.from_dict(CONDITIONAL)
+
+
+def test_narrowing_keeps_conditions_and_drops_parameters_that_can_no_longer_be_active() -> None:
+    child = narrow(COND, {"solver": ["adam"], "lr": [1e-3, 1e-2]})
+    assert "momentum" not in child.params
+    assert child.params["beta_1"] == COND.params["beta_1"]
+    assert child.params["lr"].log
+    assert region_of(COND, child) == {"solver": ["adam"], "lr": [1e-3, 1e-2]}
+    with pytest.raises(SpaceError, match="fixed") as info:
+        narrow(COND, {"epochs": [5, 10]})
+    assert info.value.loc == ("epochs",)
+
+
+def test_inside_tells_which_parent_trials_a_child_can_warm_start_from() -> None:
+    child = narrow(COND, {"solver": ["adam"], "lr": [1e-3, 1e-2]})
+    adam = {"solver": "adam", "lr": 5e-3, "beta_1": 0.9, "layers": 2, "epochs": 10}
+    assert inside(child, adam)
+    assert not inside(child, {**adam, "lr": 0.5})
+    assert not inside(child, {**adam, "solver": "sgd", "momentum": 0.9, "beta_1": None})
+
+
+def bowl_trials(n: int, seed: int = 0) -> list[tuple[dict, float | None]]:
+    space = SearchSpace.from_dict(
+        {
+            "lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+            "x": {"type": "float", "low": 0.0, "high": 1.0},
+            "units": {"type": "int", "low": 8, "high": 256, "log": True},
+            "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+        }
+    )
+    configs = space.decode(np.random.default_rng(seed).random((n, space.ndim)))
+    return [
+        (
+            p,
+            (math.log10(p["lr"]) + 3) ** 2
+            + 10 * (p["x"] - 0.95) ** 2
+            + 3 * (p["solver"] == "sgd"),
+        )
+        for p in configs
+    ]
+
+
+BOWL = SearchSpace.from_dict(
+    {
+        "lr": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+        "x": {"type": "float", "low": 0.0, "high": 1.0},
+        "units": {"type": "int", "low": 8, "high": 256, "log": True},
+        "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+    }
+)
+
+
+def test_suggested_region_surrounds_the_best_trials_and_narrow_accepts_it() -> None:
+    trials = bowl_trials(200) + [({"lr": 1.0, "x": 0.0, "units": 8, "solver": "sgd"}, None)]
+    suggestion = suggest_region(BOWL, trials, "minimize", top_fraction=0.1, margin=0.05)
+    lo, hi = suggestion.region["lr"]
+    assert lo < 1e-3 < hi and math.log10(hi / lo) < 4  # in decades, around the optimum
+    assert suggestion.region["solver"] == ["adam"]
+    child = narrow(BOWL, suggestion.region)
+    assert child.params["lr"].log
+    assert all(inside(BOWL, p) for p, _ in trials[:5])
+
+
+def test_the_best_trials_on_a_side_of_the_range_raise_an_edge_warning() -> None:
+    suggestion = suggest_region(BOWL, bowl_trials(300), "minimize", top_fraction=0.05)
+    assert Edge("x", "high") in suggestion.edges
+    assert not [e for e in suggestion.edges if e.param == "lr"]
+
+
+def test_maximize_turns_the_box_around() -> None:
+    trials = [({**p, "solver": "adam"}, -v) for p, v in bowl_trials(200) if v is not None]
+    lo, hi = suggest_region(BOWL, trials, "maximize", top_fraction=0.1).region["lr"]
+    assert lo < 1e-3 < hi
+
+
+def test_a_suggestion_needs_a_completed_trial() -> None:
+    with pytest.raises(SpaceError, match="no completed trial"):
+        suggest_region(
+            BOWL, [({"lr": 0.1, "x": 0.1, "units": 8, "solver": "sgd"}, None)], "minimize"
+        )
+
+
+@given(st.lists(st.floats(0, 1, exclude_max=True), min_size=8, max_size=8))
+def test_a_suggested_region_for_one_trial_is_always_a_valid_child(u: list[float]) -> None:
+    params = BOWL.decode(np.array([u[:4]]))[0]
+    suggestion = suggest_region(BOWL, [(params, 1.0)], "minimize", margin=u[4] / 5)
+    child = narrow(BOWL, suggestion.region)
+    assert inside(child, params)

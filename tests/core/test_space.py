@@ -20,6 +20,15 @@ DEMO = {
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
 }
 
+CONDITIONAL = {
+    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+    "lr": {"type": "float", "low": 1e-4, "high": 1.0, "log": True},
+    "momentum": {"type": "float", "low": 0.5, "high": 0.99, "condition": {"solver": ["sgd"]}},
+    "beta_1": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["adam"]}},
+    "layers": {"type": "int", "low": 1, "high": 3},
+    "epochs": {"type": "fixed", "value": 10},
+}
+
 
 def test_json_round_trip_is_lossless() -> None:
     space = SearchSpace.from_dict(DEMO)
@@ -148,3 +157,85 @@ def test_validate_params_names_the_problem() -> None:
         space.validate_params({**good, "layers": 4})
     with pytest.raises(SpaceError, match="not a parameter"):
         space.validate_params({**good, "extra": 1})
+
+
+def test_conditional_and_fixed_spaces_round_trip_through_json() -> None:
+    space = SearchSpace.from_dict(CONDITIONAL)
+    assert space.to_dict() == CONDITIONAL
+    assert SearchSpace.from_dict(space.to_dict()) == space
+    assert space.ndim == 5  # the fixed parameter takes no dimension
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "fragment"),
+    [
+        ({"momentum": {"condition": {"optimizer": ["sgd"]}}}, ("momentum", "condition"), "not a"),
+        ({"momentum": {"condition": {"solver": ["rmsprop"]}}}, ("momentum", "condition"), "never"),
+        ({"momentum": {"condition": {"solver": []}}}, ("momentum", "condition"), "non-empty"),
+        ({"momentum": {"condition": ["solver"]}}, ("momentum", "condition"), "object"),
+        ({"momentum": {"condition": {"momentum": [0.9]}}}, ("momentum", "condition"), "itself"),
+        ({"solver": {"condition": {"momentum": [0.9]}}}, ("solver", "condition"), "cycle"),
+        ({"epochs": {"value": None}}, ("epochs", "value"), "not a string"),
+        ({"epochs": {"value": math.inf}}, ("epochs", "value"), "not finite"),
+        ({"epochs": {"low": 1}}, ("epochs", "low"), "unknown key"),
+    ],
+)
+def test_invalid_conditions_and_fixed_values_name_the_parameter(
+    change: dict, loc: tuple[str, ...], fragment: str
+) -> None:
+    spec = {name: dict(p) for name, p in CONDITIONAL.items()}
+    for name, update in change.items():
+        spec[name].update(update)
+    with pytest.raises(SpaceError) as info:
+        SearchSpace.from_dict(spec)
+    assert info.value.loc == loc
+    assert fragment in info.value.problem
+
+
+def test_inactive_parameters_are_absent_and_validated_as_such() -> None:
+    space = SearchSpace.from_dict(CONDITIONAL)
+    points = np.random.default_rng(0).random((200, space.ndim))
+    for params in space.decode(points):
+        space.validate_params(params)
+        assert ("momentum" in params) == (params["solver"] == "sgd")
+        assert params["epochs"] == 10
+    sgd = {"solver": "sgd", "lr": 0.01, "momentum": 0.9, "layers": 2, "epochs": 10}
+    space.validate_params(sgd)
+    with pytest.raises(SpaceError, match="must be absent") as info:
+        space.validate_params({**sgd, "beta_1": 0.9})
+    assert info.value.loc == ("beta_1",)
+    with pytest.raises(SpaceError, match="is missing"):
+        space.validate_params({k: v for k, v in sgd.items() if k != "momentum"})
+    with pytest.raises(SpaceError, match="outside"):
+        space.validate_params({**sgd, "epochs": 11})
+    assert np.isnan(space.encode(sgd)[space.dims.index(space.params["beta_1"])])
+
+
+@given(st.lists(unit, min_size=5, max_size=5))
+def test_conditional_codec_is_stable(point: list[float]) -> None:
+    space = SearchSpace.from_dict(CONDITIONAL)
+    params = space.decode(np.array([point]))[0]
+    u = space.encode(params)
+    again = space.decode(np.where(np.isnan(u), 0.5, u))[0]
+    assert again.keys() == params.keys()
+    for name, value in params.items():
+        assert again[name] == (
+            pytest.approx(value, rel=1e-9) if isinstance(value, float) else value
+        )
+
+
+@given(
+    st.floats(min_value=1e-8, max_value=1e3),
+    st.floats(min_value=1.5, max_value=1e6),
+    st.lists(unit, min_size=1, max_size=20),
+)
+def test_log_float_encode_inverts_decode(low: float, ratio: float, u: list[float]) -> None:
+    p = FloatParam("x", low, low * ratio, log=True)
+    values = p.decode(np.array(u))
+    assert [p.encode(v) for v in values] == pytest.approx(u, abs=1e-9)
+
+
+def test_a_wide_log_range_is_log_uniform_by_ks() -> None:
+    p = FloatParam("lr", 1e-7, 10.0, log=True)
+    x = np.array(p.decode(np.random.default_rng(9).random(3000)))
+    assert stats.kstest(np.log10(x), stats.uniform(loc=-7, scale=8).cdf).pvalue > 0.01
