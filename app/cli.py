@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -26,9 +27,7 @@ from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker, redact, session_scope
 from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import SchemaOutOfDate, check_schema, upgrade
-from app.store.models import Direction, TrialState
-from app.store.trials import Claim
-from app.worker.loop import Worker
+from app.store.models import Direction
 from app.worker.objectives import ObjectiveError, registered
 
 cli = typer.Typer(
@@ -54,14 +53,24 @@ ObjectiveOption = Annotated[
     list[str] | None,
     typer.Option("--objective", help="Register an objective `package.module:function`."),
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="hyperzoom.toml with command objectives [env: HYPERZOOM_CONFIG]"
+    ),
+]
 
 
-def _settings(db: str | None, objectives: list[str] | None = None) -> Settings:
+def _settings(
+    db: str | None, objectives: list[str] | None = None, config: Path | None = None
+) -> Settings:
     overrides: dict[str, Any] = {}
     if db:
         overrides["database_url"] = db
     if objectives:
         overrides["objectives"] = objectives
+    if config:
+        overrides["config"] = config
     return Settings(**overrides)
 
 
@@ -115,6 +124,7 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     objective: ObjectiveOption = None,
+    config: ConfigOption = None,
     insecure_no_token: Annotated[
         bool, typer.Option(help="Allow a non-loopback address without an API token.")
     ] = False,
@@ -127,9 +137,9 @@ def serve(
 
     from app.main import create_app
 
-    settings = _settings(db, objective)
+    settings = _settings(db, objective, config)
     _check_host(host, settings, insecure_no_token)
-    registered(settings.objectives)
+    registered(settings.objectives, settings.config)
     _check_database(settings)
     out.print(f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}")
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
@@ -143,40 +153,68 @@ def _check_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def _print_result(claim: Claim, state: TrialState, value: float | None) -> None:
-    shown = f"{value:.6g}" if value is not None else ""
-    out.print(
-        f"search {claim.search_id} trial {claim.number}: {state.value} {shown}", highlight=False
-    )
-
-
 @cli.command()
 @friendly
 def worker(
     db: DbOption = None,
     objective: ObjectiveOption = None,
+    config: ConfigOption = None,
+    server: Annotated[
+        str | None,
+        typer.Option(help="Work for a server over HTTP instead of the database (remote worker)."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="API token for --server [env: HYPERZOOM_TOKEN]")
+    ] = None,
     processes: Annotated[int, typer.Option(min=1, help="Worker processes to run.")] = 1,
     max_trials: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many trials.")
     ] = None,
     idle_exit: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds with nothing to do.")
+        float | None, typer.Option(min=0, help="Stop after this many seconds with nothing to do.")
     ] = None,
     poll: Annotated[float, typer.Option(min=0.01, help="Seconds between asks when idle.")] = 0.5,
+    heartbeat_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds without heartbeat before a trial is lost [60]."),
+    ] = None,
+    max_retries: Annotated[
+        int | None, typer.Option(min=0, help="Retries of a lost trial before it fails [2].")
+    ] = None,
+    trial_timeout: Annotated[
+        float | None, typer.Option(min=0.001, help="Fail a trial that runs longer (seconds).")
+    ] = None,
+    memory_limit: Annotated[
+        int | None, typer.Option(min=16, help="Address-space limit per trial, in MB.")
+    ] = None,
+    ray: Annotated[
+        str | None, typer.Option(help="Run evaluations as Ray tasks: `local`, `auto` or ADDRESS.")
+    ] = None,
+    cpus_per_trial: Annotated[float, typer.Option(min=0, help="Ray CPUs per trial.")] = 1,
+    gpus_per_trial: Annotated[float, typer.Option(min=0, help="Ray GPUs per trial.")] = 0,
 ) -> None:
-    """Evaluate trials of every search with budget left, until stopped."""
-    settings = _settings(db, objective)
-    specs = registered(settings.objectives)
-    _check_database(settings)
+    """Evaluate trials of every search with budget left, until stopped (Ctrl-C gives back the
+    current trial)."""
+    from app.worker.run import WorkerSetup, run_worker
+
+    settings = _settings(db, objective, config)
+    setup = WorkerSetup(
+        server=server,
+        token=token or settings.token_value,
+        max_trials=max_trials,
+        idle_exit=idle_exit,
+        poll=poll,
+        heartbeat_timeout=heartbeat_timeout or settings.heartbeat_timeout,
+        max_retries=settings.max_retries if max_retries is None else max_retries,
+        trial_timeout=trial_timeout,
+        memory_limit=memory_limit,
+        ray=ray,
+        cpus_per_trial=cpus_per_trial,
+        gpus_per_trial=gpus_per_trial,
+    )
     if processes > 1:
         raise typer.Exit(_run_processes(processes, sys.argv[1:]))
-    engine = make_engine(settings.database_url)
-    w = Worker(make_sessionmaker(engine), specs, on_result=_print_result)
-    w.stop_on_signals()
-    try:
-        w.run(max_trials=max_trials, idle_exit=idle_exit, poll=poll)
-    finally:
-        engine.dispose()
+    run_worker(settings, setup, out)
 
 
 def _strip_processes(argv: list[str]) -> list[str]:

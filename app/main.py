@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import errors, experiments, objectives, searches
+from app.api import errors, experiments, objectives, protocol, searches
 from app.paths import resource
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import check_schema
+from app.store.reaper import Reaper
 from app.web import pages
 from app.worker.objectives import registered
 
@@ -27,7 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_schema(engine)
+        reaper = Reaper(app.state.sessionmaker, settings.heartbeat_timeout, settings.max_retries)
+        reaper.start()
         yield
+        reaper.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -39,11 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.objectives = registered(settings.objectives)
+    app.state.objectives = registered(settings.objectives, settings.config)
     app.state.templates = Jinja2Templates(directory=resource("templates"))
     app.state.templates.env.globals["plotly_version"] = plotly.__version__
     errors.install(app)
-    for router in (experiments.router, searches.router, objectives.router, pages.router):
+    routers = (experiments.router, searches.router, objectives.router, protocol.router)
+    for router in (*routers, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +25,11 @@ class Settings(BaseSettings):
         description="Extra objectives as `module:function`, beside the built-in ones.",
     )
     poll_interval: float = Field(2.0, gt=0, description="Seconds between page refreshes.")
+    heartbeat_timeout: float = Field(
+        60.0, gt=0, description="A running trial silent this long is lost and retried."
+    )
+    max_retries: int = Field(2, ge=0, description="Retries of a lost trial before it fails.")
+    config: Path | None = Field(None, description="hyperzoom.toml with command objectives.")
 
     @property
     def token_value(self) -> str | None:

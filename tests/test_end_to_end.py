@@ -39,7 +39,13 @@ def test_server_and_worker_processes_run_a_search_and_its_refinement(
             )
             assert created.status_code == 201, created.text
             root = wait_done(api, created.json()["root_search_id"])
-            assert root["counts"] == {"running": 0, "complete": 30, "failed": 0, "pruned": 0}
+            assert root["counts"] == {
+                "waiting": 0,
+                "running": 0,
+                "complete": 30,
+                "failed": 0,
+                "pruned": 0,
+            }
             trials = api.get(f"/api/searches/{root['id']}/trials").json()
             assert sorted(t["number"] for t in trials) == list(range(30))
 

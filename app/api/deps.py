@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.objectives import ObjectiveSpec
 from app.settings import Settings
 from app.store.db import session_scope
+from app.store.objectives import registered_objectives
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,9 +26,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_objectives(request: Request) -> dict[str, ObjectiveSpec]:
-    """The objectives this server accepts experiments for."""
-    return request.app.state.objectives
+def get_objectives(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> dict[str, ObjectiveSpec]:
+    """The objectives this server accepts experiments for: its own and its workers'."""
+    found = {spec.name: spec for spec in registered_objectives(session)}
+    return {**found, **request.app.state.objectives}
 
 
 def require_token(request: Request) -> None:

@@ -19,6 +19,11 @@ class ObjectiveSpec:
     direction: str
     description: str
     space: dict[str, Any] = field(default_factory=dict)
+    # The key of the objective's value when it returns a dict of metrics.
+    metric: str | None = None
+    # A command template (see app/worker/command.py) instead of a Python target.
+    command: str | None = None
+    cwd: str | None = None
 
 
 MLP_DIGITS_SPACE: dict[str, Any] = {

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core.pruners import make_pruner
 from app.core.region import narrow, region_of
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace
@@ -30,17 +31,21 @@ def create_experiment(
     direction: Direction,
     space: SearchSpace,
     sampler: str = "random",
+    sampler_options: dict[str, Any] | None = None,
+    pruner: dict[str, Any] | None = None,
     n_trials: int,
     seed: int | None = None,
 ) -> tuple[Experiment, Search]:
     """Store an experiment and its root search, which workers pick up at once."""
-    make_sampler(sampler)
+    _check_search(space, sampler, sampler_options, pruner, n_trials)
     experiment = Experiment(
         name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
     )
     root = Search(
         experiment=experiment,
         sampler=sampler,
+        sampler_options=sampler_options or None,
+        pruner=pruner,
         seed=new_seed() if seed is None else seed,
         n_trials=n_trials,
         space=space.to_dict(),
@@ -60,17 +65,21 @@ def refine_search(
     region: dict[str, Any],
     n_trials: int,
     sampler: str = "random",
+    sampler_options: dict[str, Any] | None = None,
+    pruner: dict[str, Any] | None = None,
     seed: int | None = None,
 ) -> Search:
     """Create a child search over `region` of the parent's space; invalid regions raise."""
     parent = get_search(session, parent_id)
-    make_sampler(sampler)
     parent_space = SearchSpace.from_dict(parent.space)
     child_space = narrow(parent_space, region)
+    _check_search(child_space, sampler, sampler_options, pruner, n_trials)
     child = Search(
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
         sampler=sampler,
+        sampler_options=sampler_options or None,
+        pruner=pruner,
         seed=new_seed() if seed is None else seed,
         n_trials=n_trials,
         space=child_space.to_dict(),
@@ -81,6 +90,18 @@ def refine_search(
     session.add(child)
     session.flush()
     return child
+
+
+def _check_search(
+    space: SearchSpace,
+    sampler: str,
+    options: dict[str, Any] | None,
+    pruner: dict[str, Any] | None,
+    n_trials: int,
+) -> None:
+    """Refuse a search that could not run: unknown sampler or options, impossible budget."""
+    make_sampler(sampler, options).check(space, n_trials)
+    make_pruner(pruner)
 
 
 def list_experiments(session: Session) -> list[Experiment]:

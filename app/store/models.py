@@ -41,8 +41,13 @@ class SearchStatus(StrEnum):
 
 
 class TrialState(StrEnum):
-    """Where a trial is in its life; only `running` ever changes."""
+    """Where a trial is in its life; `waiting` and `running` are the only states that change.
 
+    A trial waits when it was enqueued by hand or given back (a worker stopped, or its worker
+    was lost and the trial is retried); a worker's ask claims waiting trials first.
+    """
+
+    WAITING = "waiting"
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"
@@ -125,6 +130,8 @@ class Search(Base):
         ForeignKey("searches.id", ondelete="CASCADE"), index=True
     )
     sampler: Mapped[str] = mapped_column(String(32))
+    sampler_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pruner: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seed: Mapped[int] = mapped_column(Integer)
     n_trials: Mapped[int] = mapped_column(Integer)
     # Trials claimed so far; the atomic `n_asked < n_trials` guard is what keeps any number of
@@ -152,16 +159,49 @@ class Trial(Base):
     number: Mapped[int] = mapped_column(Integer)
     state: Mapped[TrialState] = mapped_column(_enum(TrialState))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # NULL unless complete with a finite number; the state says why (see STYLE: no NaN in JSON).
+    # NULL unless complete (or pruned) with a finite number; the state says why.
     value: Mapped[float | None] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(200))
+    # Which evaluation of this trial is current: a retried trial keeps its number and params,
+    # and a result or heartbeat from an earlier attempt is refused.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("search_id", "number"),
         Index(None, "experiment_id", "seq"),
         Index(None, "search_id", "state"),
+        Index(None, "state", "heartbeat_at"),
     )
+
+
+class TrialValue(Base):
+    """An intermediate value a trial reported at a step: learning curves and pruning."""
+
+    __tablename__ = "trial_values"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
+    search_id: Mapped[int] = mapped_column(ForeignKey("searches.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (UniqueConstraint("trial_id", "step"), Index(None, "search_id", "step"))
+
+
+class RegisteredObjective(Base):
+    """An objective a worker announced, so the server accepts experiments that use it."""
+
+    __tablename__ = "objectives"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    description: Mapped[str] = mapped_column(Text)
+    space: Mapped[dict[str, Any]] = mapped_column(JSON)
+    worker: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

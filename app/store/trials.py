@@ -1,9 +1,13 @@
-"""The worker protocol on the database: ask for a trial, tell its result; and trial listings.
+"""The worker protocol on the database: ask, report, heartbeat, tell, release, reap.
 
 Every function takes a Session and never commits: one worker step is one transaction. Writes
 come first in each transaction, so a SQLite writer waits on the busy timeout instead of failing
 on a stale read snapshot, and rows are locked in one order (the trial, its search, its
 experiment) so PostgreSQL transactions cannot deadlock.
+
+A trial's `attempt` is its claim ticket: report, heartbeat, tell and release name the attempt
+they belong to, so a worker that was given up for dead can never overwrite or double-count the
+result of the attempt that replaced it.
 """
 
 from __future__ import annotations
@@ -11,18 +15,32 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
-from app.core.samplers import make_sampler, trial_rng
+from app.core.pruners import make_pruner
+from app.core.region import inside
+from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace
 from app.store.errors import Conflict, NotFound
-from app.store.models import Direction, Experiment, Search, SearchStatus, Trial, TrialState, utcnow
+from app.store.models import (
+    Direction,
+    Experiment,
+    Search,
+    SearchStatus,
+    Trial,
+    TrialState,
+    TrialValue,
+    utcnow,
+)
 
 # How many candidate searches one ask looks at before giving up on this round.
 _CANDIDATES = 8
+_ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
+_FINAL = (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
 
 
 @dataclass(frozen=True)
@@ -30,26 +48,29 @@ class Claim:
     """A trial a worker now owns: what to evaluate and how to report it."""
 
     trial_id: int
+    attempt: int
     search_id: int
     number: int
     objective: str
     direction: Direction
     params: dict[str, Any]
+    pruned_by: str | None = None
 
 
 def ask(session: Session, *, objectives: Collection[str] | None, worker: str) -> Claim | None:
-    """Claim the next trial of a search with budget left, sample its params, store it running.
+    """Claim a waiting trial, or the next trial of a search with budget left.
 
-    The newest searches go first, so a search the user just refined starts at once. Returns
-    None when no search of the given objectives (any, when None) has budget left.
+    Waiting trials (retries, hand-picked configurations) go first; then the newest searches,
+    so a search the user just refined starts at once. Returns None when nothing is left for
+    these objectives (any objective, when None).
     """
+    claim = _claim_waiting(session, objectives, worker)
+    if claim is not None:
+        return claim
     query = (
         select(Search.id)
         .join(Experiment)
-        .where(
-            Search.status.in_([SearchStatus.QUEUED, SearchStatus.RUNNING]),
-            Search.n_asked < Search.n_trials,
-        )
+        .where(Search.status.in_(_ACTIVE), Search.n_asked < Search.n_trials)
         .order_by(Search.id.desc())
         .limit(_CANDIDATES)
     )
@@ -62,6 +83,48 @@ def ask(session: Session, *, objectives: Collection[str] | None, worker: str) ->
     return None
 
 
+def _claim_waiting(
+    session: Session, objectives: Collection[str] | None, worker: str
+) -> Claim | None:
+    waiting = (
+        select(Trial.id)
+        .join(Search, Trial.search_id == Search.id)
+        .join(Experiment, Trial.experiment_id == Experiment.id)
+        .where(Trial.state == TrialState.WAITING, Search.status.in_(_ACTIVE))
+        .order_by(Trial.id)
+        .limit(1)
+    )
+    if objectives is not None:
+        waiting = waiting.where(Experiment.objective.in_(list(objectives)))
+    for _ in range(3):  # another worker may take the same row between select and update
+        trial_id = session.scalars(waiting).first()
+        if trial_id is None:
+            return None
+        now = utcnow()
+        claimed = session.execute(
+            update(Trial)
+            .where(Trial.id == trial_id, Trial.state == TrialState.WAITING)
+            .values(state=TrialState.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+            .returning(Trial.search_id, Trial.experiment_id)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if claimed is not None:
+            search_id, experiment_id = claimed
+            _mark_running(session, search_id)
+            _stamp(session, trial_id, experiment_id)
+            return _claim_of(session, session.get_one(Trial, trial_id, populate_existing=True))
+    return None
+
+
+def _mark_running(session: Session, search_id: int) -> None:
+    session.execute(
+        update(Search)
+        .where(Search.id == search_id, Search.status == SearchStatus.QUEUED)
+        .values(status=SearchStatus.RUNNING)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _claim_number(session: Session, search_id: int) -> int | None:
     # One atomic statement: it reserves a trial number only while budget remains.
     claimed = session.execute(
@@ -69,7 +132,7 @@ def _claim_number(session: Session, search_id: int) -> int | None:
         .where(
             Search.id == search_id,
             Search.n_asked < Search.n_trials,
-            Search.status.in_([SearchStatus.QUEUED, SearchStatus.RUNNING]),
+            Search.status.in_(_ACTIVE),
         )
         .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
         .returning(Search.n_asked)
@@ -81,10 +144,8 @@ def _claim_number(session: Session, search_id: int) -> int | None:
 def _start_trial(session: Session, search_id: int, number: int, worker: str) -> Claim:
     search = session.get_one(Search, search_id, populate_existing=True)
     experiment = session.get_one(Experiment, search.experiment_id)
-    space = SearchSpace.from_dict(search.space)
-    sampler = make_sampler(search.sampler)
-    history = _history(session, search_id) if sampler.needs_history else []
-    params = sampler.suggest(space, history, trial_rng(search.seed, number), 1)[0]
+    params = sample(session, search, number, experiment.direction)
+    now = utcnow()
     trial = Trial(
         experiment_id=experiment.id,
         search_id=search_id,
@@ -92,11 +153,46 @@ def _start_trial(session: Session, search_id: int, number: int, worker: str) -> 
         state=TrialState.RUNNING,
         params=params,
         worker=worker,
+        attempt=0,
+        started_at=now,
+        heartbeat_at=now,
         seq=_bump_seq(session, experiment.id),
     )
     session.add(trial)
     session.flush()
-    return Claim(trial.id, search_id, number, experiment.objective, experiment.direction, params)
+    return _claim_of(session, trial, experiment)
+
+
+def sample(session: Session, search: Search, number: int, direction: Direction) -> dict[str, Any]:
+    """The configuration of trial `number` of `search`, from its sampler."""
+    space = SearchSpace.from_dict(search.space)
+    sampler = make_sampler(search.sampler, search.sampler_options)
+    history = _history(session, search, space) if sampler.needs_history else []
+    position = Position(seed=search.seed, number=number, budget=search.n_trials)
+    return sampler.suggest(
+        space,
+        history,
+        trial_rng(search.seed, number),
+        1,
+        position=position,
+        direction=direction.value,
+    )[0]
+
+
+def _claim_of(session: Session, trial: Trial, experiment: Experiment | None = None) -> Claim:
+    experiment = experiment or session.get_one(Experiment, trial.experiment_id)
+    search = session.get_one(Search, trial.search_id)
+    pruner = (search.pruner or {}).get("type")
+    return Claim(
+        trial.id,
+        trial.attempt,
+        trial.search_id,
+        trial.number,
+        experiment.objective,
+        experiment.direction,
+        dict(trial.params),
+        pruner,
+    )
 
 
 def _bump_seq(session: Session, experiment_id: int) -> int:
@@ -109,44 +205,89 @@ def _bump_seq(session: Session, experiment_id: int) -> int:
     ).scalar_one()
 
 
-def _history(session: Session, search_id: int) -> list[tuple[dict[str, Any], float | None]]:
-    rows = session.execute(
-        select(Trial.params, Trial.value).where(
-            Trial.search_id == search_id, Trial.state == TrialState.COMPLETE
-        )
+def _stamp(session: Session, trial_id: int, experiment_id: int) -> None:
+    """Give a changed trial the experiment's next change number (for since-cursors)."""
+    seq = _bump_seq(session, experiment_id)
+    session.execute(
+        update(Trial)
+        .where(Trial.id == trial_id)
+        .values(seq=seq)
+        .execution_options(synchronize_session=False)
     )
-    return [(params, value) for params, value in rows]
+
+
+def _history(
+    session: Session, search: Search, space: SearchSpace
+) -> list[tuple[dict[str, Any], float | None]]:
+    """Finished trials in trial order: the ancestors' inside this space first (warm start)."""
+    lineage: list[int] = []
+    parent_id = search.parent_id
+    while parent_id is not None:
+        lineage.append(parent_id)
+        parent_id = session.scalar(select(Search.parent_id).where(Search.id == parent_id))
+    history: list[tuple[dict[str, Any], float | None]] = []
+    for search_id in [*reversed(lineage), search.id]:
+        rows = session.execute(
+            select(Trial.params, Trial.value, Trial.state)
+            .where(Trial.search_id == search_id, Trial.state.in_(_FINAL))
+            .order_by(Trial.number)
+        )
+        for params, value, state in rows:
+            if search_id == search.id or inside(space, params):
+                history.append((params, value if state is TrialState.COMPLETE else None))
+    return history
 
 
 def tell(
     session: Session,
     trial_id: int,
     *,
+    attempt: int | None = None,
     state: TrialState,
     value: float | None = None,
     error: str | None = None,
+    metrics: dict[str, Any] | None = None,
 ) -> Trial:
     """Record a running trial's result; a complete trial needs a finite value.
 
-    Raises NotFound for an unknown trial and Conflict for one that is no longer running, so a
-    result is never counted twice.
+    Raises NotFound for an unknown trial and Conflict for one that is no longer running (or
+    runs another attempt), so a result is never counted twice.
     """
-    if state is TrialState.RUNNING:
-        raise ValueError("a trial is told complete, failed or pruned, not running")
+    if state not in _FINAL:
+        raise ValueError("a trial is told complete, failed or pruned")
     if state is TrialState.COMPLETE and (value is None or not math.isfinite(value)):
         raise ValueError(f"a complete trial needs a finite value, got {value!r}")
+    if value is not None and not math.isfinite(value):
+        value = None
+    guard = [Trial.id == trial_id, Trial.state == TrialState.RUNNING]
+    if attempt is not None:
+        guard.append(Trial.attempt == attempt)
     finished = session.execute(
         update(Trial)
-        .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING)
-        .values(state=state, value=value, error=error, finished_at=utcnow())
+        .where(*guard)
+        .values(state=state, value=value, error=error, metrics=metrics, finished_at=utcnow())
         .returning(Trial.search_id, Trial.experiment_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if finished is None:
-        if session.get(Trial, trial_id) is None:
-            raise NotFound("trial", trial_id)
-        raise Conflict(f"trial {trial_id} is not running; its result was already recorded")
+        _explain_refusal(session, trial_id)
     search_id, experiment_id = finished
+    _count_finished(session, search_id)
+    _stamp(session, trial_id, experiment_id)
+    return session.get_one(Trial, trial_id, populate_existing=True)
+
+
+def _explain_refusal(session: Session, trial_id: int) -> None:
+    trial = session.get(Trial, trial_id, populate_existing=True)
+    if trial is None:
+        raise NotFound("trial", trial_id)
+    raise Conflict(
+        f"trial {trial_id} is {trial.state.value} (attempt {trial.attempt}); "
+        "this result belongs to an attempt that is no longer current"
+    )
+
+
+def _count_finished(session: Session, search_id: int) -> None:
     session.execute(
         update(Search)
         .where(Search.id == search_id)
@@ -159,14 +300,144 @@ def tell(
         .values(status=SearchStatus.DONE)
         .execution_options(synchronize_session=False)
     )
-    seq = _bump_seq(session, experiment_id)
-    session.execute(
+
+
+def heartbeat(session: Session, trial_id: int, attempt: int) -> bool:
+    """Keep a running trial alive; False when it was given up (the worker should stop it)."""
+    result = session.execute(
         update(Trial)
-        .where(Trial.id == trial_id)
-        .values(seq=seq)
+        .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING, Trial.attempt == attempt)
+        .values(heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return session.get_one(Trial, trial_id, populate_existing=True)
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def report(session: Session, trial_id: int, attempt: int, step: int, value: float) -> bool:
+    """Store an intermediate value (also a heartbeat); return whether the trial should stop."""
+    if not math.isfinite(value):
+        raise ValueError(f"an intermediate value must be finite, got {value!r}")
+    if not heartbeat(session, trial_id, attempt):
+        _explain_refusal(session, trial_id)
+    trial = session.get_one(Trial, trial_id, populate_existing=True)
+    session.execute(
+        delete(TrialValue).where(TrialValue.trial_id == trial_id, TrialValue.step == step)
+    )
+    session.add(TrialValue(trial_id=trial_id, search_id=trial.search_id, step=step, value=value))
+    session.flush()
+    search = session.get_one(Search, trial.search_id)
+    pruner = make_pruner(search.pruner)
+    if pruner is None:
+        return False
+    others = session.scalars(
+        select(TrialValue.value).where(
+            TrialValue.search_id == trial.search_id,
+            TrialValue.step == step,
+            TrialValue.trial_id != trial_id,
+        )
+    ).all()
+    direction = session.get_one(Experiment, trial.experiment_id).direction.value
+    return pruner.should_prune(step, value, list(others), direction)
+
+
+def release(session: Session, trial_id: int, attempt: int) -> bool:
+    """Give a running trial back unfinished (its worker is stopping): it waits for another."""
+    return _requeue(session, trial_id, attempt, next_attempt=attempt, error=None)
+
+
+def _requeue(
+    session: Session, trial_id: int, attempt: int, *, next_attempt: int, error: str | None
+) -> bool:
+    requeued = session.execute(
+        update(Trial)
+        .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING, Trial.attempt == attempt)
+        .values(
+            state=TrialState.WAITING,
+            attempt=next_attempt,
+            worker=None,
+            heartbeat_at=None,
+            started_at=None,
+            error=error,
+        )
+        .returning(Trial.experiment_id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if requeued is None:
+        return False
+    session.execute(delete(TrialValue).where(TrialValue.trial_id == trial_id))
+    _stamp(session, trial_id, requeued)
+    return True
+
+
+def reap_stale(session: Session, *, timeout: float, max_retries: int) -> list[int]:
+    """Recover running trials whose worker stopped heartbeating for `timeout` seconds.
+
+    Each is retried (back to waiting, with its number and params) while it has retries left,
+    and failed with the reason otherwise; either way nothing is lost or counted twice.
+    Returns the ids recovered.
+    """
+    cutoff = utcnow() - timedelta(seconds=timeout)
+    stale = session.execute(
+        select(Trial.id, Trial.attempt, Trial.worker, Trial.heartbeat_at)
+        .where(Trial.state == TrialState.RUNNING, Trial.heartbeat_at < cutoff)
+        .order_by(Trial.id)
+        .limit(100)
+    ).all()
+    recovered = []
+    for trial_id, attempt, worker, last in stale:
+        reason = (
+            f"attempt {attempt + 1} lost: worker {worker} sent no heartbeat for {timeout:g} s "
+            f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"
+        )
+        if attempt < max_retries:
+            done = _requeue(session, trial_id, attempt, next_attempt=attempt + 1, error=reason)
+        else:
+            done = _fail_lost(session, trial_id, attempt, reason)
+        if done:
+            recovered.append(trial_id)
+    return recovered
+
+
+def _fail_lost(session: Session, trial_id: int, attempt: int, reason: str) -> bool:
+    try:
+        tell(session, trial_id, attempt=attempt, state=TrialState.FAILED, error=reason)
+    except Conflict:
+        return False  # its worker told the result after all, between our select and update
+    return True
+
+
+def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
+    """Add a hand-picked configuration to a search as a waiting trial (it spends budget)."""
+    search = session.get(Search, search_id, populate_existing=True)
+    if search is None:
+        raise NotFound("search", search_id)
+    SearchSpace.from_dict(search.space).validate_params(params)
+    number = _claim_number(session, search_id)
+    if number is None:
+        raise Conflict(f"search {search_id} has no budget left for another trial")
+    trial = Trial(
+        experiment_id=search.experiment_id,
+        search_id=search_id,
+        number=number,
+        state=TrialState.WAITING,
+        params=params,
+        attempt=0,
+        started_at=None,
+        seq=_bump_seq(session, search.experiment_id),
+    )
+    session.add(trial)
+    session.flush()
+    return trial
+
+
+def intermediate_values(session: Session, trial_id: int) -> list[tuple[int, float]]:
+    """A trial's learning curve: (step, value) in step order."""
+    rows = session.execute(
+        select(TrialValue.step, TrialValue.value)
+        .where(TrialValue.trial_id == trial_id)
+        .order_by(TrialValue.step)
+    )
+    return [(step, value) for step, value in rows]
 
 
 def list_trials(

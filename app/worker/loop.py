@@ -1,28 +1,25 @@
-"""The worker: ask for a trial, evaluate the objective, tell the result; repeat."""
+"""The worker: ask for a trial, evaluate it (isolated, with heartbeats), tell the result."""
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import signal
 import socket
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
-from numbers import Real
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from app.objectives import ObjectiveSpec
-from app.store.db import session_scope
-from app.store.models import TrialState
-from app.store.trials import Claim, ask, tell
-from app.worker.objectives import Objective, load
+from app.store.trials import Claim
+from app.worker.backend import Backend
+from app.worker.isolate import Sandbox
+from app.worker.trial import Outcome
 
 log = logging.getLogger("hyperzoom.worker")
+OnResult = Callable[[Claim, Outcome], None]
 
 
 def default_worker_name() -> str:
@@ -30,77 +27,103 @@ def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How a worker treats time and failure."""
+
+    heartbeat_timeout: float = 60.0  # a running trial silent this long is lost
+    max_retries: int = 2  # retries of a lost trial before it is failed
+    trial_timeout: float | None = None  # fail a trial that runs longer than this
+    poll: float = 0.5  # seconds between asks when there is nothing to do
+
+
 class Worker:
     """Runs trials of the objectives it knows, one at a time, until told to stop."""
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        backend: Backend,
         objectives: Mapping[str, ObjectiveSpec],
         *,
+        evaluator: Any | None = None,
+        options: WorkerOptions | None = None,
         name: str | None = None,
-        functions: Mapping[str, Objective] | None = None,
-        on_result: Callable[[Claim, TrialState, float | None], None] | None = None,
+        on_result: OnResult | None = None,
     ) -> None:
-        self.factory = factory
+        self.backend = backend
         self.objectives = dict(objectives)
+        self.evaluator = evaluator or Sandbox()
+        self.options = options or WorkerOptions()
         self.name = name or default_worker_name()
-        self._functions: dict[str, Objective] = dict(functions or {})
-        self._on_result = on_result
+        self.on_result = on_result
         self.stop_event = threading.Event()
+        self._last_reap = 0.0
 
     def run_once(self) -> Claim | None:
-        """Evaluate one trial if any search has budget left; return its claim, or None."""
-        with session_scope(self.factory) as session:
-            claim = ask(session, objectives=list(self.objectives), worker=self.name)
+        """Evaluate one trial if there is one; return its claim, or None."""
+        self._maybe_reap()
+        claim = self.backend.ask(list(self.objectives), self.name)
         if claim is None:
             return None
-        state, value, error = self._evaluate(claim)
-        with session_scope(self.factory) as session:
-            tell(session, claim.trial_id, state=state, value=value, error=error)
-        if self._on_result:
-            self._on_result(claim, state, value)
+        lost = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(claim, lost), daemon=True)
+        beat.start()
+        try:
+            outcome = self.evaluator.evaluate(
+                self.objectives[claim.objective],
+                claim.params,
+                lambda step, value: self.backend.report(claim, step, value),
+                timeout=self.options.trial_timeout,
+                cancelled=lambda: lost.is_set() or self.stop_event.is_set(),
+            )
+        finally:
+            lost.set()  # also ends the heartbeat thread
+            beat.join()
+        if outcome is None:
+            if self.stop_event.is_set():
+                self.backend.release(claim)
+                log.info("gave back trial %s of search %s", claim.number, claim.search_id)
+            return claim
+        if self.backend.tell(claim, outcome) and self.on_result:
+            self.on_result(claim, outcome)
         return claim
 
-    def run(
-        self, *, max_trials: int | None = None, idle_exit: float | None = None, poll: float = 0.5
-    ) -> int:
+    def _heartbeat(self, claim: Claim, lost: threading.Event) -> None:
+        interval = max(self.options.heartbeat_timeout / 4, 0.05)
+        while not lost.wait(interval):
+            try:
+                if not self.backend.heartbeat(claim):
+                    log.warning("trial %s was given up by the server; stopping it", claim.trial_id)
+                    lost.set()
+            except Exception as exc:  # a blip must not kill the trial; the timeout decides
+                log.warning("heartbeat for trial %s failed: %s", claim.trial_id, exc)
+
+    def _maybe_reap(self) -> None:
+        now = time.monotonic()
+        if now - self._last_reap < self.options.heartbeat_timeout / 2:
+            return
+        self._last_reap = now
+        for trial_id in self.backend.reap(
+            self.options.heartbeat_timeout, self.options.max_retries
+        ):
+            log.warning("recovered trial %s whose worker stopped heartbeating", trial_id)
+
+    def run(self, *, max_trials: int | None = None, idle_exit: float | None = None) -> int:
         """Loop until stopped, `max_trials` are done, or nothing to do for `idle_exit` seconds."""
         done, idle_since = 0, time.monotonic()
-        while not self.stop_event.is_set() and (max_trials is None or done < max_trials):
-            if self.run_once() is not None:
-                done, idle_since = done + 1, time.monotonic()
-            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
-                break
-            else:
-                self.stop_event.wait(poll)
+        try:
+            while not self.stop_event.is_set() and (max_trials is None or done < max_trials):
+                if self.run_once() is not None:
+                    done, idle_since = done + 1, time.monotonic()
+                elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                    break
+                else:
+                    self.stop_event.wait(self.options.poll)
+        finally:
+            self.evaluator.close()
         return done
 
     def stop_on_signals(self) -> None:
-        """Let SIGTERM finish the current trial and then stop the loop."""
-        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
-
-    def _function(self, objective: str) -> Objective:
-        if objective not in self._functions:
-            self._functions[objective] = load(self.objectives[objective].target)
-        return self._functions[objective]
-
-    def _evaluate(self, claim: Claim) -> tuple[TrialState, float | None, str | None]:
-        try:
-            result = self._function(claim.objective)(dict(claim.params))
-        except KeyboardInterrupt:
-            self.stop_event.set()
-            return TrialState.FAILED, None, "the worker was interrupted during this trial"
-        except Exception:
-            log.warning("trial %s failed:\n%s", claim.trial_id, traceback.format_exc())
-            return TrialState.FAILED, None, traceback.format_exc()
-        return _check_value(result)
-
-
-def _check_value(result: Any) -> tuple[TrialState, float | None, str | None]:
-    if isinstance(result, bool) or not isinstance(result, Real):
-        return TrialState.FAILED, None, f"the objective returned {result!r}, not a number"
-    value = float(result)
-    if not math.isfinite(value):
-        return TrialState.FAILED, None, f"the objective returned {value}, not a finite number"
-    return TrialState.COMPLETE, value, None
+        """SIGTERM or Ctrl-C: give back the current trial and stop cleanly."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop_event.set())

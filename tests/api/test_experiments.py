@@ -44,7 +44,13 @@ def test_create_then_read_an_experiment(client: TestClient) -> None:
     assert search["id"] == created["root_search_id"]
     assert search["parent_id"] is None
     assert search["n_trials"] == 4 and search["seed"] == 5 and search["status"] == "queued"
-    assert search["counts"] == {"running": 0, "complete": 0, "failed": 0, "pruned": 0}
+    assert search["counts"] == {
+        "waiting": 0,
+        "running": 0,
+        "complete": 0,
+        "failed": 0,
+        "pruned": 0,
+    }
     listed = client.get("/api/experiments").json()
     assert [e["id"] for e in listed] == [created["id"]]
     assert client.get(f"/api/searches/{search['id']}").json() == search

@@ -55,6 +55,7 @@ def test_tell_records_results_and_finishes_the_search(session: Session) -> None:
     tell(session, second.trial_id, state=TrialState.FAILED, error="boom")
     assert get_search(session, search.id).status is SearchStatus.DONE
     assert count_trials(session, [search.id])[search.id] == {
+        "waiting": 0,
         "running": 0,
         "complete": 1,
         "failed": 1,

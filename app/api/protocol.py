@@ -1,0 +1,172 @@
+"""/api/trials/...: the worker protocol over HTTP, for remote workers and for driving trials
+from your own training loop or notebook (ask for a configuration, report, tell)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import Authorized, SessionDep
+from app.api.errors import FieldError
+from app.api.experiments import ERRORS
+from app.objectives import ObjectiveSpec
+from app.store import trials as store
+from app.store.models import Direction, TrialState
+from app.store.objectives import register_objectives
+
+router = APIRouter(prefix="/api", tags=["worker protocol"], dependencies=[Authorized])
+Attempt = Annotated[int, Field(ge=0, description="The attempt named in the claim.")]
+WorkerName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class AskRequest(BaseModel):
+    """Who asks, and which objectives it can evaluate."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"worker": "gpu-box:4121", "objectives": ["bowl"]}]},
+    )
+
+    worker: WorkerName
+    objectives: Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
+class ClaimRead(BaseModel):
+    """A trial now owned by the asker: evaluate `params`, then tell with this `attempt`."""
+
+    trial_id: int
+    attempt: int
+    search_id: int
+    number: int
+    objective: str
+    direction: Direction
+    params: dict[str, Any]
+    pruned_by: str | None
+
+
+class AttemptBody(BaseModel):
+    """Which attempt of the trial this call is about."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"attempt": 0}]})
+
+    attempt: Attempt
+
+
+class ReportRequest(AttemptBody):
+    """An intermediate value at a step (an epoch, say)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"attempt": 0, "step": 3, "value": 0.91}]},
+    )
+
+    step: Annotated[int, Field(ge=0, le=10**9)]
+    value: Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ReportResponse(BaseModel):
+    """Whether the pruner wants the trial stopped."""
+
+    prune: bool
+
+
+class TellRequest(AttemptBody):
+    """The result of an attempt."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"attempt": 0, "state": "complete", "value": 0.97}]},
+    )
+
+    state: TrialState
+    value: Annotated[float | None, Field(allow_inf_nan=False)] = None
+    error: Annotated[str | None, Field(max_length=100_000)] = None
+    metrics: dict[str, Any] | None = None
+
+
+class ObjectiveAnnouncement(BaseModel):
+    """An objective a worker runs."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    direction: Direction
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    space: dict[str, Any] = Field(default_factory=dict)
+
+
+class RegisterRequest(BaseModel):
+    """The objectives a worker announces."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    worker: WorkerName
+    objectives: Annotated[list[ObjectiveAnnouncement], Field(max_length=1000)]
+
+
+@router.post(
+    "/trials/ask", response_model=ClaimRead, responses={204: {"description": "Nothing to do"}}
+)
+def ask_trial(body: AskRequest, session: SessionDep) -> Any:
+    """Claim the next trial of these objectives; 204 when there is none."""
+    claim = store.ask(session, objectives=body.objectives, worker=body.worker)
+    if claim is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return ClaimRead.model_validate(asdict(claim))
+
+
+@router.post("/trials/{trial_id}/report", response_model=ReportResponse, responses=ERRORS)
+def report_value(trial_id: int, body: ReportRequest, session: SessionDep) -> ReportResponse:
+    """Store an intermediate value; answers whether the trial should stop (pruned)."""
+    prune = store.report(session, trial_id, body.attempt, body.step, body.value)
+    return ReportResponse(prune=prune)
+
+
+@router.post(
+    "/trials/{trial_id}/heartbeat",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "The attempt was given up"}},
+)
+def heartbeat(trial_id: int, body: AttemptBody, session: SessionDep) -> Response:
+    """Keep a running trial alive; 409 means it was given up and should be stopped."""
+    if store.heartbeat(session, trial_id, body.attempt):
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return Response(status_code=status.HTTP_409_CONFLICT)
+
+
+@router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def tell_result(trial_id: int, body: TellRequest, session: SessionDep) -> Response:
+    """Record the result of an attempt (complete needs a finite value)."""
+    try:
+        store.tell(
+            session,
+            trial_id,
+            attempt=body.attempt,
+            state=body.state,
+            value=body.value,
+            error=body.error,
+            metrics=body.metrics,
+        )
+    except ValueError as exc:
+        field = "state" if body.state in (TrialState.RUNNING, TrialState.WAITING) else "value"
+        raise FieldError(["body", field], str(exc)) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/trials/{trial_id}/release", status_code=status.HTTP_204_NO_CONTENT)
+def release_trial(trial_id: int, body: AttemptBody, session: SessionDep) -> Response:
+    """Give a running trial back unfinished; another worker will run it."""
+    store.release(session, trial_id, body.attempt)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/objectives/register", status_code=status.HTTP_204_NO_CONTENT)
+def register(body: RegisterRequest, session: SessionDep) -> Response:
+    """Announce the objectives a worker runs, so experiments may use them."""
+    specs = [
+        ObjectiveSpec(o.name, f"worker:{o.name}", o.direction.value, o.description, o.space)
+        for o in body.objectives
+    ]
+    register_objectives(session, specs, body.worker)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,168 @@
+"""Where a worker gets trials and sends results: the database itself, or a server over HTTP
+for machines that cannot reach the database. Both speak the same ask / report / heartbeat /
+tell / release protocol."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import asdict
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.objectives import ObjectiveSpec
+from app.store import trials as store
+from app.store.db import session_scope
+from app.store.errors import Conflict
+from app.store.models import Direction
+from app.store.objectives import register_objectives
+from app.store.trials import Claim
+from app.worker.trial import Outcome
+
+log = logging.getLogger("hyperzoom.worker")
+
+
+class Backend(Protocol):
+    """The worker protocol."""
+
+    def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:
+        """Tell the server which objectives this worker runs."""
+
+    def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
+        """Claim the next trial, or None."""
+
+    def report(self, claim: Claim, step: int, value: float) -> bool:
+        """Store an intermediate value; True means prune."""
+
+    def heartbeat(self, claim: Claim) -> bool:
+        """Keep the trial alive; False means it was given up."""
+
+    def tell(self, claim: Claim, outcome: Outcome) -> bool:
+        """Record the result; False when the attempt was superseded."""
+
+    def release(self, claim: Claim) -> None:
+        """Give the trial back unfinished."""
+
+    def reap(self, timeout: float, max_retries: int) -> list[int]:
+        """Recover trials whose workers stopped heartbeating."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class DatabaseBackend:
+    """Talks to the database directly, one short transaction per call."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:
+        specs = list(specs)
+        for _ in range(3):  # workers starting together may insert the same name at once
+            try:
+                with session_scope(self.factory) as s:
+                    register_objectives(s, specs, worker)
+                return
+            except IntegrityError:
+                continue
+
+    def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
+        with session_scope(self.factory) as s:
+            return store.ask(s, objectives=objectives, worker=worker)
+
+    def report(self, claim: Claim, step: int, value: float) -> bool:
+        try:
+            with session_scope(self.factory) as s:
+                return store.report(s, claim.trial_id, claim.attempt, step, value)
+        except Conflict:
+            return True  # given up meanwhile: stop working on it
+
+    def heartbeat(self, claim: Claim) -> bool:
+        with session_scope(self.factory) as s:
+            return store.heartbeat(s, claim.trial_id, claim.attempt)
+
+    def tell(self, claim: Claim, outcome: Outcome) -> bool:
+        try:
+            with session_scope(self.factory) as s:
+                store.tell(s, claim.trial_id, attempt=claim.attempt, **asdict(outcome))
+        except Conflict as exc:
+            log.warning("result of trial %s dropped: %s", claim.trial_id, exc)
+            return False
+        return True
+
+    def release(self, claim: Claim) -> None:
+        with session_scope(self.factory) as s:
+            store.release(s, claim.trial_id, claim.attempt)
+
+    def reap(self, timeout: float, max_retries: int) -> list[int]:
+        with session_scope(self.factory) as s:
+            return store.reap_stale(s, timeout=timeout, max_retries=max_retries)
+
+    def close(self) -> None:
+        self.factory.kw["bind"].dispose()
+
+
+class HttpBackend:
+    """Talks to a Hyperzoom server's /api/trials endpoints (bearer token if it needs one)."""
+
+    def __init__(self, server: str, token: str | None = None, timeout: float = 30) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout)
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        response = self.client.post(path, json=body)
+        if response.status_code >= 400 and response.status_code != 409:
+            message = response.json().get("message") if response.content else response.text
+            raise ConnectionError(f"{path}: HTTP {response.status_code}: {message}")
+        return response
+
+    def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:
+        body = {"worker": worker, "objectives": [_spec_json(s) for s in specs]}
+        self._post("/api/objectives/register", body)
+
+    def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
+        response = self._post(
+            "/api/trials/ask", {"worker": worker, "objectives": list(objectives)}
+        )
+        if response.status_code == 204:
+            return None
+        data = response.json()
+        return Claim(**{**data, "direction": Direction(data["direction"])})
+
+    def report(self, claim: Claim, step: int, value: float) -> bool:
+        body = {"attempt": claim.attempt, "step": step, "value": value}
+        response = self._post(f"/api/trials/{claim.trial_id}/report", body)
+        return response.status_code == 409 or bool(response.json()["prune"])
+
+    def heartbeat(self, claim: Claim) -> bool:
+        body = {"attempt": claim.attempt}
+        return self._post(f"/api/trials/{claim.trial_id}/heartbeat", body).status_code == 204
+
+    def tell(self, claim: Claim, outcome: Outcome) -> bool:
+        body = {"attempt": claim.attempt, **asdict(outcome)}
+        response = self._post(f"/api/trials/{claim.trial_id}/tell", body)
+        if response.status_code == 409:
+            log.warning("result of trial %s dropped: %s", claim.trial_id, response.text)
+            return False
+        return True
+
+    def release(self, claim: Claim) -> None:
+        self._post(f"/api/trials/{claim.trial_id}/release", {"attempt": claim.attempt})
+
+    def reap(self, timeout: float, max_retries: int) -> list[int]:
+        return []  # the server reaps: it knows the timeout that applies to everyone
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _spec_json(spec: ObjectiveSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "direction": spec.direction,
+        "description": spec.description,
+        "space": spec.space,
+    }

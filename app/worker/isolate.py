@@ -1,0 +1,186 @@
+"""Evaluate objectives in a child process: an exception, a segfault, `os._exit`, a hang past
+the timeout or running out of memory fails that one trial, never the worker.
+
+One long-lived child per worker keeps the cost low (imports happen once); it is replaced after
+any crash or timeout.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.objectives import ObjectiveSpec
+from app.store.models import TrialState
+from app.worker.trial import Outcome, TrialHandle, TrialPruned, call_objective, interpret, pruned
+
+Report = Callable[[int, float], bool]
+Cancelled = Callable[[], bool]
+_POLL = 0.05
+
+
+class Sandbox:
+    """Runs one evaluation at a time in a child process it owns."""
+
+    def __init__(self, memory_limit_mb: int | None = None) -> None:
+        self.memory_limit_mb = memory_limit_mb
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> Connection:
+        if self._process is None or not self._process.is_alive():
+            # spawn, not fork: the worker holds threads and database connections.
+            ctx = mp.get_context("spawn")
+            parent, child = ctx.Pipe()
+            self._process = ctx.Process(
+                target=_child_main, args=(child, self.memory_limit_mb), daemon=True
+            )
+            self._process.start()
+            child.close()
+            self._conn = parent
+        assert self._conn is not None
+        return self._conn
+
+    def evaluate(
+        self,
+        spec: ObjectiveSpec,
+        params: dict[str, Any],
+        report: Report,
+        *,
+        timeout: float | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> Outcome | None:
+        """Run the objective; None when `cancelled()` turned true (the result is not wanted)."""
+        conn = self._start()
+        conn.send((spec, params))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if cancelled():
+                self.kill()
+                return None
+            if deadline is not None and time.monotonic() > deadline:
+                self.kill()
+                return Outcome(TrialState.FAILED, error=f"timed out after {timeout:g} s")
+            if not conn.poll(_POLL):
+                if not self._process.is_alive():
+                    return self._crashed()
+                continue
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return self._crashed()
+            if message[0] == "report":
+                conn.send(report(message[1], message[2]))
+            else:
+                return message[1]
+
+    def _crashed(self) -> Outcome:
+        self._process.join(5)
+        code = self._process.exitcode
+        self._discard()
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            hint = " (out of memory, or killed)" if name == "SIGKILL" else ""
+            reason = f"the objective's process was killed by {name}{hint}"
+        else:
+            reason = f"the objective's process exited with code {code} before returning"
+        return Outcome(TrialState.FAILED, error=reason)
+
+    def kill(self) -> None:
+        """Stop the child now; the next evaluation starts a fresh one."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn = None, None
+
+    def close(self) -> None:
+        """Ask the child to exit, then make sure it has."""
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(2)
+            except (BrokenPipeError, OSError):
+                pass
+        self.kill()
+
+
+def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
+    # Ctrl-C reaches the whole process group; the worker decides what happens to the trial.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit_mb:
+        import resource
+
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        spec, params = message
+        conn.send(("done", run_objective(spec, params, _remote_report(conn))))
+
+
+def _remote_report(conn: Connection) -> Report:
+    def send(step: int, value: float) -> bool:
+        conn.send(("report", step, value))
+        return bool(conn.recv())
+
+    return send
+
+
+def run_objective(spec: ObjectiveSpec, params: dict[str, Any], report: Report) -> Outcome:
+    """Load and call the objective, turning whatever happens into an Outcome."""
+    from app.worker.objectives import load_callable
+
+    trial = TrialHandle(report)
+    try:
+        result = call_objective(load_callable(spec), dict(params), trial)
+    except TrialPruned:
+        return pruned(trial)
+    except MemoryError:
+        return Outcome(TrialState.FAILED, error="out of memory:\n" + traceback.format_exc())
+    except Exception:
+        if trial.should_prune:
+            return pruned(trial)
+        return Outcome(TrialState.FAILED, error=traceback.format_exc())
+    return interpret(result, getattr(spec, "metric", None), trial)
+
+
+class InProcess:
+    """Evaluate in the worker's own process: for objectives given as Python callables (tests,
+    notebooks), with no isolation and no timeout."""
+
+    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+        self.functions = functions
+
+    def evaluate(
+        self,
+        spec: ObjectiveSpec,
+        params: dict[str, Any],
+        report: Report,
+        *,
+        timeout: float | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> Outcome | None:
+        """Call the function directly."""
+        trial = TrialHandle(report)
+        try:
+            result = call_objective(self.functions[spec.name], dict(params), trial)
+        except TrialPruned:
+            return pruned(trial)
+        except Exception:
+            return Outcome(TrialState.FAILED, error=traceback.format_exc())
+        return interpret(result, getattr(spec, "metric", None), trial)
+
+    def close(self) -> None:
+        """Nothing to release."""

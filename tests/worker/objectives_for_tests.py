@@ -1,0 +1,67 @@
+"""Objectives that misbehave on purpose, importable by the worker's child process."""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import time
+from typing import Any
+
+
+def ok(params: dict[str, Any]) -> float:
+    """A well-behaved objective: the value of x."""
+    return float(params["x"])
+
+
+def raises(params: dict[str, Any]) -> float:
+    """Always raises."""
+    raise RuntimeError(f"diverged at x={params['x']:.3f}")
+
+
+def segfault(params: dict[str, Any]) -> float:
+    """Crashes the process by reading address 0."""
+    return float(ctypes.string_at(0, 1)[0])
+
+
+def exits(params: dict[str, Any]) -> float:
+    """Leaves without returning or raising."""
+    os._exit(3)
+
+
+def hangs(params: dict[str, Any]) -> float:
+    """Never returns on its own."""
+    time.sleep(3600)
+    return 0.0
+
+
+def slow(params: dict[str, Any]) -> float:
+    """Takes a while, then returns x."""
+    time.sleep(float(os.environ.get("HZ_TEST_SLOW", "2")))
+    return float(params["x"])
+
+
+def nan(params: dict[str, Any]) -> float:
+    """Returns NaN."""
+    return math.nan
+
+
+def hog(params: dict[str, Any]) -> float:
+    """Allocates far more memory than any limit a test sets."""
+    blob = bytearray(4 * 1024**3)
+    return float(len(blob))
+
+
+def metrics(params: dict[str, Any]) -> dict[str, Any]:
+    """Returns a dict of metrics holding the objective's metric."""
+    return {"value": params["x"], "accuracy": 1 - params["x"], "note": "fine"}
+
+
+def curve(params: dict[str, Any], trial: Any) -> float:
+    """Reports a learning curve; stops when told to (pruned)."""
+    value = 0.0
+    for step in range(5):
+        value = params["x"] * (step + 1)
+        if trial.report(step, value):
+            return value
+    return value
