@@ -41,6 +41,14 @@ def load(target: str) -> Callable[[dict[str, Any]], float]:
     return getattr(importlib.import_module(module), function)
 
 
+def evaluate(fn: Callable[[dict[str, Any]], float], params: dict[str, Any]) -> float | None:
+    """The objective's value, or None for a failed trial (MLPClassifier refuses to diverge)."""
+    try:
+        return float(fn(params))
+    except ValueError:
+        return None
+
+
 def run(objective: str, sampler_name: str, seed: int, budget: int) -> list[float]:
     """One search; returns the best value so far after each trial (lower is better)."""
     spec = BUILTINS[objective]
@@ -60,9 +68,9 @@ def run(objective: str, sampler_name: str, seed: int, budget: int) -> list[float
             position=position,
             direction=spec.direction,
         )[0]
-        value = float(fn(params))
+        value = evaluate(fn, params)
         history.append((params, value))
-        best = min(best, sign * value)
+        best = min(best, np.inf if value is None else sign * value)
         curve.append(best)
     return curve
 
