@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import signal
 import time
 from typing import Any
 
@@ -20,8 +21,10 @@ def raises(params: dict[str, Any]) -> float:
 
 
 def segfault(params: dict[str, Any]) -> float:
-    """Crashes the process by reading address 0."""
-    return float(ctypes.string_at(0, 1)[0])
+    """Crashes the process with a segmentation fault, as a broken C extension would."""
+    ctypes.memset(0, 0, 1)  # write to address 0
+    os.kill(os.getpid(), signal.SIGSEGV)  # in case the platform maps page 0
+    return 0.0
 
 
 def exits(params: dict[str, Any]) -> float:
