@@ -28,6 +28,7 @@ from app.store.db import make_engine, make_sessionmaker, redact, session_scope
 from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import SchemaOutOfDate, check_schema, upgrade
 from app.store.models import Direction
+from app.worker.backend import ServerError
 from app.worker.objectives import ObjectiveError, registered
 
 cli = typer.Typer(
@@ -81,7 +82,7 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (SchemaOutOfDate, ObjectiveError, SpaceError, ValueError) as exc:
+        except (SchemaOutOfDate, ObjectiveError, SpaceError, ServerError, ValueError) as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         except SQLAlchemyError as exc:
             url = redact(kwargs.get("db") or Settings().database_url)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import errors, experiments, objectives, protocol, searches
+from app.api import errors, experiments, objectives, protocol, searches, trials
 from app.paths import resource
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=resource("templates"))
     app.state.templates.env.globals["plotly_version"] = plotly.__version__
     errors.install(app)
-    routers = (experiments.router, searches.router, objectives.router, protocol.router)
+    routers = (experiments.router, searches.router, trials.router, objectives.router)
+    routers = (*routers, protocol.router)
     for router in (*routers, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")

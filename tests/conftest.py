@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -294,27 +295,38 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+@contextmanager
+def running_server(db_url: str, log_path: Path, **env: str) -> Iterator[str]:
+    """Run `hyperzoom serve` on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = hyperzoom(
+            "serve", "--db", db_url, "--port", str(port), stdout=log, stderr=log, env=env
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while not _answers(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(log_path.read_text())
+            time.sleep(0.1)
+        yield url
+    finally:
+        stop(process)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/experiments", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 @pytest.fixture
 def live_server(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A real `hyperzoom serve` process on a free port; yields its base URL."""
-    port = free_port()
-    log = (tmp_path / "server.log").open("wb")
-    process = hyperzoom("serve", "--db", db_url, "--port", str(port), stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/api/experiments", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop(process)
-            raise RuntimeError((tmp_path / "server.log").read_text())
-        time.sleep(0.1)
-    yield url
-    stop(process)
-    log.close()
+    with running_server(db_url, tmp_path / "server.log") as url:
+        yield url
     if getattr(request.node, "failed", False):
         print("server log:", (tmp_path / "server.log").read_text(), sep="\n")
 

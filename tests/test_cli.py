@@ -78,5 +78,7 @@ def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
             "batch_size",
             "alpha",
             "solver",
+            "beta_1",
+            "beta_2",
         }
     engine.dispose()

@@ -59,6 +59,8 @@ def create_experiment(
             direction=body.direction or Direction(spec.direction),
             space=space,
             sampler=body.search.sampler,
+            sampler_options=body.search.options,
+            pruner=body.search.pruner,
             n_trials=body.search.n_trials,
             seed=body.search.seed,
         )

@@ -27,16 +27,24 @@ SamplerName = Annotated[str, Field(min_length=1, max_length=32, examples=["rando
 
 
 class ParamSpec(BaseModel):
-    """One parameter of a space. Numbers need low and high; categories need choices."""
+    """One parameter of a space. Numbers need low and high, categories choices, fixed a value.
+
+    `condition` makes it active only when other parameters take given values, e.g.
+    `{"solver": ["sgd"]}` for momentum; an inactive parameter is absent from a trial.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["float", "int", "categorical"]
+    type: Literal["float", "int", "categorical", "fixed"]
     low: Number | None = None
     high: Number | None = None
     log: bool = Field(False, description="Sample uniformly in log space (e.g. a learning rate).")
     step: Number | None = None
     choices: list[Choice] | None = Field(None, max_length=10_000)
+    value: Choice | None = Field(None, description="The value of a fixed parameter.")
+    condition: dict[str, list[Choice]] | None = Field(
+        None, description="Active only when each named parameter takes one of the listed values."
+    )
 
 
 Space = Annotated[dict[str, ParamSpec], Field(min_length=1, max_length=1_000)]
@@ -53,12 +61,28 @@ def space_json(space: dict[str, ParamSpec]) -> dict[str, dict[str, Any]]:
     return {name: p.model_dump(exclude_unset=True) for name, p in space.items()}
 
 
+SamplerOptions = Annotated[
+    dict[str, Any] | None,
+    Field(description='Sampler options, e.g. {"resolution": 5} for grid.', examples=[None]),
+]
+PrunerSpec = Annotated[
+    dict[str, Any] | None,
+    Field(
+        description='Stop bad trials early: {"type": "median"} or {"type": "asha"}.',
+        examples=[{"type": "median", "n_startup_trials": 5}],
+    ),
+]
+
+
 class SearchCreate(BaseModel):
-    """How to sample: which sampler, how many trials, which seed."""
+    """How to sample: which sampler (random, grid, sobol, halton, lhs, zoom, tpe), how many
+    trials, which seed, and optionally a pruner."""
 
     model_config = ConfigDict(extra="forbid")
 
     sampler: SamplerName = "random"
+    options: SamplerOptions = None
+    pruner: PrunerSpec = None
     n_trials: NTrials = 60
     seed: Seed | None = None
 
@@ -115,7 +139,19 @@ class RefineRequest(BaseModel):
     ]
     n_trials: NTrials = 30
     sampler: SamplerName = "random"
+    options: SamplerOptions = None
+    pruner: PrunerSpec = None
     seed: Seed | None = None
+
+
+class SuggestedRegionRead(BaseModel):
+    """The box around the best trials, ready for refine, and where it touches the edge."""
+
+    region: dict[str, Any]
+    edges: list[dict[str, str]] = Field(
+        description="[{param, side, message}]: the best trials sit on that side of the range."
+    )
+    n_trials: int = Field(description="Completed trials the suggestion was made from.")
 
 
 class SearchRead(BaseModel):
@@ -125,6 +161,8 @@ class SearchRead(BaseModel):
     experiment_id: int
     parent_id: int | None
     sampler: str
+    sampler_options: dict[str, Any] | None
+    pruner: dict[str, Any] | None
     seed: int
     n_trials: int
     status: SearchStatus
@@ -166,10 +204,18 @@ class TrialRead(BaseModel):
     state: TrialState
     params: dict[str, Any]
     value: float | None
+    metrics: dict[str, Any] | None
     error: str | None
     worker: str | None
-    started_at: datetime
+    attempt: int
+    started_at: datetime | None
     finished_at: datetime | None
+
+
+class TrialDetail(TrialRead):
+    """One trial with its learning curve."""
+
+    intermediate_values: list[tuple[int, float]] = Field(description="[step, value] pairs.")
 
 
 class TrialColumns(BaseModel):

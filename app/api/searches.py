@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
 
 from app.api.deps import Authorized, SessionDep
-from app.api.errors import from_space_error
+from app.api.errors import FieldError, from_space_error
 from app.api.experiments import ERRORS, Since
-from app.api.schemas import RefineRequest, SearchRead, TrialRead
+from app.api.schemas import RefineRequest, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.views import search_reads, trial_read
-from app.core.space import SpaceError
+from app.core.region import suggest_region
+from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
-from app.store.trials import list_trials
+from app.store.trials import enqueue, list_trials
+
+Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
+Margin = Annotated[float, Query(ge=0, le=1, description="Widening per side, unit-cube units.")]
 
 router = APIRouter(prefix="/api/searches", tags=["searches"])
 
@@ -45,9 +51,54 @@ def refine_search(search_id: int, body: RefineRequest, session: SessionDep) -> S
             region=body.region,
             n_trials=body.n_trials,
             sampler=body.sampler,
+            sampler_options=body.options,
+            pruner=body.pruner,
             seed=body.seed,
         )
     except SpaceError as exc:
-        prefix = ["body"] if exc.loc[:1] == ("sampler",) else ["body", "region"]
-        raise from_space_error(prefix, exc) from exc
+        top_level = exc.loc[:1] in (("sampler",), ("options",), ("pruner",), ("n_trials",))
+        raise from_space_error(["body"] if top_level else ["body", "region"], exc) from exc
     return search_reads(session, [child])[0]
+
+
+@router.get("/{search_id}/suggest-region", response_model=SuggestedRegionRead, responses=ERRORS)
+def suggest_search_region(
+    search_id: int, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
+) -> SuggestedRegionRead:
+    """The box around the best trials of this search and its refinements, for refine."""
+    search = store.get_search(session, search_id)
+    trials = store.finished_trials(session, store.subtree_ids(session, search))
+    direction = search.experiment.direction.value
+    try:
+        found = suggest_region(
+            SearchSpace.from_dict(search.space), trials, direction, top_fraction, margin
+        )
+    except SpaceError as exc:
+        raise FieldError(["path", "search_id"], exc.problem, status=409) from exc
+    edges = [
+        {
+            "param": e.param,
+            "side": e.side,
+            "message": f"the best trials sit at the {e.side} end of {e.param}: "
+            "the optimum may lie outside this range",
+        }
+        for e in found.edges
+    ]
+    completed = sum(1 for _, v in trials if v is not None)
+    return SuggestedRegionRead(region=found.region, edges=edges, n_trials=completed)
+
+
+@router.post(
+    "/{search_id}/trials",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TrialRead,
+    dependencies=[Authorized],
+    responses=ERRORS,
+)
+def enqueue_trial(search_id: int, params: dict[str, Any], session: SessionDep) -> TrialRead:
+    """Add a hand-picked configuration to the search; a worker runs it next."""
+    try:
+        trial = enqueue(session, search_id, params)
+    except SpaceError as exc:
+        raise from_space_error(["body"], exc) from exc
+    return trial_read(trial)

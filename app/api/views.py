@@ -24,6 +24,8 @@ def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRea
             experiment_id=s.experiment_id,
             parent_id=s.parent_id,
             sampler=s.sampler,
+            sampler_options=s.sampler_options,
+            pruner=s.pruner,
             seed=s.seed,
             n_trials=s.n_trials,
             status=s.status,

@@ -155,3 +155,36 @@ def best_values(
     found: dict[int, float | None] = defaultdict(lambda: None)
     found.update({search_id: value for search_id, value in rows})
     return {i: found[i] for i in ids}
+
+
+def subtree_ids(session: Session, search: Search) -> list[int]:
+    """The search and all its descendants (refinements of refinements), parents first."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(Search.id, Search.parent_id)
+        .where(Search.experiment_id == search.experiment_id)
+        .order_by(Search.id)
+    )
+    for search_id, parent_id in rows:
+        children[parent_id].append(search_id)
+    found, frontier = [], [search.id]
+    while frontier:
+        current = frontier.pop(0)
+        found.append(current)
+        frontier.extend(children[current])
+    return found
+
+
+def finished_trials(
+    session: Session, search_ids: Iterable[int]
+) -> list[tuple[dict[str, Any], float | None]]:
+    """(params, value) of the finished trials of these searches; None for failed or pruned."""
+    rows = session.execute(
+        select(Trial.params, Trial.value, Trial.state)
+        .where(
+            Trial.search_id.in_(list(search_ids)),
+            Trial.state.in_([TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED]),
+        )
+        .order_by(Trial.search_id, Trial.number)
+    )
+    return [(p, v if s is TrialState.COMPLETE else None) for p, v, s in rows]

@@ -25,6 +25,10 @@ from app.worker.trial import Outcome
 log = logging.getLogger("hyperzoom.worker")
 
 
+class ServerError(RuntimeError):
+    """The server refused a call or cannot be reached."""
+
+
 class Backend(Protocol):
     """The worker protocol."""
 
@@ -113,10 +117,16 @@ class HttpBackend:
         self.client = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout)
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        response = self.client.post(path, json=body)
+        try:
+            response = self.client.post(path, json=body)
+        except httpx.HTTPError as exc:
+            raise ServerError(f"cannot reach {self.client.base_url}: {exc}") from exc
         if response.status_code >= 400 and response.status_code != 409:
-            message = response.json().get("message") if response.content else response.text
-            raise ConnectionError(f"{path}: HTTP {response.status_code}: {message}")
+            try:
+                message = response.json().get("message")
+            except ValueError:
+                message = response.text[:200]
+            raise ServerError(f"{path}: HTTP {response.status_code}: {message}")
         return response
 
     def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:

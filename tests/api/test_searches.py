@@ -103,3 +103,94 @@ def test_bad_regions_get_a_422_and_create_nothing(
 def test_refining_an_unknown_search_is_404(client: TestClient) -> None:
     response = client.post("/api/searches/42/refine", json={"region": {"x": [0.1, 0.2]}})
     assert response.status_code == 404
+
+
+def test_suggest_region_boxes_the_best_trials_and_flags_edges(
+    client: TestClient, root: dict, factory: Any
+) -> None:
+    from app.store.db import session_scope
+    from app.store.models import TrialState
+    from app.store.trials import ask, tell
+
+    empty = client.get(f"/api/searches/{root['id']}/suggest-region")
+    assert empty.status_code == 409
+    with session_scope(factory) as s:
+        for _ in range(4):
+            claim = ask(s, objectives=None, worker="t")
+            # Lower x is better: the best trials crowd the low end of x.
+            tell(s, claim.trial_id, state=TrialState.COMPLETE, value=claim.params["x"])
+    suggested = client.get(
+        f"/api/searches/{root['id']}/suggest-region", params={"top_fraction": 0.5}
+    ).json()
+    assert suggested["n_trials"] == 4
+    low, high = suggested["region"]["x"]
+    trials = client.get(f"/api/searches/{root['id']}/trials").json()
+    best_two = sorted(t["params"]["x"] for t in trials)[:2]
+    assert low <= best_two[0] and best_two[1] <= high
+    refined = client.post(
+        f"/api/searches/{root['id']}/refine", json={"region": suggested["region"]}
+    )
+    assert refined.status_code == 201
+    bad = client.get(f"/api/searches/{root['id']}/suggest-region", params={"top_fraction": 0})
+    assert bad.status_code == 422
+
+
+def test_conditional_and_fixed_parameters_through_the_api(client: TestClient) -> None:
+    space = {
+        "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+        "momentum": {"type": "float", "low": 0.5, "high": 0.99, "condition": {"solver": ["sgd"]}},
+        "epochs": {"type": "fixed", "value": 10},
+    }
+    created = client.post("/api/experiments", json=body(space=space))
+    assert created.status_code == 201, created.text
+    assert created.json()["space"] == space
+    bad = client.post(
+        "/api/experiments",
+        json=body(space={**space, "momentum": {**space["momentum"], "condition": {"opt": ["x"]}}}),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][:4] == ["body", "space", "momentum", "condition"]
+
+
+@pytest.mark.parametrize(
+    ("search", "loc"),
+    [
+        ({"sampler": "grid", "options": {"resolution": 2}, "n_trials": 1000}, "n_trials"),
+        ({"sampler": "grid", "options": {"shape": 2}}, "options"),
+        ({"sampler": "random", "pruner": {"type": "hyperband"}}, "pruner"),
+        ({"sampler": "random", "pruner": {"type": "median", "n_startup_trials": -1}}, "pruner"),
+    ],
+)
+def test_impossible_searches_are_refused(client: TestClient, search: dict, loc: str) -> None:
+    response = client.post("/api/experiments", json=body(search=search))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "search", loc]
+
+
+def test_every_sampler_runs_from_the_api(client: TestClient, factory: Any) -> None:
+    from app.store.db import session_scope
+    from app.store.models import TrialState
+    from app.store.trials import ask, tell
+
+    for sampler in ("random", "grid", "sobol", "halton", "lhs", "zoom", "tpe"):
+        created = client.post(
+            "/api/experiments", json=body(name=sampler, search={"sampler": sampler, "n_trials": 6})
+        )
+        assert created.status_code == 201, created.text
+    with session_scope(factory) as s:
+        while (claim := ask(s, objectives=None, worker="t")) is not None:
+            tell(s, claim.trial_id, state=TrialState.COMPLETE, value=claim.params["x"])
+    for experiment in client.get("/api/experiments").json():
+        assert experiment["counts"]["complete"] == 6, experiment["name"]
+
+
+def test_enqueue_a_hand_picked_configuration(client: TestClient, root: dict) -> None:
+    params = {"learning_rate": 1e-3, "x": 0.5, "layers": 2, "solver": "adam"}
+    enqueued = client.post(f"/api/searches/{root['id']}/trials", json=params)
+    assert enqueued.status_code == 201, enqueued.text
+    assert enqueued.json()["state"] == "waiting" and enqueued.json()["params"] == params
+    outside = client.post(f"/api/searches/{root['id']}/trials", json={**params, "x": 2.0})
+    assert outside.status_code == 422
+    assert outside.json()["detail"][0]["loc"] == ["body", "x"]
+    claim = client.post("/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]}).json()
+    assert claim["params"] == params

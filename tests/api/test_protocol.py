@@ -1,0 +1,98 @@
+"""The worker protocol over HTTP: ask, report, heartbeat, tell, release; a notebook's view."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.test_experiments import body
+
+
+def create(client: TestClient, **search: object) -> dict:
+    """An experiment on `bowl` with a small search."""
+    payload = body(search={"n_trials": 2, "seed": 1, **search})
+    return client.post("/api/experiments", json=payload).json()
+
+
+def ask(client: TestClient) -> dict | None:
+    """Ask as a notebook would."""
+    response = client.post("/api/trials/ask", json={"worker": "nb", "objectives": ["bowl"]})
+    return None if response.status_code == 204 else response.json()
+
+
+def test_drive_trials_by_hand(client: TestClient) -> None:
+    experiment = create(client, pruner={"type": "median", "n_startup_trials": 1})
+    first, second = ask(client), ask(client)
+    assert ask(client) is None
+    assert (first["number"], second["number"]) == (0, 1)
+    assert first["attempt"] == 0 and first["pruned_by"] == "median"
+    url = f"/api/trials/{first['trial_id']}"
+    assert client.post(f"{url}/heartbeat", json={"attempt": 0}).status_code == 204
+    for step, value in enumerate([0.5, 0.4, 0.3]):
+        answer = client.post(f"{url}/report", json={"attempt": 0, "step": step, "value": value})
+        assert answer.json() == {"prune": False}
+    told = client.post(
+        f"{url}/tell",
+        json={"attempt": 0, "state": "complete", "value": 0.3, "metrics": {"accuracy": 0.9}},
+    )
+    assert told.status_code == 204
+    detail = client.get(url).json()
+    assert detail["state"] == "complete" and detail["metrics"] == {"accuracy": 0.9}
+    assert detail["intermediate_values"] == [[0, 0.5], [1, 0.4], [2, 0.3]]
+    # The second trial's curve is worse than the first's at step 0: the median pruner says stop.
+    url2 = f"/api/trials/{second['trial_id']}"
+    answer = client.post(f"{url2}/report", json={"attempt": 0, "step": 0, "value": 0.9})
+    assert answer.json() == {"prune": True}
+    client.post(f"{url2}/tell", json={"attempt": 0, "state": "pruned", "value": 0.9})
+    search = client.get(f"/api/searches/{experiment['root_search_id']}").json()
+    assert search["status"] == "done"
+    assert search["counts"]["complete"] == 1 and search["counts"]["pruned"] == 1
+
+
+def test_a_result_for_a_stale_attempt_is_a_409_and_changes_nothing(client: TestClient) -> None:
+    create(client)
+    claim = ask(client)
+    url = f"/api/trials/{claim['trial_id']}"
+    assert client.post(f"{url}/release", json={"attempt": 0}).status_code == 204
+    stale = client.post(f"{url}/tell", json={"attempt": 0, "state": "complete", "value": 1.0})
+    assert stale.status_code == 409
+    assert "no longer current" in stale.json()["message"]
+    assert client.post(f"{url}/heartbeat", json={"attempt": 0}).status_code == 409
+    again = ask(client)
+    assert again["trial_id"] == claim["trial_id"] and again["params"] == claim["params"]
+    assert client.get(url).json()["state"] == "running"
+
+
+def test_bad_protocol_input_is_a_422_naming_the_field(client: TestClient) -> None:
+    create(client)
+    claim = ask(client)
+    url = f"/api/trials/{claim['trial_id']}"
+    cases = [
+        ("tell", {"attempt": 0, "state": "complete"}, ["body", "value"]),
+        ("tell", {"attempt": 0, "state": "running", "value": 1}, ["body", "state"]),
+        ("tell", {"attempt": 0, "state": "complete", "value": "NaN"}, ["body", "value"]),
+        ("report", {"attempt": 0, "step": -1, "value": 1}, ["body", "step"]),
+        ("report", {"attempt": 0, "step": 1, "value": "Infinity"}, ["body", "value"]),
+        ("heartbeat", {"attempt": "x"}, ["body", "attempt"]),
+    ]
+    for verb, payload, loc in cases:
+        response = client.post(f"{url}/{verb}", json=payload)
+        assert response.status_code == 422, (verb, payload, response.text)
+        assert response.json()["detail"][0]["loc"] == loc
+    assert client.get(url).json()["state"] == "running"
+
+
+def test_workers_register_objectives_the_server_then_accepts(client: TestClient) -> None:
+    refused = client.post("/api/experiments", json=body(objective="pkg.train:run"))
+    assert refused.status_code == 422
+    assert "hyperzoom serve --objective" in refused.json()["message"]
+    announced = client.post(
+        "/api/objectives/register",
+        json={
+            "worker": "gpu:1",
+            "objectives": [{"name": "pkg.train:run", "direction": "maximize"}],
+        },
+    )
+    assert announced.status_code == 204
+    names = [o["name"] for o in client.get("/api/objectives").json()]
+    assert "pkg.train:run" in names
+    assert client.post("/api/experiments", json=body(objective="pkg.train:run")).status_code == 201
