@@ -236,6 +236,8 @@ def _run_processes(n: int, argv: list[str]) -> int:
     # One BLAS thread per process: n processes already use the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
+    # Children stop by themselves if this process disappears (see Worker.run).
+    env["HYPERZOOM_PARENT_PID"] = str(os.getpid())
     command = [sys.executable, "-m", "app", *_strip_processes(argv)]
     children = [subprocess.Popen(command, env=env) for _ in range(n)]
 
@@ -304,6 +306,9 @@ def demo(
             f"Open http://{host}:{port}/experiments/{experiment_id}  (Ctrl-C to stop)",
             highlight=False,
         )
+        # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit
+        # (not the default handler, which kills at once) lets `finally` stop the workers.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     finally:
         if pool is not None:

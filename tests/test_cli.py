@@ -82,3 +82,49 @@ def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
             "beta_2",
         }
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_demo_serves_runs_workers_and_stops_them_all(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port, hyperzoom
+
+    db = tmp_path / "demo.db"
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        demo = hyperzoom(
+            "demo",
+            "--db",
+            f"sqlite:///{db}",
+            "--port",
+            str(port),
+            "--trials",
+            "6",
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                [experiment] = httpx.get(f"http://127.0.0.1:{port}/api/experiments").json()
+                if experiment["counts"]["complete"] >= 2:
+                    break
+            except (httpx.TransportError, ValueError):
+                pass
+            assert demo.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        assert experiment["objective"] == "mlp-digits"
+        assert "Open http://127.0.0.1:" in log.read_text()
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=30)
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", str(db)], capture_output=True, text=True).stdout
+    assert left.strip() == "", "worker processes outlived the demo"

@@ -113,6 +113,9 @@ class Worker:
         done, idle_since = 0, time.monotonic()
         try:
             while not self.stop_event.is_set() and (max_trials is None or done < max_trials):
+                if _orphaned():
+                    log.warning("the process that started this worker is gone; stopping")
+                    break
                 if self.run_once() is not None:
                     done, idle_since = done + 1, time.monotonic()
                 elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
@@ -127,3 +130,9 @@ class Worker:
         """SIGTERM or Ctrl-C: give back the current trial and stop cleanly."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop_event.set())
+
+
+def _orphaned() -> bool:
+    """Whether the `--processes` parent that started this worker has died."""
+    parent = os.environ.get("HYPERZOOM_PARENT_PID")
+    return parent is not None and os.getppid() != int(parent)
