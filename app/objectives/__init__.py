@@ -33,6 +33,8 @@ MLP_DIGITS_SPACE: dict[str, Any] = {
     "layers": {"type": "int", "low": 1, "high": 3},
     "batch_size": {"type": "int", "low": 16, "high": 512, "log": True},
     "alpha": {"type": "float", "low": 1e-7, "high": 1e-1, "log": True},
+    # Learning-rate decay per epoch: lr = learning_rate_init / (1 + lr_decay * epoch).
+    "lr_decay": {"type": "float", "low": 0.0, "high": 1.0},
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
     # Linear scales: over 40 epochs on digits the betas matter little; the textbook log scale
     # on 1 - beta_2 would need a "reversed log" scale the core does not have.

@@ -1,8 +1,8 @@
 """The demo objective: scikit-learn's MLPClassifier on the digits data set that ships with it.
 
 A real neural network tuned over the hyperparameters deep-learning practice names (learning
-rate, momentum or Adam's betas, width, depth, mini-batch size, L2); one trial takes about a
-second on one core.
+rate and its decay, momentum or Adam's betas, width, depth, mini-batch size, L2); one trial
+takes about a second on one core.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-EPOCHS = 40
+EPOCHS = 25
 
 
 @cache
@@ -30,14 +30,41 @@ def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return x_train, x_val, y_train, y_val
 
 
-def objective(params: dict[str, Any]) -> float:
-    """Train for a fixed number of epochs and return the validation accuracy (maximize)."""
+def objective(params: dict[str, Any], trial: Any = None) -> float:
+    """Train epoch by epoch and return the final validation accuracy (maximize).
+
+    Each epoch's validation accuracy goes to `trial.report`, so a pruner can stop a hopeless
+    configuration early; the learning rate decays as lr / (1 + lr_decay * epoch).
+    """
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
 
     x_train, x_val, y_train, y_val = _data()
+    model = _model(params)
+    lr0, decay = float(params.get("learning_rate_init", 1e-3)), float(params.get("lr_decay", 0))
+    classes = np.unique(y_train)
+    accuracy = 0.0
+    with warnings.catch_warnings():
+        # A fixed epoch budget is the point: not converging is a result, not a problem.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # A diverging learning rate overflows; the accuracy then says how bad it was.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for epoch in range(EPOCHS):
+            _set_learning_rate(model, lr0 / (1 + decay * epoch))
+            try:
+                model.partial_fit(x_train, y_train, classes=classes)
+            except ValueError as exc:  # NaN weights: the learning rate blew the network up
+                raise RuntimeError(f"training diverged at epoch {epoch}: {exc}") from None
+            accuracy = float(model.score(x_val, y_val))
+            if trial is not None and trial.report(epoch, accuracy):
+                break
+    return accuracy
+
+
+def _model(params: dict[str, Any]) -> Any:
+    from sklearn.neural_network import MLPClassifier
+
     solver = params.get("solver", "adam")
-    model = MLPClassifier(
+    return MLPClassifier(
         hidden_layer_sizes=(int(params.get("hidden_units", 64)),) * int(params.get("layers", 1)),
         solver=solver,
         learning_rate_init=float(params.get("learning_rate_init", 1e-3)),
@@ -47,13 +74,15 @@ def objective(params: dict[str, Any]) -> float:
         nesterovs_momentum=solver == "sgd",
         batch_size=int(params.get("batch_size", 64)),
         alpha=float(params.get("alpha", 1e-4)),
-        max_iter=EPOCHS,
         random_state=0,
     )
-    with warnings.catch_warnings():
-        # A fixed epoch budget is the point: not converging is a result, not a problem.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        # A diverging learning rate overflows; the accuracy then says how bad it was.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        model.fit(x_train, y_train)
-    return float(model.score(x_val, y_val))
+
+
+def _set_learning_rate(model: Any, rate: float) -> None:
+    """Set the step size for the next epoch (sklearn keeps it on its optimizer object)."""
+    model.learning_rate_init = rate
+    optimizer = getattr(model, "_optimizer", None)
+    if optimizer is not None:
+        optimizer.learning_rate_init = rate
+        if hasattr(optimizer, "learning_rate"):
+            optimizer.learning_rate = rate

@@ -86,3 +86,29 @@ def test_metrics_come_back_with_the_value(sandbox: Sandbox) -> None:
     outcome = sandbox.evaluate(spec("metrics"), {"x": 0.25}, no_reports)
     assert outcome.value == 0.25
     assert outcome.metrics == {"accuracy": 0.75, "note": "fine"}
+
+
+def test_the_demo_network_learns_and_reports_each_epoch_so_it_can_be_pruned(
+    sandbox: Sandbox,
+) -> None:
+    from app.objectives import BUILTINS
+
+    demo = BUILTINS["mlp-digits"]
+    good = {
+        "learning_rate_init": 3e-3,
+        "hidden_units": 64,
+        "layers": 1,
+        "batch_size": 64,
+        "alpha": 1e-4,
+        "lr_decay": 0.1,
+        "solver": "adam",
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+    }
+    curve: list[tuple[int, float]] = []
+    outcome = sandbox.evaluate(demo, good, lambda s, v: curve.append((s, v)) or False)
+    assert outcome.state is TrialState.COMPLETE and outcome.value > 0.93
+    assert [s for s, _ in curve] == list(range(25)) and curve[-1][1] == outcome.value
+    slow = {**good, "learning_rate_init": 1e-5, "solver": "sgd", "momentum": 0.5}
+    stopped = sandbox.evaluate(demo, slow, lambda step, value: step == 2)
+    assert stopped.state is TrialState.PRUNED and stopped.value < 0.5
