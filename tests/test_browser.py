@@ -16,7 +16,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import BUILTINS
+from app.worker.backend import DatabaseBackend
+from app.worker.isolate import InProcess
 from app.worker.loop import Worker
+from app.worker.objectives import load
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -70,7 +73,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def run_worker(factory: sessionmaker[Session]) -> None:
     """Evaluate every pending trial in this process (a real worker on the same database)."""
-    Worker(factory, {"bowl": BUILTINS["bowl"]}).run(idle_exit=0)
+    bowl = BUILTINS["bowl"]
+    evaluator = InProcess({"bowl": load(bowl.target)})
+    Worker(DatabaseBackend(factory), {"bowl": bowl}, evaluator=evaluator).run(idle_exit=0)
 
 
 def plot_geometry(page: Any) -> dict[str, Any]:
@@ -220,3 +225,50 @@ def test_user_text_is_shown_as_text_never_run(
     assert page.locator("#scatter img").count() == 0
     assert page.locator("img").count() == 0
     shot(page, "4-escaped-names")
+
+
+def test_suggest_region_draws_the_box_warns_about_edges_and_refines_with_a_sampler(
+    live_server: str, factory: sessionmaker[Session], page: Any, request: pytest.FixtureRequest
+) -> None:
+    api = httpx.Client(base_url=live_server, timeout=10)
+    request.addfinalizer(api.close)
+    space = {
+        # The bowl's optimum is x = 0.3, below this range: the best trials crowd its low end.
+        "x": {"type": "float", "low": 0.5, "high": 1.0},
+        "solver": {"type": "categorical", "choices": ["sgd", "adam"]},  # irrelevant to bowl
+    }
+    created = api.post(
+        "/api/experiments",
+        json={
+            "name": "edges",
+            "objective": "bowl",
+            "space": space,
+            "search": {"n_trials": 40, "seed": 3},
+        },
+    )
+    assert created.status_code == 201, created.text
+    created = created.json()
+    run_worker(factory)
+    page.goto(f"{live_server}/experiments/{created['id']}")
+    page.wait_for_function("() => document.querySelectorAll('#scatter .point').length >= 40")
+    page.click("#suggest-button")
+    page.wait_for_selector("#region-details:not([hidden])")
+    root = created["root_search_id"]
+    expected = api.get(f"/api/searches/{root}/suggest-region").json()
+    x_low, x_high = expected["region"]["x"]
+    row = page.locator("#region-bounds tr[data-param='x']")
+    assert float(row.locator("td.low").get_attribute("data-value")) == x_low
+    assert float(row.locator("td.high").get_attribute("data-value")) == x_high
+    drawn = page.evaluate("() => document.getElementById('scatter').layout.selections")
+    assert len(drawn) == 1
+    assert sorted([drawn[0]["x0"], drawn[0]["x1"]]) == pytest.approx([x_low, x_high])
+    edge = page.locator("#region-edges li[data-param='x'][data-side='low']")
+    assert "low end of x" in edge.inner_text()
+    shot(page, "5-suggested-region")
+
+    page.select_option("#refine-sampler", "sobol")
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+    child = api.get(f"/api/experiments/{created['id']}").json()["searches"][1]
+    assert child["sampler"] == "sobol"
+    assert child["space"]["x"] == {"type": "float", "low": x_low, "high": x_high}

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SessionDep
 from app.api.views import experiment_summary
+from app.core.samplers import SAMPLERS
 from app.store import experiments as store
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +36,7 @@ def experiment_detail(request: Request, experiment_id: int, session: SessionDep)
         {
             "experiment": experiment,
             "poll_ms": int(request.app.state.settings.poll_interval * 1000),
+            "samplers": list(SAMPLERS),
         },
     )
 

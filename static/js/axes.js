@@ -2,8 +2,10 @@
 export const VALUE = "value";
 export const NUMBER = "number";
 
+// Fixed parameters are left out: every trial has the same value.
 export function axisChoices(space) {
-  return [...Object.keys(space), VALUE, NUMBER];
+  const params = Object.keys(space).filter((k) => space[k].type !== "fixed");
+  return [...params, VALUE, NUMBER];
 }
 
 export function axisLabel(key, objective) {

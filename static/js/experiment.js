@@ -1,9 +1,16 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
 // turn a box drawn on it into a region, and refine the chosen search over that region.
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { NUMBER, VALUE, axisChoices, axisLabel } from "./axes.js";
+import { NUMBER, VALUE, axisChoices, axisLabel, axisValue } from "./axes.js";
 import { fmt } from "./format.js";
-import { bestOf, boundsFor, regionFromBox, trialsInside } from "./region.js";
+import {
+  bestOf,
+  boxFromRegion,
+  insideRegion,
+  regionFromBox,
+  sameBox,
+  trialsInside,
+} from "./region.js";
 import { buildFigure, searchLabel } from "./scatter.js";
 import { TrialStore } from "./trials.js";
 
@@ -13,7 +20,14 @@ const experimentId = Number(root.dataset.experimentId);
 const pollMs = Number(root.dataset.pollMs) || 2000;
 const $ = (id) => document.getElementById(id);
 
-const state = { experiment: null, store: new TrialStore(), box: null, parentId: null, plotted: false };
+const state = {
+  experiment: null,
+  store: new TrialStore(),
+  box: null, // the box on the plot: {x, y, xRange, yRange}
+  suggested: null, // a suggested region {region, edges} that the box was drawn from
+  parentId: null,
+  plotted: false,
+};
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -36,13 +50,14 @@ function setupAxes() {
   const { space, objective } = state.experiment;
   const keys = axisChoices(space);
   const options = keys.map((k) => [k, axisLabel(k, objective)]);
-  const firstLog = Object.keys(space).find((k) => space[k].log) || Object.keys(space)[0];
+  const firstLog = keys.find((k) => space[k] && space[k].log) || keys[0];
   fillSelect($("x-axis"), options, firstLog);
   fillSelect($("y-axis"), options, VALUE);
   fillSelect($("color-axis"), options.filter(([k]) => k !== NUMBER), VALUE);
   for (const id of ["x-axis", "y-axis", "color-axis"]) {
     $(id).addEventListener("change", () => {
       state.box = null;
+      state.suggested = null;
       render();
     });
   }
@@ -112,25 +127,66 @@ function renderPanel() {
   const box = state.box;
   $("region-empty").hidden = box !== null;
   $("region-details").hidden = box === null;
+  renderEdges();
   if (!box) {
     $("refine-button").disabled = true;
     return;
   }
   const space = parentSpace();
-  const rows = [];
-  for (const [key, range] of [[box.x, box.xRange], [box.y, box.yRange]]) {
-    const b = boundsFor(key, range, space);
-    if (b) rows.push(boundsRow(key, b));
-  }
+  const { region, problems } = currentRegion();
+  const rows = Object.entries(region).map(([key, bounds]) => {
+    const spec = space[key];
+    const b = spec && spec.type === "categorical"
+      ? { kind: "choices", choices: bounds }
+      : { kind: "range", low: bounds[0], high: bounds[1] };
+    return boundsRow(key, b);
+  });
   $("region-bounds").querySelector("tbody").replaceChildren(...rows);
-  const inside = trialsInside(state.store.all(), box, state.experiment.space);
+  const all = state.store.all();
+  const inside = state.suggested
+    ? all.filter((t) => insideRegion(t, state.suggested.region))
+    : trialsInside(all, box, state.experiment.space);
   $("region-count").textContent = String(inside.length);
   const best = bestOf(inside, state.experiment.direction);
   $("region-best").textContent = best ? `${fmt(best.value)} (search ${best.searchId}, trial ${best.number})` : "–";
-  const { region, problems } = regionFromBox(box, space);
   const empty = Object.keys(region).length === 0;
   $("refine-button").disabled = empty || problems.length > 0;
   setMessage(problems.join("; ") || (empty ? "Put a parameter on an axis to select a region of it." : ""), problems.length > 0);
+}
+
+// The region Refine will send: the suggested one, or the drawn box's axes.
+function currentRegion() {
+  if (state.suggested) return { region: state.suggested.region, problems: [] };
+  return regionFromBox(state.box, parentSpace());
+}
+
+function renderEdges() {
+  const edges = state.suggested ? state.suggested.edges : [];
+  $("region-edges").replaceChildren(
+    ...edges.map((e) => {
+      const li = document.createElement("li");
+      li.dataset.param = e.param;
+      li.dataset.side = e.side;
+      li.textContent = e.message;
+      return li;
+    }),
+  );
+}
+
+async function suggest() {
+  try {
+    const found = await getJSON(`${api}/searches/${state.parentId}/suggest-region`);
+    const x = $("x-axis").value;
+    const y = $("y-axis").value;
+    const trials = state.store.all();
+    const box = boxFromRegion(found.region, x, y, state.experiment.space, (key) => trials.map((t) => axisValue(t, key)));
+    state.suggested = found;
+    state.box = box;
+    setMessage(`Suggested from the best of ${found.n_trials} trials.`);
+    render();
+  } catch (error) {
+    setMessage(error instanceof ApiError ? error.message : String(error), true);
+  }
 }
 
 function setMessage(text, isError = false) {
@@ -157,11 +213,15 @@ function render() {
     const el = $("scatter");
     el.on("plotly_selected", (event) => {
       if (!event || !event.range) return;
-      state.box = { x: $("x-axis").value, y: $("y-axis").value, xRange: event.range.x, yRange: event.range.y };
+      const box = { x: $("x-axis").value, y: $("y-axis").value, xRange: event.range.x, yRange: event.range.y };
+      if (sameBox(box, state.box)) return; // plotly echoing the box we drew ourselves
+      state.box = box;
+      state.suggested = null;
       renderPanel();
     });
     el.on("plotly_deselect", () => {
       state.box = null;
+      state.suggested = null;
       renderPanel();
     });
   }
@@ -169,11 +229,12 @@ function render() {
 }
 
 async function refine() {
-  const { region } = regionFromBox(state.box, parentSpace());
+  const { region } = currentRegion();
   const nTrials = Number($("refine-trials").value);
+  const sampler = $("refine-sampler").value;
   $("refine-button").disabled = true;
   try {
-    const child = await postJSON(`${api}/searches/${state.parentId}/refine`, { region, n_trials: nTrials });
+    const child = await postJSON(`${api}/searches/${state.parentId}/refine`, { region, n_trials: nTrials, sampler });
     state.parentId = child.id;
     setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
     await refreshExperiment();
@@ -218,9 +279,13 @@ async function start() {
   renderParentPicker();
   $("parent-search").addEventListener("change", () => {
     state.parentId = Number($("parent-search").value);
+    state.suggested = null;
     renderPanel();
   });
   $("refine-button").addEventListener("click", refine);
+  $("suggest-button").addEventListener("click", suggest);
+  const samplers = root.dataset.samplers.split(",");
+  fillSelect($("refine-sampler"), samplers.map((name) => [name, name]), "random");
   await poll();
 }
 

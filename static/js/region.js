@@ -64,3 +64,51 @@ export function bestOf(trials, direction) {
   }
   return best;
 }
+
+// Whether a trial lies inside a full region (name -> [low, high] or a list of choices).
+export function insideRegion(trial, region) {
+  return Object.entries(region).every(([name, bounds]) => {
+    const v = trial.params[name];
+    if (v === undefined || v === null) return true; // inactive here: the region does not apply
+    if (bounds.length === 2 && typeof bounds[0] === "number" && typeof v === "number") {
+      return v >= bounds[0] && v <= bounds[1];
+    }
+    return bounds.some((c) => String(c) === String(v));
+  });
+}
+
+function span(values, log) {
+  const finite = values.filter((v) => typeof v === "number" && Number.isFinite(v) && (!log || v > 0));
+  if (!finite.length) return null;
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  if (log) return [lo / 1.05, hi * 1.05];
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.03;
+  return [lo - pad, hi + pad];
+}
+
+// The box to draw for a suggested region on the current axes: the region's bounds where the
+// axis is one of its parameters, the whole span of the trials otherwise.
+export function boxFromRegion(region, x, y, space, values) {
+  const range = (key) => {
+    const spec = space[key];
+    const bounds = region[key];
+    if (spec && spec.type === "categorical") {
+      const idx = (bounds || spec.choices).map((c) => spec.choices.findIndex((d) => String(d) === String(c)));
+      return [Math.min(...idx) - 0.4, Math.max(...idx) + 0.4];
+    }
+    if (bounds) return [bounds[0], bounds[1]];
+    return span(values(key), Boolean(spec && spec.log));
+  };
+  const xRange = range(x);
+  const yRange = range(y);
+  return xRange && yRange ? { x, y, xRange, yRange } : null;
+}
+
+export function sameBox(a, b) {
+  if (!a || !b || a.x !== b.x || a.y !== b.y) return false;
+  const close = (p, q) => Math.abs(p - q) <= 1e-9 * Math.max(1, Math.abs(p), Math.abs(q));
+  const sorted = (r) => [Math.min(...r), Math.max(...r)];
+  const [ax, bx, ay, by] = [sorted(a.xRange), sorted(b.xRange), sorted(a.yRange), sorted(b.yRange)];
+  return close(ax[0], bx[0]) && close(ax[1], bx[1]) && close(ay[0], by[0]) && close(ay[1], by[1]);
+}
