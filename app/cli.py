@@ -12,24 +12,22 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.space import SearchSpace, SpaceError
+from app.cli_api import experiment_cli, search_cli, status
+from app.cli_errors import friendly
+from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker, redact, session_scope
 from app.store.experiments import create_experiment, list_experiments
-from app.store.migrate import SchemaOutOfDate, check_schema, upgrade
+from app.store.migrate import check_schema, upgrade
 from app.store.models import Direction
-from app.worker.backend import ServerError
-from app.worker.objectives import ObjectiveError, registered
+from app.worker.objectives import registered
 
 cli = typer.Typer(
     help="Hyperzoom: hyperparameter search you steer by drawing boxes.",
@@ -38,6 +36,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(experiment_cli, name="experiment")
+cli.add_typer(search_cli, name="search")
+cli.command("status")(status)
 err = Console(stderr=True)
 out = Console()
 
@@ -73,28 +74,6 @@ def _settings(
     if config:
         overrides["config"] = config
     return Settings(**overrides)
-
-
-def friendly(fn: F) -> F:
-    """Turn expected failures into one line on stderr and exit code 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (SchemaOutOfDate, ObjectiveError, SpaceError, ServerError, ValueError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        except SQLAlchemyError as exc:
-            url = redact(kwargs.get("db") or Settings().database_url)
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            err.print(
-                f"[red]error:[/red] database {escape(url)}: {escape(reason)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-        raise typer.Exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @db_cli.command("upgrade")
@@ -194,8 +173,7 @@ def worker(
     cpus_per_trial: Annotated[float, typer.Option(min=0, help="Ray CPUs per trial.")] = 1,
     gpus_per_trial: Annotated[float, typer.Option(min=0, help="Ray GPUs per trial.")] = 0,
 ) -> None:
-    """Evaluate trials of every search with budget left, until stopped (Ctrl-C gives back the
-    current trial)."""
+    """Evaluate trials until stopped; Ctrl-C gives the current trial back."""
     from app.worker.run import WorkerSetup, run_worker
 
     settings = _settings(db, objective, config)

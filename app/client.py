@@ -1,0 +1,69 @@
+"""The CLI's view of the REST API: the same calls whether it talks to a server over HTTP or
+straight to a database (through the app in-process), so both give the same answers and errors."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from app.settings import Settings
+
+
+class ApiError(RuntimeError):
+    """The API refused a call; the message is the server's own."""
+
+
+class Client(AbstractContextManager["Client"]):
+    """A thin JSON client; `request` raises ApiError on any 4xx or 5xx."""
+
+    def __init__(self, http: httpx.Client, where: str) -> None:
+        self.http, self.where = http, where
+
+    @classmethod
+    def connect(cls, server: str | None, token: str | None, settings: Settings) -> Client:
+        """Over HTTP to `server`, or in-process on the settings' database."""
+        if server:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
+            return cls(http, server)
+        from fastapi.testclient import TestClient  # an in-process transport, not a test here
+
+        from app.main import create_app
+
+        app = create_app(settings)
+        client = TestClient(app, raise_server_exceptions=True)
+        client.__enter__()  # run the lifespan: schema check, reaper
+        return cls(client, "database")
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the API; the decoded JSON answer, or None for 204."""
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.where}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message") or response.text
+            except ValueError:
+                message = response.text[:300]
+            raise ApiError(f"{message} (HTTP {response.status_code})")
+        return None if response.status_code == 204 else response.json()
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET with query parameters."""
+        return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, path: str, body: Any) -> Any:
+        """POST a JSON body."""
+        return self.request("POST", path, json=body)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if hasattr(self.http, "__exit__"):
+            self.http.__exit__(kind, exc, tb)
+        else:
+            self.http.close()
