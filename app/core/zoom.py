@@ -7,6 +7,13 @@ on the best trial so far; it doubles after `success` improvements in a row, halv
 `failure` misses in a row, and when it is smaller than `min_length` the search restarts on the
 best trial outside every box it has exhausted (another cluster of good trials). The sampler is
 stateless: each call replays the history in trial order to rebuild the box.
+
+Uniform draws in the box converge slowly on smooth functions, so each point is the best of
+`candidates` uniform draws in the box as ranked by a cheap surrogate: a thin-plate-spline
+interpolant (scipy's RBFInterpolator) of all the trials' losses, with losses above the median
+cut to the median so that cliffs and failed trials do not dominate it. The box still decides
+where to look and when to give up on a region; the surrogate only decides which point of the
+box comes next.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.interpolate import RBFInterpolator
 
 from app.core.designs import sobol_design
 from app.core.params import CategoricalParam
@@ -33,6 +41,10 @@ from app.core.space import Params, SearchSpace
 
 # Budget assumed for the initial design when the caller gives no position.
 _DEFAULT_BUDGET = 100
+# The surrogate is fitted on at most this many trials, the nearest to the box's centre.
+_MAX_FIT = 300
+# Where an inactive parameter sits for the surrogate: outside the cube, apart from all values.
+_INACTIVE = -0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,8 @@ class ZoomOptions:
     max_length: float = 0.8
     success: int = 3
     failure: int = 0  # 0: max(4, number of dimensions), TuRBO's rule
+    candidates: int = 256
+    top: int = 1
 
     @classmethod
     def parse(cls, options: Mapping[str, Any] | None) -> ZoomOptions:
@@ -58,6 +72,10 @@ class ZoomOptions:
             max_length=number_option(options, "max_length", d.max_length, 0.01, 1.0),
             success=int(number_option(options, "success", d.success, 1, 100, integer=True)),
             failure=int(number_option(options, "failure", d.failure, 0, 1000, integer=True)),
+            candidates=int(
+                number_option(options, "candidates", d.candidates, 0, 4096, integer=True)
+            ),
+            top=int(number_option(options, "top", d.top, 1, 4096, integer=True)),
         )
 
 
@@ -73,7 +91,20 @@ class TrustRegion:
 
 
 class ZoomSampler:
-    """Trust-region zoom: exploration first, then a box that follows the best trial."""
+    """Trust-region zoom: exploration first, then a box that follows the best trial.
+
+    Args (options):
+        init_fraction: share of the budget explored with a Sobol' design first (0.15).
+        length: the box's side when it is placed or restarted, in the unit cube (0.4).
+        min_length: below this side the box is exhausted and the search restarts (0.02).
+        max_length: the box never grows beyond this side (0.8).
+        success: improvements in a row that double the box (3).
+        failure: misses in a row that halve it; 0 means max(4, number of dimensions) (0).
+        candidates: uniform draws in the box ranked by the surrogate per point; 0 or 1 turns
+            the surrogate off, each point is then a plain uniform draw in the box (256).
+        top: the point is drawn at random among the `top` best-ranked candidates; 1 takes
+            the best, more explores more (1).
+    """
 
     name = "zoom"
     needs_history = True
@@ -98,18 +129,21 @@ class ZoomSampler:
         position: Position | None = None,
         direction: str = "minimize",
     ) -> list[Params]:
-        """Explore with a Sobol' design, then sample the replayed trust region."""
+        """Explore with a Sobol' design, then the surrogate's pick in the replayed box."""
         history = valid_history(space, history)
         budget = position.budget if position else _DEFAULT_BUDGET
         number = position.number if position else len(history)
         n_init = self.n_init(space, budget)
         region = replay(space, history, direction, n_init, self.options)
+        model = None
+        if region is not None and self.options.candidates > 1:
+            model = fit_surrogate(space, history, direction, region.center)
         rows = []
         for i in range(n):
             if region is None or number + i < n_init:
                 rows.append(_explore(space, rng, position, number + i, budget))
             else:
-                rows.append(propose(space, region, rng))
+                rows.append(pick(space, region, model, rng, self.options))
         return space.decode(np.array(rows).reshape(n, space.ndim))
 
 
@@ -165,7 +199,9 @@ def _restart(
     x: np.ndarray, y: np.ndarray, spent: list[np.ndarray], options: ZoomOptions
 ) -> TrustRegion | None:
     """A fresh box on the best trial outside every exhausted box; None if there is none."""
-    far = np.array([all(_distance(p, c) > options.length / 2 for c in spent) for p in x])
+    far = np.ones(len(y), dtype=bool)
+    for c in spent:
+        far &= _distances(x, c) > options.length / 2
     candidates = np.flatnonzero(far & np.isfinite(y))
     if not len(candidates):
         return None
@@ -173,23 +209,75 @@ def _restart(
     return TrustRegion(x[best], float(y[best]), options.length)
 
 
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    both = ~(np.isnan(a) | np.isnan(b))
-    return float(np.max(np.abs(a[both] - b[both]), initial=0.0))
+def _distances(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Max-norm distance of each row of x to c over the coordinates both have."""
+    gap = np.abs(x - c)
+    return np.where(np.isnan(gap), 0.0, gap).max(axis=1, initial=0.0)
 
 
-def propose(space: SearchSpace, region: TrustRegion, rng: np.random.Generator) -> np.ndarray:
-    """One point of the box: numeric coordinates uniform in it, categories kept or redrawn.
+def propose(
+    space: SearchSpace, region: TrustRegion, rng: np.random.Generator, k: int = 1
+) -> np.ndarray:
+    """k points of the box: numeric coordinates uniform in it, categories kept or redrawn.
 
     A category has no "nearby" choice, so it is redrawn with a probability equal to the box's
     side; an inactive coordinate of the centre (NaN) is drawn anew.
     """
-    u = region.center + region.length * (rng.random(space.ndim) - 0.5)
+    u = region.center + region.length * (rng.random((k, space.ndim)) - 0.5)
+    fresh = rng.random((k, space.ndim))
+    redraw = rng.random((k, space.ndim)) < region.length
     for j, p in enumerate(space.dims):
-        if np.isnan(region.center[j]) or (
-            isinstance(p, CategoricalParam) and rng.random() < region.length
-        ):
-            u[j] = rng.random()
+        if np.isnan(region.center[j]):
+            u[:, j] = fresh[:, j]
         elif isinstance(p, CategoricalParam):
-            u[j] = region.center[j]
+            u[:, j] = np.where(redraw[:, j], fresh[:, j], region.center[j])
     return np.clip(u, 0.0, np.nextafter(1.0, 0.0))
+
+
+def pick(
+    space: SearchSpace,
+    region: TrustRegion,
+    model: RBFInterpolator | None,
+    rng: np.random.Generator,
+    options: ZoomOptions,
+) -> np.ndarray:
+    """The best-predicted of many candidates in the box (one random among the `top` best)."""
+    if model is None or options.candidates <= 1:
+        return propose(space, region, rng)[0]
+    cands = propose(space, region, rng, options.candidates)
+    pred = model(_model_input(space, cands))
+    order = np.argsort(pred, kind="stable")
+    return cands[order[rng.integers(min(options.top, len(cands)))]]
+
+
+def _model_input(space: SearchSpace, u: np.ndarray) -> np.ndarray:
+    """Candidates as the surrogate sees trials: inactive coordinates set apart."""
+    if space.conditional:  # what decoding would drop, encoding marks NaN
+        u = np.array([space.encode(p) for p in space.decode(u)]).reshape(-1, space.ndim)
+    return np.where(np.isnan(u), _INACTIVE, u)
+
+
+def fit_surrogate(
+    space: SearchSpace, history: History, direction: str, center: np.ndarray
+) -> RBFInterpolator | None:
+    """A thin-plate-spline interpolant of the losses over the unit cube; None if unfit.
+
+    Losses above the median (failed trials included) are cut to the median, so cliffs and
+    diverged runs do not bend the fit near the good trials; the fit uses the `_MAX_FIT` trials
+    nearest to the box's centre, which keeps a call cheap on long histories.
+    """
+    x, y = encode_history(space, history), losses(history, direction)
+    finite = np.isfinite(y)
+    if space.ndim == 0 or len(y) < space.ndim + 2 or not finite.any():
+        return None
+    if len(y) > _MAX_FIT:
+        near = np.argsort(_distances(x, center), kind="stable")[:_MAX_FIT]
+        x, y, finite = x[near], y[near], finite[near]
+    cap = np.median(y[finite])
+    y = np.minimum(np.where(finite, y, cap), cap)
+    y = (y - y.mean()) / (np.std(y) or 1.0)
+    x, first = np.unique(np.where(np.isnan(x), _INACTIVE, x), axis=0, return_index=True)
+    try:
+        return RBFInterpolator(x, y[first], kernel="thin_plate_spline", smoothing=1e-8)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
