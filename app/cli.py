@@ -196,16 +196,25 @@ def worker(
     run_worker(settings, setup, out)
 
 
-def _strip_processes(argv: list[str]) -> list[str]:
-    out_args, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--processes":
-            skip = True
-        elif not arg.startswith("--processes="):
-            out_args.append(arg)
-    return out_args
+# Flags whose values travel to child workers through the environment instead, so a password
+# or token never shows in `ps`.
+_SECRET_FLAGS = {"--db": "HYPERZOOM_DATABASE_URL", "--token": "HYPERZOOM_TOKEN"}
+
+
+def _child_args(argv: list[str], env: dict[str, str]) -> list[str]:
+    """The worker's own argv minus --processes, with --db and --token moved into `env`."""
+    kept: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        flag, eq, value = arg.partition("=")
+        if flag == "--processes":
+            if not eq:
+                next(args, None)
+        elif flag in _SECRET_FLAGS:
+            env[_SECRET_FLAGS[flag]] = value if eq else next(args, "")
+        else:
+            kept.append(arg)
+    return kept
 
 
 def _run_processes(n: int, argv: list[str]) -> int:
@@ -216,7 +225,7 @@ def _run_processes(n: int, argv: list[str]) -> int:
         env.setdefault(var, "1")
     # Children stop by themselves if this process disappears (see Worker.run).
     env["HYPERZOOM_PARENT_PID"] = str(os.getpid())
-    command = [sys.executable, "-m", "app", *_strip_processes(argv)]
+    command = [sys.executable, "-m", "app", *_child_args(argv, env)]
     children = [subprocess.Popen(command, env=env) for _ in range(n)]
 
     def forward(signum: int, _frame: Any) -> None:
@@ -272,12 +281,9 @@ def demo(
     _check_host(host, settings, insecure=False)
     upgrade(settings.database_url)
     experiment_id = seed_demo(settings, trials)
-    command = [sys.executable, "-m", "app", "worker", "--db", settings.database_url]
-    pool = (
-        subprocess.Popen([*command, "--processes", str(workers)], start_new_session=True)
-        if workers
-        else None
-    )
+    command = [sys.executable, "-m", "app", "worker", "--processes", str(workers)]
+    env = {**os.environ, "HYPERZOOM_DATABASE_URL": settings.database_url}
+    pool = subprocess.Popen(command, env=env, start_new_session=True) if workers else None
     try:
         out.print(
             f"[bold]Hyperzoom demo[/bold]: {workers} workers on {redact(settings.database_url)}\n"

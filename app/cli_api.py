@@ -15,6 +15,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -168,8 +169,8 @@ def experiment_list(
     for e in rows:
         table.add_row(
             str(e["id"]),
-            e["name"],
-            e["objective"],
+            escape(e["name"]),
+            escape(e["objective"]),
             e["direction"],
             str(e["n_searches"]),
             progress_text(e),
@@ -186,7 +187,7 @@ def experiment_show(
     """One experiment: its space and its tree of searches."""
     with connect(db, server, token) as api:
         e = api.get(f"/api/experiments/{experiment_id}")
-    out.print(f"[bold]{e['name']}[/bold] · {e['objective']} · {e['direction']}")
+    out.print(f"[bold]{escape(e['name'])}[/bold] · {escape(e['objective'])} · {e['direction']}")
     out.print_json(data=e["space"])
     out.print(search_table(e["searches"]))
 
@@ -218,7 +219,8 @@ def search_refine(
     with connect(db, server, token) as api:
         child = api.post(f"/api/searches/{search_id}/refine", body)
         out.print(
-            f"search {child['id']} created over {region_text(child['region'])}", highlight=False
+            f"search {child['id']} created over {escape(region_text(child['region']))}",
+            highlight=False,
         )
         if wait:
             wait_for(api, child["id"])
@@ -247,14 +249,14 @@ def search_suggest_region(
         for name, bounds in found["region"].items():
             numeric = len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
             table.add_row(
-                name,
+                escape(name),
                 fmt(bounds[0]) if numeric else "",
-                fmt(bounds[1]) if numeric else ", ".join(map(str, bounds)),
+                fmt(bounds[1]) if numeric else escape(", ".join(map(str, bounds))),
             )
         out.print(f"from the best of {found['n_trials']} trials:")
         out.print(table)
         for edge in found["edges"]:
-            out.print(f"[yellow]warning:[/yellow] {edge['message']}", highlight=False)
+            out.print(f"[yellow]warning:[/yellow] {escape(edge['message'])}", highlight=False)
         if refine:
             body = {"region": found["region"], "n_trials": refine, "sampler": sampler}
             child = api.post(f"/api/searches/{search_id}/refine", body)
@@ -299,7 +301,7 @@ def search_table(searches: list[dict[str, Any]]) -> Table:
         "search", "experiment", "parent", "sampler", "region", "progress", "best", "status"
     )
     for s in searches:
-        region = region_text(s["region"])
+        region = escape(region_text(s["region"]))
         table.add_row(
             str(s["id"]),
             str(s["experiment_id"]),

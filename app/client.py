@@ -34,7 +34,10 @@ class Client(AbstractContextManager["Client"]):
         from app.main import create_app
 
         app = create_app(settings)
-        client = TestClient(app, raise_server_exceptions=True)
+        # Whoever holds the database URL may do anything; speak the token the app expects.
+        token = settings.token_value
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = TestClient(app, raise_server_exceptions=True, headers=headers)
         client.__enter__()  # run the lifespan: schema check, reaper
         return cls(client, "database")
 

@@ -80,6 +80,7 @@ def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
             "solver",
             "beta_1",
             "beta_2",
+            "lr_decay",
         }
     engine.dispose()
 

@@ -11,6 +11,7 @@ from app.api.errors import FieldError, from_space_error
 from app.api.schemas import (
     ErrorResponse,
     ExperimentCreate,
+    ExperimentId,
     ExperimentRead,
     ExperimentSummary,
     TrialColumns,
@@ -25,7 +26,9 @@ from app.store.trials import list_trials
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 ERRORS = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
-Since = Annotated[int, Query(ge=0, description="Only trials changed after this cursor.")]
+Since = Annotated[
+    int, Query(ge=0, le=2**63 - 1, description="Only trials changed after this cursor.")
+]
 
 
 @router.post(
@@ -77,14 +80,14 @@ def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
 
 
 @router.get("/{experiment_id}", response_model=ExperimentRead, responses=ERRORS)
-def get_experiment(experiment_id: int, session: SessionDep) -> ExperimentRead:
+def get_experiment(experiment_id: ExperimentId, session: SessionDep) -> ExperimentRead:
     """One experiment with its space and its searches."""
     return experiment_read(session, store.get_experiment(session, experiment_id))
 
 
 @router.get("/{experiment_id}/trials", response_model=list[TrialRead], responses=ERRORS)
 def list_experiment_trials(
-    experiment_id: int, session: SessionDep, since: Since = 0
+    experiment_id: ExperimentId, session: SessionDep, since: Since = 0
 ) -> list[TrialRead]:
     """Every trial of every search of the experiment, in the order they last changed."""
     store.get_experiment(session, experiment_id)
@@ -93,7 +96,7 @@ def list_experiment_trials(
 
 @router.get("/{experiment_id}/trials/columns", response_model=TrialColumns, responses=ERRORS)
 def experiment_trial_columns(
-    experiment_id: int, session: SessionDep, since: Since = 0
+    experiment_id: ExperimentId, session: SessionDep, since: Since = 0
 ) -> TrialColumns:
     """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
     store.get_experiment(session, experiment_id)

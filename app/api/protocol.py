@@ -7,18 +7,19 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError
 from app.api.experiments import ERRORS
+from app.api.schemas import TrialId, finite_json
 from app.objectives import ObjectiveSpec
 from app.store import trials as store
 from app.store.models import Direction, TrialState
 from app.store.objectives import register_objectives
 
 router = APIRouter(prefix="/api", tags=["worker protocol"], dependencies=[Authorized])
-Attempt = Annotated[int, Field(ge=0, description="The attempt named in the claim.")]
+Attempt = Annotated[int, Field(ge=0, le=2**31, description="The attempt named in the claim.")]
 WorkerName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -86,6 +87,11 @@ class TellRequest(AttemptBody):
     error: Annotated[str | None, Field(max_length=100_000)] = None
     metrics: dict[str, Any] | None = None
 
+    @field_validator("metrics")
+    @classmethod
+    def _finite_metrics(cls, metrics: dict[str, Any] | None) -> dict[str, Any] | None:
+        return finite_json(metrics)
+
 
 class ObjectiveAnnouncement(BaseModel):
     """An objective a worker runs."""
@@ -94,6 +100,11 @@ class ObjectiveAnnouncement(BaseModel):
     direction: Direction
     description: Annotated[str, Field(max_length=10_000)] = ""
     space: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("space")
+    @classmethod
+    def _finite_space(cls, space: dict[str, Any]) -> dict[str, Any]:
+        return finite_json(space)
 
 
 class RegisterRequest(BaseModel):
@@ -117,7 +128,7 @@ def ask_trial(body: AskRequest, session: SessionDep) -> Any:
 
 
 @router.post("/trials/{trial_id}/report", response_model=ReportResponse, responses=ERRORS)
-def report_value(trial_id: int, body: ReportRequest, session: SessionDep) -> ReportResponse:
+def report_value(trial_id: TrialId, body: ReportRequest, session: SessionDep) -> ReportResponse:
     """Store an intermediate value; answers whether the trial should stop (pruned)."""
     prune = store.report(session, trial_id, body.attempt, body.step, body.value)
     return ReportResponse(prune=prune)
@@ -128,7 +139,7 @@ def report_value(trial_id: int, body: ReportRequest, session: SessionDep) -> Rep
     status_code=status.HTTP_204_NO_CONTENT,
     responses={409: {"description": "The attempt was given up"}},
 )
-def heartbeat(trial_id: int, body: AttemptBody, session: SessionDep) -> Response:
+def heartbeat(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Response:
     """Keep a running trial alive; 409 means it was given up and should be stopped."""
     if store.heartbeat(session, trial_id, body.attempt):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -136,7 +147,7 @@ def heartbeat(trial_id: int, body: AttemptBody, session: SessionDep) -> Response
 
 
 @router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def tell_result(trial_id: int, body: TellRequest, session: SessionDep) -> Response:
+def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Response:
     """Record the result of an attempt (complete needs a finite value)."""
     try:
         store.tell(
@@ -155,7 +166,7 @@ def tell_result(trial_id: int, body: TellRequest, session: SessionDep) -> Respon
 
 
 @router.post("/trials/{trial_id}/release", status_code=status.HTTP_204_NO_CONTENT)
-def release_trial(trial_id: int, body: AttemptBody, session: SessionDep) -> Response:
+def release_trial(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Response:
     """Give a running trial back unfinished; another worker will run it."""
     store.release(session, trial_id, body.attempt)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

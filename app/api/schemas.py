@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -17,6 +19,11 @@ from pydantic import (
 )
 
 from app.store.models import Direction, SearchStatus, TrialState
+
+MAX_ID = 2**63 - 1  # ids are 64-bit in every database we support
+ExperimentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SearchId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TrialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # A JSON number (an int is fine, a string is not); ints are restored by the core.
 Number = Annotated[float, Strict()]
@@ -54,6 +61,17 @@ SPACE_EXAMPLE = {
     "hidden_units": {"type": "int", "low": 8, "high": 256, "log": True},
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
 }
+
+
+def finite_json(value: Any) -> Any:
+    """Refuse NaN and infinities anywhere in a JSON value (no database stores them as JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and infinite numbers are not allowed")
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def space_json(space: dict[str, ParamSpec]) -> dict[str, dict[str, Any]]:

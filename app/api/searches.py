@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError, from_space_error
 from app.api.experiments import ERRORS, Since
-from app.api.schemas import RefineRequest, SearchRead, SuggestedRegionRead, TrialRead
+from app.api.schemas import RefineRequest, SearchId, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.views import search_reads, trial_read
 from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
@@ -23,13 +23,15 @@ router = APIRouter(prefix="/api/searches", tags=["searches"])
 
 
 @router.get("/{search_id}", response_model=SearchRead, responses=ERRORS)
-def get_search(search_id: int, session: SessionDep) -> SearchRead:
+def get_search(search_id: SearchId, session: SessionDep) -> SearchRead:
     """One search with its space, region, budget, status and trial counts."""
     return search_reads(session, [store.get_search(session, search_id)])[0]
 
 
 @router.get("/{search_id}/trials", response_model=list[TrialRead], responses=ERRORS)
-def list_search_trials(search_id: int, session: SessionDep, since: Since = 0) -> list[TrialRead]:
+def list_search_trials(
+    search_id: SearchId, session: SessionDep, since: Since = 0
+) -> list[TrialRead]:
     """The search's trials, in the order they last changed."""
     store.get_search(session, search_id)
     return [trial_read(t) for t in list_trials(session, search_id=search_id, since=since)]
@@ -42,7 +44,7 @@ def list_search_trials(search_id: int, session: SessionDep, since: Since = 0) ->
     dependencies=[Authorized],
     responses=ERRORS,
 )
-def refine_search(search_id: int, body: RefineRequest, session: SessionDep) -> SearchRead:
+def refine_search(search_id: SearchId, body: RefineRequest, session: SessionDep) -> SearchRead:
     """Start a child search over a region of this search's space (coarse → fine)."""
     try:
         child = store.refine_search(
@@ -63,7 +65,7 @@ def refine_search(search_id: int, body: RefineRequest, session: SessionDep) -> S
 
 @router.get("/{search_id}/suggest-region", response_model=SuggestedRegionRead, responses=ERRORS)
 def suggest_search_region(
-    search_id: int, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
+    search_id: SearchId, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
 ) -> SuggestedRegionRead:
     """The box around the best trials of this search and its refinements, for refine."""
     search = store.get_search(session, search_id)
@@ -95,7 +97,7 @@ def suggest_search_region(
     dependencies=[Authorized],
     responses=ERRORS,
 )
-def enqueue_trial(search_id: int, params: dict[str, Any], session: SessionDep) -> TrialRead:
+def enqueue_trial(search_id: SearchId, params: dict[str, Any], session: SessionDep) -> TrialRead:
     """Add a hand-picked configuration to the search; a worker runs it next."""
     try:
         trial = enqueue(session, search_id, params)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.api.deps import SessionDep
 from app.api.experiments import ERRORS
-from app.api.schemas import TrialDetail
+from app.api.schemas import TrialDetail, TrialId
 from app.api.views import trial_read
 from app.store.errors import NotFound
 from app.store.models import Trial
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/trials", tags=["trials"])
 
 
 @router.get("/{trial_id}", response_model=TrialDetail, responses=ERRORS)
-def get_trial(trial_id: int, session: SessionDep) -> TrialDetail:
+def get_trial(trial_id: TrialId, session: SessionDep) -> TrialDetail:
     """A trial with its params, result, metrics, error, timings and intermediate values."""
     trial = session.get(Trial, trial_id)
     if trial is None:

@@ -39,9 +39,17 @@ def same_value(a: Any, b: Any) -> bool:
 def _finite(name: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpaceError((name, key), f"must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise SpaceError((name, key), f"must be finite, got {value!r}")
+    if not is_finite(value):
+        raise SpaceError((name, key), f"must be finite, got {value!r:.40}")
     return value
+
+
+def is_finite(value: int | float) -> bool:
+    """math.isfinite that also says no to an int too large for a float."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _condition_dict(condition: Condition) -> dict[str, list[Choice]]:
@@ -271,7 +279,9 @@ def _check_choice(name: str, key: str, choice: Any) -> None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return is_finite(value)
 
 
 def _check_bounds(name: str, low: float, high: float, log: bool, *, strict: bool) -> None:

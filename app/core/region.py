@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from app.core.params import is_finite
 from app.core.sampling import History, encode_history, losses, valid_history
 from app.core.space import (
     CategoricalParam,
@@ -109,8 +110,8 @@ def _pair(name: str, bounds: Any) -> tuple[float, float]:
     for value in bounds:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SpaceError((name,), f"bounds must be numbers, got {value!r}")
-        if not math.isfinite(value):
-            raise SpaceError((name,), f"bounds must be finite, got {value!r}")
+        if not is_finite(value):
+            raise SpaceError((name,), f"bounds must be finite, got {value!r:.40}")
     low, high = float(bounds[0]), float(bounds[1])
     if low >= high:
         raise SpaceError((name,), f"low ({low:g}) must be less than high ({high:g})")

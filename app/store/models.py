@@ -167,6 +167,8 @@ class Trial(Base):
     # Which evaluation of this trial is current: a retried trial keeps its number and params,
     # and a result or heartbeat from an earlier attempt is refused.
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many times its worker was lost (no heartbeat); retries stop at max_retries.
+    lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

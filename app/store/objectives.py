@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.objectives import ObjectiveSpec
@@ -12,15 +14,24 @@ from app.store.models import Direction, RegisteredObjective, utcnow
 
 
 def register_objectives(session: Session, specs: Iterable[ObjectiveSpec], worker: str) -> None:
-    """Insert or refresh each objective a worker runs."""
+    """Insert or refresh each objective a worker runs (an upsert: workers start together)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for spec in specs:
-        row = session.get(RegisteredObjective, spec.name) or RegisteredObjective(name=spec.name)
-        row.direction = Direction(spec.direction)
-        row.description = spec.description
-        row.space = spec.space
-        row.worker = worker
-        row.updated_at = utcnow()
-        session.add(row)
+        values = {
+            "name": spec.name,
+            "direction": Direction(spec.direction),
+            "description": spec.description,
+            "space": spec.space,
+            "worker": worker,
+            "updated_at": utcnow(),
+        }
+        statement = insert(RegisteredObjective).values(**values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["name"], set_={k: v for k, v in values.items() if k != "name"}
+            )
+        )
 
 
 def registered_objectives(session: Session) -> list[ObjectiveSpec]:

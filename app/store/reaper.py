@@ -33,8 +33,7 @@ class Reaper:
 
     def reap_once(self) -> list[int]:
         """One pass; the ids of the recovered trials."""
-        with session_scope(self.factory) as session:
-            return reap_stale(session, timeout=self.timeout, max_retries=self.max_retries)
+        return reap_all(self.factory, self.timeout, self.max_retries)
 
     def _run(self) -> None:
         while not self._stop.wait(self.timeout / 2):
@@ -43,3 +42,17 @@ class Reaper:
                     log.warning("recovered trial %s: its worker stopped heartbeating", trial_id)
             except SQLAlchemyError as exc:  # the database may be down for a while; try again
                 log.warning("reaper: %s", exc)
+
+
+def reap_all(
+    factory: sessionmaker[Session], timeout: float, max_retries: int, limit: int = 100
+) -> list[int]:
+    """Recover stale trials one transaction each (see `reap_stale`), at most `limit`."""
+    recovered: list[int] = []
+    while len(recovered) < limit:
+        with session_scope(factory) as session:
+            found = reap_stale(session, timeout=timeout, max_retries=max_retries)
+        if not found:
+            break
+        recovered.extend(found)
+    return recovered

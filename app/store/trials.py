@@ -341,68 +341,81 @@ def report(session: Session, trial_id: int, attempt: int, step: int, value: floa
 
 
 def release(session: Session, trial_id: int, attempt: int) -> bool:
-    """Give a running trial back unfinished (its worker is stopping): it waits for another."""
-    return _requeue(session, trial_id, attempt, next_attempt=attempt, error=None)
+    """Give a running trial back unfinished (its worker is stopping): it waits for another.
+
+    The attempt moves on, so the releasing client's ticket is void; `lost` does not, so a
+    release never uses up a retry.
+    """
+    return _requeue(session, [Trial.id == trial_id, Trial.attempt == attempt], error=None)
 
 
-def _requeue(
-    session: Session, trial_id: int, attempt: int, *, next_attempt: int, error: str | None
-) -> bool:
+def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: bool = False) -> bool:
     requeued = session.execute(
         update(Trial)
-        .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING, Trial.attempt == attempt)
+        .where(Trial.state == TrialState.RUNNING, *guard)
         .values(
             state=TrialState.WAITING,
-            attempt=next_attempt,
+            attempt=Trial.attempt + 1,
+            lost=Trial.lost + (1 if lost else 0),
             worker=None,
             heartbeat_at=None,
             started_at=None,
             error=error,
         )
-        .returning(Trial.experiment_id)
+        .returning(Trial.id, Trial.experiment_id)
         .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    ).one_or_none()
     if requeued is None:
         return False
+    trial_id, experiment_id = requeued
     session.execute(delete(TrialValue).where(TrialValue.trial_id == trial_id))
-    _stamp(session, trial_id, requeued)
+    _stamp(session, trial_id, experiment_id)
     return True
 
 
 def reap_stale(session: Session, *, timeout: float, max_retries: int) -> list[int]:
-    """Recover running trials whose worker stopped heartbeating for `timeout` seconds.
+    """Recover at most one running trial whose worker sent no heartbeat for `timeout` seconds.
 
-    Each is retried (back to waiting, with its number and params) while it has retries left,
-    and failed with the reason otherwise; either way nothing is lost or counted twice.
-    Returns the ids recovered.
+    It is retried (back to waiting, same number and params) while it has retries left, and
+    failed with the reason otherwise. One trial per transaction keeps the lock order of
+    `tell` (trial, search, experiment), so the reaper cannot deadlock with workers; callers
+    loop until it returns nothing. The heartbeat is checked again in the update itself, so a
+    trial whose heartbeat arrived meanwhile is left alone.
     """
     cutoff = utcnow() - timedelta(seconds=timeout)
     stale = session.execute(
-        select(Trial.id, Trial.attempt, Trial.worker, Trial.heartbeat_at)
+        select(Trial.id, Trial.attempt, Trial.lost, Trial.worker, Trial.heartbeat_at)
         .where(Trial.state == TrialState.RUNNING, Trial.heartbeat_at < cutoff)
         .order_by(Trial.id)
-        .limit(100)
-    ).all()
-    recovered = []
-    for trial_id, attempt, worker, last in stale:
-        reason = (
-            f"attempt {attempt + 1} lost: worker {worker} sent no heartbeat for {timeout:g} s "
-            f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"
-        )
-        if attempt < max_retries:
-            done = _requeue(session, trial_id, attempt, next_attempt=attempt + 1, error=reason)
-        else:
-            done = _fail_lost(session, trial_id, attempt, reason)
-        if done:
-            recovered.append(trial_id)
-    return recovered
+        .limit(1)
+    ).first()
+    if stale is None:
+        return []
+    trial_id, attempt, lost, worker, last = stale
+    reason = (
+        f"worker {worker} was lost on attempt {attempt + 1}: no heartbeat for {timeout:g} s "
+        f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"
+    )
+    guard = [Trial.id == trial_id, Trial.attempt == attempt, Trial.heartbeat_at < cutoff]
+    if lost < max_retries:
+        done = _requeue(session, guard, error=reason, lost=True)
+    else:
+        done = _fail_lost(session, guard, trial_id, reason)
+    return [trial_id] if done else []
 
 
-def _fail_lost(session: Session, trial_id: int, attempt: int, reason: str) -> bool:
-    try:
-        tell(session, trial_id, attempt=attempt, state=TrialState.FAILED, error=reason)
-    except Conflict:
-        return False  # its worker told the result after all, between our select and update
+def _fail_lost(session: Session, guard: list[Any], trial_id: int, reason: str) -> bool:
+    failed = session.execute(
+        update(Trial)
+        .where(Trial.state == TrialState.RUNNING, *guard)
+        .values(state=TrialState.FAILED, lost=Trial.lost + 1, error=reason, finished_at=utcnow())
+        .returning(Trial.search_id, Trial.experiment_id)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if failed is None:
+        return False  # its worker told the result, or heartbeat, after all
+    _count_finished(session, failed[0])
+    _stamp(session, trial_id, failed[1])
     return True
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SessionDep
+from app.api.schemas import ExperimentId
 from app.api.views import experiment_summary
 from app.core.samplers import SAMPLERS
 from app.store import experiments as store
@@ -27,7 +28,9 @@ def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse, name="experiment_detail")
-def experiment_detail(request: Request, experiment_id: int, session: SessionDep) -> HTMLResponse:
+def experiment_detail(
+    request: Request, experiment_id: ExperimentId, session: SessionDep
+) -> HTMLResponse:
     """One experiment's dashboard: scatter plot, region panel, searches."""
     experiment = store.get_experiment(session, experiment_id)
     return request.app.state.templates.TemplateResponse(

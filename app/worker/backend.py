@@ -10,7 +10,6 @@ from dataclasses import asdict
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
@@ -19,6 +18,7 @@ from app.store.db import session_scope
 from app.store.errors import Conflict
 from app.store.models import Direction
 from app.store.objectives import register_objectives
+from app.store.reaper import reap_all
 from app.store.trials import Claim
 from app.worker.trial import Outcome
 
@@ -64,14 +64,8 @@ class DatabaseBackend:
         self.factory = factory
 
     def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:
-        specs = list(specs)
-        for _ in range(3):  # workers starting together may insert the same name at once
-            try:
-                with session_scope(self.factory) as s:
-                    register_objectives(s, specs, worker)
-                return
-            except IntegrityError:
-                continue
+        with session_scope(self.factory) as s:
+            register_objectives(s, specs, worker)
 
     def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
         with session_scope(self.factory) as s:
@@ -102,8 +96,7 @@ class DatabaseBackend:
             store.release(s, claim.trial_id, claim.attempt)
 
     def reap(self, timeout: float, max_retries: int) -> list[int]:
-        with session_scope(self.factory) as s:
-            return store.reap_stale(s, timeout=timeout, max_retries=max_retries)
+        return reap_all(self.factory, timeout, max_retries)
 
     def close(self) -> None:
         self.factory.kw["bind"].dispose()

@@ -46,7 +46,13 @@ def make_command_objective(
         # stderr goes to a file: a chatty command must not block on a full pipe.
         with tempfile.TemporaryFile("w+") as errors:
             with subprocess.Popen(
-                args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True
+                args,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                preexec_fn=_die_with_parent,  # the evaluating process is single-threaded
             ) as process:
                 result = _follow(process, trial)
                 code = process.wait()
@@ -61,6 +67,12 @@ def make_command_objective(
         return result
 
     return run
+
+
+def _die_with_parent() -> None:
+    from app.worker.isolate import die_with_parent
+
+    die_with_parent()
 
 
 def _follow(process: subprocess.Popen[str], trial: TrialHandle) -> Any:

@@ -8,6 +8,7 @@ any crash or timeout.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import time
 import traceback
@@ -92,9 +93,13 @@ class Sandbox:
         return Outcome(TrialState.FAILED, error=reason)
 
     def kill(self) -> None:
-        """Stop the child now; the next evaluation starts a fresh one."""
+        """Stop the child and anything it started (a command objective's process) now; the
+        next evaluation starts a fresh child."""
         if self._process is not None and self._process.is_alive():
-            self._process.kill()
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)  # the child leads its own group
+            except ProcessLookupError:
+                pass
             self._process.join(5)
         self._discard()
 
@@ -115,7 +120,10 @@ class Sandbox:
 
 
 def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
-    # Ctrl-C reaches the whole process group; the worker decides what happens to the trial.
+    # A process group of its own: killing it also kills what the objective started, and
+    # Ctrl-C at the terminal reaches the worker, which decides what happens to the trial.
+    os.setsid()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
         import resource
@@ -128,6 +136,21 @@ def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
             return
         spec, params = message
         conn.send(("done", run_objective(spec, params, _remote_report(conn))))
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a worker killed with -9 must not
+    leave its evaluation running); elsewhere a no-op."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
 
 
 def _remote_report(conn: Connection) -> Report:

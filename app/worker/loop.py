@@ -20,6 +20,7 @@ from app.worker.trial import Outcome
 
 log = logging.getLogger("hyperzoom.worker")
 OnResult = Callable[[Claim, Outcome], None]
+HEARTBEAT_EVERY = 5.0  # seconds, at most, between heartbeats of a running trial
 
 
 def default_worker_name() -> str:
@@ -65,31 +66,57 @@ class Worker:
         claim = self.backend.ask(list(self.objectives), self.name)
         if claim is None:
             return None
+        outcome = self._evaluate(claim)
+        if outcome is None:
+            if self.stop_event.is_set():
+                self._persist(lambda: self.backend.release(claim))
+                log.info("gave back trial %s of search %s", claim.number, claim.search_id)
+            return claim
+        if self._persist(lambda: self.backend.tell(claim, outcome)) and self.on_result:
+            self.on_result(claim, outcome)
+        return claim
+
+    def _evaluate(self, claim: Claim) -> Outcome | None:
         lost = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(claim, lost), daemon=True)
         beat.start()
         try:
-            outcome = self.evaluator.evaluate(
+            return self.evaluator.evaluate(
                 self.objectives[claim.objective],
                 claim.params,
-                lambda step, value: self.backend.report(claim, step, value),
+                lambda step, value: self._report(claim, step, value),
                 timeout=self.options.trial_timeout,
                 cancelled=lambda: lost.is_set() or self.stop_event.is_set(),
             )
         finally:
             lost.set()  # also ends the heartbeat thread
             beat.join()
-        if outcome is None:
-            if self.stop_event.is_set():
-                self.backend.release(claim)
-                log.info("gave back trial %s of search %s", claim.number, claim.search_id)
-            return claim
-        if self.backend.tell(claim, outcome) and self.on_result:
-            self.on_result(claim, outcome)
-        return claim
+
+    def _report(self, claim: Claim, step: int, value: float) -> bool:
+        try:
+            return self.backend.report(claim, step, value)
+        except Exception as exc:  # a lost learning-curve point must not cost the trial
+            log.warning("could not report step %s of trial %s: %s", step, claim.trial_id, exc)
+            return False
+
+    def _persist(self, call: Callable[[], Any]) -> Any:
+        """Retry a call that records a result until it succeeds: the database or server may be
+        down for a while, and the result is worth waiting for. A stop request ends the wait
+        (the heartbeat then lapses and the trial is retried elsewhere)."""
+        delay = 0.5
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                log.warning("cannot record the result yet (%s); retrying in %.0f s", exc, delay)
+                if self.stop_event.wait(delay):
+                    return False
+                delay = min(delay * 2, 30.0)
 
     def _heartbeat(self, claim: Claim, lost: threading.Event) -> None:
-        interval = max(self.options.heartbeat_timeout / 4, 0.05)
+        # Beat often whatever our own timeout: the server or another worker may reap with a
+        # shorter one.
+        interval = min(max(self.options.heartbeat_timeout / 4, 0.05), HEARTBEAT_EVERY)
         while not lost.wait(interval):
             try:
                 if not self.backend.heartbeat(claim):
@@ -116,7 +143,13 @@ class Worker:
                 if _orphaned():
                     log.warning("the process that started this worker is gone; stopping")
                     break
-                if self.run_once() is not None:
+                try:
+                    claim = self.run_once()
+                except Exception as exc:  # the database or server is away: wait and retry
+                    log.warning("cannot get work: %s; retrying", exc)
+                    self.stop_event.wait(min(self.options.poll * 4, 5.0))
+                    continue
+                if claim is not None:
                     done, idle_since = done + 1, time.monotonic()
                 elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
                     break

@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("metrics", sa.JSON(), nullable=True))
         # Existing trials are their first attempt.
         batch_op.add_column(sa.Column("attempt", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("lost", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
         # A trial waiting for a worker has not started.
         batch_op.alter_column(
@@ -74,6 +75,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_trials_state_heartbeat_at"), ["state", "heartbeat_at"], unique=False
         )
+    # Trials running under the first release have no heartbeat yet: start their clock at their
+    # start, or the reaper could never recover them.
+    op.execute("UPDATE trials SET heartbeat_at = started_at WHERE state = 'running'")
 
 
 def downgrade() -> None:
@@ -83,6 +87,7 @@ def downgrade() -> None:
             "started_at", existing_type=sa.DateTime(timezone=True), nullable=False
         )
         batch_op.drop_column("heartbeat_at")
+        batch_op.drop_column("lost")
         batch_op.drop_column("attempt")
         batch_op.drop_column("metrics")
 

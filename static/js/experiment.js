@@ -157,7 +157,7 @@ function renderPanel() {
 // The region Refine will send: the suggested one, or the drawn box's axes.
 function currentRegion() {
   if (state.suggested) return { region: state.suggested.region, problems: [] };
-  return regionFromBox(state.box, parentSpace());
+  return regionFromBox(state.box, parentSpace(), state.experiment.space);
 }
 
 function renderEdges() {

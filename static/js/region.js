@@ -2,25 +2,28 @@
 import { axisValue } from "./axes.js";
 
 // `range` is plotly's selection range for one axis: real units on linear and log axes,
-// category positions on a category axis. Returns a region entry, or null if not a parameter.
-export function boundsFor(key, range, space) {
+// category positions on a category axis, whose categories are `axisSpace`'s choices (the
+// experiment's). The bounds are clipped to the parent search's space. Returns a region
+// entry, or null if the axis is not a parameter of the parent.
+export function boundsFor(key, range, space, axisSpace = space) {
   const spec = space[key];
   if (!spec || !range) return null;
   const lo = Math.min(range[0], range[1]);
   const hi = Math.max(range[0], range[1]);
   if (spec.type === "categorical") {
-    const kept = spec.choices.filter((_, i) => i >= lo && i <= hi);
-    return { kind: "choices", choices: kept };
+    const onAxis = (axisSpace[key] || spec).choices.filter((_, i) => i >= lo && i <= hi).map(String);
+    return { kind: "choices", choices: spec.choices.filter((c) => onAxis.includes(String(c))) };
   }
+  if (spec.type !== "float" && spec.type !== "int") return null;
   return { kind: "range", low: Math.max(lo, spec.low), high: Math.min(hi, spec.high) };
 }
 
 // The region to send to /refine: only the axes that are parameters of the parent's space.
-export function regionFromBox(box, parentSpace) {
+export function regionFromBox(box, parentSpace, axisSpace = parentSpace) {
   const region = {};
   const problems = [];
   for (const [key, range] of [[box.x, box.xRange], [box.y, box.yRange]]) {
-    const b = boundsFor(key, range, parentSpace);
+    const b = boundsFor(key, range, parentSpace, axisSpace);
     if (!b) continue;
     if (b.kind === "choices") {
       if (b.choices.length === 0) problems.push(`${key}: the box holds no category`);

@@ -98,7 +98,7 @@ def test_a_trial_of_a_killed_worker_is_retried_and_the_budget_completes(
     assert [t.number for t in found] == [0, 1, 2, 3]
     assert all(t.state is TrialState.COMPLETE for t in found), [t.error for t in found]
     retried = next(t for t in found if t.id == lost.id)
-    assert retried.attempt == 1 and retried.params == lost.params
+    assert (retried.attempt, retried.lost) == (1, 1) and retried.params == lost.params
     with session_scope(factory) as s:
         assert get_search(s, search_id).n_finished == 4
 
@@ -145,7 +145,7 @@ def test_a_trial_whose_retries_run_out_is_failed_with_the_reason(
     assert reaper.wait(timeout=30) == 0
     [trial] = trials(factory, search_id)
     assert trial.state is TrialState.FAILED and trial.attempt == 1
-    assert "attempt 2 lost" in trial.error
+    assert "lost on attempt 2" in trial.error and trial.lost == 2
     with session_scope(factory) as s:
         assert get_search(s, search_id).status is SearchStatus.DONE
 
@@ -190,7 +190,8 @@ def test_sigterm_gives_back_the_running_trial(
     assert process.wait(timeout=20) == 0, log.read_text()
     assert time.monotonic() - started < 10
     [trial] = trials(factory, search_id)
-    assert (trial.state, trial.attempt, trial.worker) == (TrialState.WAITING, 0, None)
+    assert (trial.state, trial.worker) == (TrialState.WAITING, None)
+    assert (trial.attempt, trial.lost) == (1, 0)  # a new ticket, but no retry used up
     finisher = worker(db_url, "slow", "--idle-exit", "1", log=log, HZ_TEST_SLOW="0")
     assert finisher.wait(timeout=30) == 0
     [trial] = trials(factory, search_id)
