@@ -25,6 +25,21 @@ class FieldError(Exception):
         super().__init__(msg)
 
 
+_DESCRIPTIONS = {
+    401: "An API token is configured and the request did not carry it",
+    404: "No such experiment, search or trial",
+    409: "The stored state does not allow it (e.g. a result for a superseded attempt)",
+    422: "A field is invalid; `detail` says which and why",
+}
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error codes, all in the one error model."""
+    from app.api.schemas import ErrorResponse
+
+    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
 def from_space_error(prefix: Iterable[str], error: SpaceError) -> FieldError:
     """Place a core validation error under the request field it came from."""
     return FieldError([*prefix, *error.loc], error.problem)
@@ -32,10 +47,17 @@ def from_space_error(prefix: Iterable[str], error: SpaceError) -> FieldError:
 
 def _body(items: list[dict[str, Any]]) -> dict[str, Any]:
     message = "; ".join(
-        f"{'.'.join(str(p) for p in item['loc'] if p != 'body')}: {item['msg']}".lstrip(": ")
+        f"{'.'.join(str(p) for p in item['loc'][_skip(item['loc']) :])}: {item['msg']}".lstrip(
+            ": "
+        )
         for item in items
     )
     return {"message": message, "detail": items}
+
+
+def _skip(loc: list[Any]) -> int:
+    """Leave out where a field came from (body, path, query) when naming it for people."""
+    return 1 if loc and loc[0] in ("body", "path", "query") else 0
 
 
 def error_response(request: Request, status: int, items: list[dict[str, Any]]) -> Response:

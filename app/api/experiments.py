@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import Authorized, ObjectivesDep, SessionDep
-from app.api.errors import FieldError, from_space_error
+from app.api.errors import FieldError, documented, from_space_error
 from app.api.schemas import (
-    ErrorResponse,
     ExperimentCreate,
     ExperimentId,
     ExperimentRead,
@@ -25,7 +24,8 @@ from app.store.models import Direction
 from app.store.trials import list_trials
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
-ERRORS = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+ERRORS = documented(404, 422)
+WRITE_ERRORS = documented(401, 404, 409, 422)
 Since = Annotated[
     int, Query(ge=0, le=2**63 - 1, description="Only trials changed after this cursor.")
 ]
@@ -36,7 +36,7 @@ Since = Annotated[
     status_code=status.HTTP_201_CREATED,
     response_model=ExperimentRead,
     dependencies=[Authorized],
-    responses=ERRORS,
+    responses=WRITE_ERRORS,
 )
 def create_experiment(
     body: ExperimentCreate, session: SessionDep, objectives: ObjectivesDep

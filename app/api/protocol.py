@@ -10,15 +10,19 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.api.deps import Authorized, SessionDep
-from app.api.errors import FieldError
-from app.api.experiments import ERRORS
+from app.api.errors import FieldError, documented
 from app.api.schemas import TrialId, finite_json
 from app.objectives import ObjectiveSpec
 from app.store import trials as store
 from app.store.models import Direction, TrialState
 from app.store.objectives import register_objectives
 
-router = APIRouter(prefix="/api", tags=["worker protocol"], dependencies=[Authorized])
+router = APIRouter(
+    prefix="/api",
+    tags=["worker protocol"],
+    dependencies=[Authorized],
+    responses=documented(401, 404, 409, 422),
+)
 Attempt = Annotated[int, Field(ge=0, le=2**31, description="The attempt named in the claim.")]
 WorkerName = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -127,7 +131,7 @@ def ask_trial(body: AskRequest, session: SessionDep) -> Any:
     return ClaimRead.model_validate(asdict(claim))
 
 
-@router.post("/trials/{trial_id}/report", response_model=ReportResponse, responses=ERRORS)
+@router.post("/trials/{trial_id}/report", response_model=ReportResponse)
 def report_value(trial_id: TrialId, body: ReportRequest, session: SessionDep) -> ReportResponse:
     """Store an intermediate value; answers whether the trial should stop (pruned)."""
     prune = store.report(session, trial_id, body.attempt, body.step, body.value)
@@ -146,7 +150,7 @@ def heartbeat(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Resp
     return Response(status_code=status.HTTP_409_CONFLICT)
 
 
-@router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+@router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT)
 def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Response:
     """Record the result of an attempt (complete needs a finite value)."""
     try:

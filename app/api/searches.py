@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import Authorized, SessionDep
-from app.api.errors import FieldError, from_space_error
-from app.api.experiments import ERRORS, Since
+from app.api.errors import FieldError, documented, from_space_error
+from app.api.experiments import ERRORS, WRITE_ERRORS, Since
 from app.api.schemas import RefineRequest, SearchId, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.views import search_reads, trial_read
 from app.core.region import suggest_region
@@ -42,7 +42,7 @@ def list_search_trials(
     status_code=status.HTTP_201_CREATED,
     response_model=SearchRead,
     dependencies=[Authorized],
-    responses=ERRORS,
+    responses=WRITE_ERRORS,
 )
 def refine_search(search_id: SearchId, body: RefineRequest, session: SessionDep) -> SearchRead:
     """Start a child search over a region of this search's space (coarse → fine)."""
@@ -63,7 +63,11 @@ def refine_search(search_id: SearchId, body: RefineRequest, session: SessionDep)
     return search_reads(session, [child])[0]
 
 
-@router.get("/{search_id}/suggest-region", response_model=SuggestedRegionRead, responses=ERRORS)
+@router.get(
+    "/{search_id}/suggest-region",
+    response_model=SuggestedRegionRead,
+    responses=documented(404, 409, 422),
+)
 def suggest_search_region(
     search_id: SearchId, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
 ) -> SuggestedRegionRead:
@@ -95,7 +99,7 @@ def suggest_search_region(
     status_code=status.HTTP_201_CREATED,
     response_model=TrialRead,
     dependencies=[Authorized],
-    responses=ERRORS,
+    responses=WRITE_ERRORS,
 )
 def enqueue_trial(search_id: SearchId, params: dict[str, Any], session: SessionDep) -> TrialRead:
     """Add a hand-picked configuration to the search; a worker runs it next."""
