@@ -7,10 +7,13 @@ from contextlib import asynccontextmanager
 
 import plotly
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import errors, experiments, objectives, protocol, searches, trials
+from app.api import errors, experiments, manage, objectives, protocol, searches, trials
+from app.api.limits import BodyLimit
 from app.paths import resource
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
@@ -47,8 +50,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=resource("templates"))
     app.state.templates.env.globals["plotly_version"] = plotly.__version__
     errors.install(app)
+    # Outermost first: refuse huge bodies, compress large answers (100k trials as columns).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:  # off unless the operator lists origins
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     routers = (experiments.router, searches.router, trials.router, objectives.router)
-    routers = (*routers, protocol.router)
+    routers = (*routers, manage.router, protocol.router)
     for router in (*routers, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")

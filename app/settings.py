@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     token: SecretStr | None = Field(
         None, description="When set, mutating API calls need `Authorization: Bearer <token>`."
     )
+    token_file: Path | None = Field(
+        None, description="A file holding the token (kept out of the environment and `ps`)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser."
+    )
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, description="Largest request body accepted (413 beyond)."
+    )
     objectives: list[str] = Field(
         default_factory=list,
         description="Extra objectives as `module:function`, beside the built-in ones.",
@@ -33,5 +42,9 @@ class Settings(BaseSettings):
 
     @property
     def token_value(self) -> str | None:
-        """The token as a string, or None when auth is off (an empty token counts as off)."""
-        return self.token.get_secret_value() or None if self.token else None
+        """The token, from HYPERZOOM_TOKEN or the token file; None when auth is off."""
+        if self.token is not None:
+            return self.token.get_secret_value().strip() or None
+        if self.token_file is not None:
+            return self.token_file.read_text().strip() or None
+        return None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from app.api.deps import Authorized, ObjectivesDep, SessionDep
 from app.api.errors import FieldError, documented, from_space_error
@@ -20,7 +23,7 @@ from app.api.schemas import (
 from app.api.views import experiment_read, experiment_summary, trial_columns, trial_read
 from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
-from app.store.models import Direction
+from app.store.models import Direction, Trial, TrialState
 from app.store.trials import list_trials
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -85,13 +88,58 @@ def get_experiment(experiment_id: ExperimentId, session: SessionDep) -> Experime
     return experiment_read(session, store.get_experiment(session, experiment_id))
 
 
+class TrialFilters(BaseModel):
+    """Which trials to list, and one page of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: int = Field(0, ge=0, le=2**63 - 1, description="Only trials changed after this cursor.")
+    state: list[TrialState] | None = Field(None, description="Only trials in these states.")
+    value_min: float | None = Field(None, allow_inf_nan=False)
+    value_max: float | None = Field(None, allow_inf_nan=False)
+    limit: int | None = Field(
+        None, ge=1, le=100_000, description="Page size; a `Link: rel=next` header has the rest."
+    )
+
+
+Filters = Annotated[TrialFilters, Query()]
+
+
+def trial_page(
+    request: Request, response: Response, filters: TrialFilters, trials: Sequence[Trial]
+) -> list[TrialRead]:
+    """The page as rows, with a `Link` to the next page when it is full."""
+    if filters.limit is not None and len(trials) == filters.limit:
+        following = request.url.include_query_params(since=trials[-1].seq)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [trial_read(t) for t in trials]
+
+
+def filtered_trials(session: Session, filters: TrialFilters, **where: int) -> Sequence[Trial]:
+    return list_trials(
+        session,
+        since=filters.since,
+        states=filters.state,
+        value_min=filters.value_min,
+        value_max=filters.value_max,
+        limit=filters.limit,
+        **where,
+    )
+
+
 @router.get("/{experiment_id}/trials", response_model=list[TrialRead], responses=ERRORS)
 def list_experiment_trials(
-    experiment_id: ExperimentId, session: SessionDep, since: Since = 0
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    filters: Filters,
 ) -> list[TrialRead]:
-    """Every trial of every search of the experiment, in the order they last changed."""
+    """Trials of every search of the experiment, in the order they last changed; filter by
+    state and value, page with `limit` (the `Link` header points at the next page)."""
     store.get_experiment(session, experiment_id)
-    return [trial_read(t) for t in list_trials(session, experiment_id=experiment_id, since=since)]
+    trials = filtered_trials(session, filters, experiment_id=experiment_id)
+    return trial_page(request, response, filters, trials)
 
 
 @router.get("/{experiment_id}/trials/columns", response_model=TrialColumns, responses=ERRORS)

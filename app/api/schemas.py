@@ -226,6 +226,7 @@ class TrialRead(BaseModel):
     error: str | None
     worker: str | None
     attempt: int
+    seq: int = Field(description="Change cursor: pass the last one as `since` for the next page.")
     started_at: datetime | None
     finished_at: datetime | None
 

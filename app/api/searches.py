@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError, documented, from_space_error
-from app.api.experiments import ERRORS, WRITE_ERRORS, Since
+from app.api.experiments import ERRORS, WRITE_ERRORS, Filters, filtered_trials, trial_page
 from app.api.schemas import RefineRequest, SearchId, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.views import search_reads, trial_read
 from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
-from app.store.trials import enqueue, list_trials
+from app.store.trials import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
 Margin = Annotated[float, Query(ge=0, le=1, description="Widening per side, unit-cube units.")]
@@ -30,11 +30,18 @@ def get_search(search_id: SearchId, session: SessionDep) -> SearchRead:
 
 @router.get("/{search_id}/trials", response_model=list[TrialRead], responses=ERRORS)
 def list_search_trials(
-    search_id: SearchId, session: SessionDep, since: Since = 0
+    search_id: SearchId,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    filters: Filters,
 ) -> list[TrialRead]:
-    """The search's trials, in the order they last changed."""
+    """The search's trials, in the order they last changed (filters and pages as for an
+    experiment's trials)."""
     store.get_search(session, search_id)
-    return [trial_read(t) for t in list_trials(session, search_id=search_id, since=since)]
+    return trial_page(
+        request, response, filters, filtered_trials(session, filters, search_id=search_id)
+    )
 
 
 @router.post(

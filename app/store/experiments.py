@@ -188,3 +188,35 @@ def finished_trials(
         .order_by(Trial.search_id, Trial.number)
     )
     return [(p, v if s is TrialState.COMPLETE else None) for p, v, s in rows]
+
+
+def add_root_search(
+    session: Session,
+    experiment_id: int,
+    *,
+    space: SearchSpace | None = None,
+    sampler: str = "random",
+    sampler_options: dict[str, Any] | None = None,
+    pruner: dict[str, Any] | None = None,
+    n_trials: int,
+    seed: int | None = None,
+) -> Search:
+    """A new search from scratch in an existing experiment (its space by default)."""
+    experiment = get_experiment(session, experiment_id)
+    space = space or SearchSpace.from_dict(experiment.space)
+    _check_search(space, sampler, sampler_options, pruner, n_trials)
+    search = Search(
+        experiment_id=experiment.id,
+        sampler=sampler,
+        sampler_options=sampler_options or None,
+        pruner=pruner,
+        seed=new_seed() if seed is None else seed,
+        n_trials=n_trials,
+        space=space.to_dict(),
+        region=None,
+        n_asked=0,
+        n_finished=0,
+    )
+    session.add(search)
+    session.flush()
+    return search

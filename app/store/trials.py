@@ -459,9 +459,25 @@ def list_trials(
     experiment_id: int | None = None,
     search_id: int | None = None,
     since: int = 0,
+    states: Collection[TrialState] | None = None,
+    value_min: float | None = None,
+    value_max: float | None = None,
+    limit: int | None = None,
 ) -> Sequence[Trial]:
-    """Trials of an experiment or a search that changed after `since`, in change order."""
-    return session.scalars(_trials_query(experiment_id, search_id, since)).all()
+    """Trials of an experiment or a search that changed after `since`, in change order.
+
+    `since` doubles as the page cursor: pass the last trial's `seq` to get the next page.
+    """
+    query = _trials_query(experiment_id, search_id, since)
+    if states:
+        query = query.where(Trial.state.in_(list(states)))
+    if value_min is not None:
+        query = query.where(Trial.value >= value_min)
+    if value_max is not None:
+        query = query.where(Trial.value <= value_max)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
 
 
 def _trials_query(experiment_id: int | None, search_id: int | None, since: int) -> Select[Any]:
