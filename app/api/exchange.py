@@ -1,0 +1,116 @@
+"""Export an experiment as a JSON document or its trials as CSV, and import a document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response, status
+
+from app.api.deps import Authorized, SessionDep
+from app.api.errors import FieldError
+from app.api.schemas import ErrorResponse, ExperimentId, ExperimentRead
+from app.api.views import experiment_read
+from app.store import exchange as store
+
+router = APIRouter(tags=["export"])
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "No experiment with that id."}}
+_TIME = "2025-05-01T12:00:00+00:00"
+DOCUMENT_EXAMPLE: dict[str, Any] = {
+    "format": store.FORMAT,
+    "version": store.VERSION,
+    "experiment": {
+        "name": "MLP on digits",
+        "objective": "mlp-digits",
+        "direction": "maximize",
+        "space": {"alpha": {"type": "float", "low": 1e-5, "high": 1.0, "log": True}},
+        "created_at": _TIME,
+    },
+    "searches": [
+        {
+            "id": 1,
+            "parent_id": None,
+            "sampler": "random",
+            "sampler_options": None,
+            "pruner": None,
+            "seed": 1,
+            "n_trials": 2,
+            "status": "running",
+            "space": {"alpha": {"type": "float", "low": 1e-5, "high": 1.0, "log": True}},
+            "region": None,
+            "created_at": _TIME,
+        }
+    ],
+    "trials": [
+        {
+            "search_id": 1,
+            "number": 0,
+            "state": "complete",
+            "params": {"alpha": 0.001},
+            "value": 0.93,
+            "metrics": {"fit_seconds": 1.5},
+            "error": None,
+            "worker": "host-1",
+            "attempt": 0,
+            "lost": 0,
+            "started_at": _TIME,
+            "finished_at": "2025-05-01T12:00:02+00:00",
+            "intermediate_values": [[0, 0.85], [1, 0.93]],
+        }
+    ],
+}
+CSV_EXAMPLE = (
+    "id,search_id,number,state,value,param.alpha,metric.fit_seconds,error,started_at,finished_at\n"
+    f"1,1,0,complete,0.93,0.001,1.5,,{_TIME},2025-05-01T12:00:02+00:00\n"
+)
+Document = Annotated[
+    dict[str, Any],
+    Body(
+        description="A document from `GET /api/experiments/{id}/export`.",
+        openapi_examples={
+            "export": {"summary": "An exported experiment", "value": DOCUMENT_EXAMPLE}
+        },
+    ),
+]
+
+
+@router.get(
+    "/api/experiments/{experiment_id}/export",
+    response_model=dict[str, Any],
+    responses={
+        200: {"content": {"application/json": {"example": DOCUMENT_EXAMPLE}}},
+        **NOT_FOUND,
+    },
+)
+def export_experiment(experiment_id: ExperimentId, session: SessionDep) -> dict[str, Any]:
+    """The experiment, its searches and trials as one document that `import` reads back."""
+    return store.export_experiment(session, experiment_id)
+
+
+@router.get(
+    "/api/experiments/{experiment_id}/trials.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"example": CSV_EXAMPLE}}}, **NOT_FOUND},
+)
+def export_trials_csv(experiment_id: ExperimentId, session: SessionDep) -> Response:
+    """Every trial as a CSV row, with one column per parameter and per metric."""
+    text = store.trials_csv(session, experiment_id)
+    name = f"experiment-{experiment_id}-trials.csv"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(text, media_type="text/csv", headers=headers)
+
+
+@router.post(
+    "/api/experiments/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExperimentRead,
+    dependencies=[Authorized],
+    responses={422: {"model": ErrorResponse, "description": "The document is invalid."}},
+)
+def import_experiment(document: Document, session: SessionDep) -> ExperimentRead:
+    """Recreate an exported experiment with new ids; running trials come back waiting."""
+    try:
+        experiment = store.import_experiment(session, document)
+    except store.DocumentError as exc:
+        raise FieldError(["body", *exc.loc], exc.problem) from exc
+    session.refresh(experiment)
+    return experiment_read(session, experiment)

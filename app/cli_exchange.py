@@ -1,0 +1,102 @@
+"""`hyperzoom export` and `hyperzoom import`: move an experiment between machines and databases.
+
+Both go through the REST API (`--server URL` or `--db URL`), like the other commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.markup import escape
+
+from app.cli_api import DbOption, ServerOption, TokenOption, connect, out
+from app.cli_errors import friendly
+from app.client import ApiError, Client
+
+
+@friendly
+def export_command(
+    experiment_id: Annotated[int, typer.Argument(help="The experiment to export.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Trials as a CSV table instead of the JSON document.")
+    ] = False,
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Export an experiment as a JSON document (`hyperzoom import` reads it) or trials as CSV."""
+    with connect(db, server, token) as api:
+        if csv:
+            text = fetch_text(api, f"/api/experiments/{experiment_id}/trials.csv")
+        else:
+            document = api.get(f"/api/experiments/{experiment_id}/export")
+            text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {output}: {exc.strerror}") from exc
+    what = "trials" if csv else "experiment"
+    out.print(f"{what} of experiment {experiment_id} written to {escape(str(output))}")
+
+
+@friendly
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A JSON file written by `hyperzoom export`.")],
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Import an exported experiment with new ids; trials that were running will run again."""
+    document = read_document(path)
+    with connect(db, server, token) as api:
+        created = api.post("/api/experiments/import", document)
+    counts = created["counts"]
+    out.print(
+        f"experiment {created['id']} ({escape(created['name'])}) imported: "
+        f"{created['n_searches']} searches, {sum(counts.values())} trials, "
+        f"{counts['waiting']} waiting to run",
+        highlight=False,
+    )
+
+
+def read_document(path: Path) -> Any:
+    """The JSON in `path`; NaN and infinities are refused, as the API would."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise typer.BadParameter(f"cannot read {path}: {reason}") from exc
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise ValueError(f"{path} is not a JSON document: {exc}") from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed (the document needs finite numbers)")
+
+
+def fetch_text(api: Client, path: str) -> str:
+    """GET a non-JSON answer (CSV), failing like `Client.request` does."""
+    try:
+        response = api.http.get(path)
+    except httpx.HTTPError as exc:
+        raise ApiError(f"cannot reach {api.where}: {exc}") from exc
+    if response.status_code >= 400:
+        try:
+            message = response.json().get("message") or response.text
+        except ValueError:
+            message = response.text[:300]
+        raise ApiError(f"{message} (HTTP {response.status_code})")
+    return response.text

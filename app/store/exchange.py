@@ -1,0 +1,532 @@
+"""Export an experiment as one versioned JSON document, import it elsewhere, and trials as CSV.
+
+The document holds everything needed to recreate the experiment in another database: its
+searches (tree links by the searches' own ids), its trials and their learning curves. Ids in it
+only link its parts; an import makes new rows with new ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.core.pruners import make_pruner
+from app.core.samplers import make_sampler
+from app.core.space import SearchSpace, SpaceError
+from app.store.experiments import get_experiment
+from app.store.models import (
+    Direction,
+    Experiment,
+    Search,
+    SearchStatus,
+    Trial,
+    TrialState,
+    TrialValue,
+)
+
+FORMAT = "hyperzoom-experiment"
+VERSION = 1
+_FINAL = {TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED}
+_MAX_ID = 2**63 - 1
+Loc = tuple[str | int, ...]
+E = TypeVar("E", bound=StrEnum)
+
+
+class DocumentError(ValueError):
+    """An import document is invalid; `loc` is the JSON path of the offending value."""
+
+    def __init__(self, loc: Iterable[str | int], problem: str) -> None:
+        self.loc: Loc = tuple(loc)
+        self.problem = problem
+        super().__init__(f"{json_path(self.loc)}: {problem}" if self.loc else problem)
+
+
+def json_path(loc: Sequence[str | int]) -> str:
+    """`("searches", 1, "space")` as `searches[1].space`."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+    return text.lstrip(".")
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export_experiment(session: Session, experiment_id: int) -> dict[str, Any]:
+    """The experiment, its searches and its trials as a self-contained JSON document."""
+    experiment = get_experiment(session, experiment_id)
+    searches = _searches(session, experiment_id)
+    trials = _trials(session, experiment_id)
+    curves = _curves(session, experiment_id)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "experiment": {
+            "name": experiment.name,
+            "objective": experiment.objective,
+            "direction": experiment.direction.value,
+            "space": experiment.space,
+            "created_at": _iso(experiment.created_at),
+        },
+        "searches": [_search_json(s) for s in searches],
+        "trials": [_trial_json(t, curves.get(t.id, [])) for t in trials],
+    }
+
+
+def _searches(session: Session, experiment_id: int) -> Sequence[Search]:
+    query = select(Search).where(Search.experiment_id == experiment_id).order_by(Search.id)
+    # ask/tell update counters in bulk, so objects already in the session may be stale.
+    return session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+def _trials(session: Session, experiment_id: int) -> Sequence[Trial]:
+    query = (
+        select(Trial)
+        .where(Trial.experiment_id == experiment_id)
+        .order_by(Trial.search_id, Trial.number)
+    )
+    return session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+def _curves(session: Session, experiment_id: int) -> dict[int, list[list[int | float]]]:
+    rows = session.execute(
+        select(TrialValue.trial_id, TrialValue.step, TrialValue.value)
+        .join(Trial, Trial.id == TrialValue.trial_id)
+        .where(Trial.experiment_id == experiment_id)
+        .order_by(TrialValue.trial_id, TrialValue.step)
+    )
+    curves: dict[int, list[list[int | float]]] = defaultdict(list)
+    for trial_id, step, value in rows:
+        curves[trial_id].append([step, value])
+    return curves
+
+
+def _search_json(search: Search) -> dict[str, Any]:
+    return {
+        "id": search.id,
+        "parent_id": search.parent_id,
+        "sampler": search.sampler,
+        "sampler_options": search.sampler_options,
+        "pruner": search.pruner,
+        "seed": search.seed,
+        "n_trials": search.n_trials,
+        "status": search.status.value,
+        "space": search.space,
+        "region": search.region,
+        "created_at": _iso(search.created_at),
+    }
+
+
+def _trial_json(trial: Trial, curve: list[list[int | float]]) -> dict[str, Any]:
+    return {
+        "search_id": trial.search_id,
+        "number": trial.number,
+        "state": trial.state.value,
+        "params": trial.params,
+        "value": trial.value,
+        "metrics": trial.metrics,
+        "error": trial.error,
+        "worker": trial.worker,
+        "attempt": trial.attempt,
+        "lost": trial.lost,
+        "started_at": _iso(trial.started_at),
+        "finished_at": _iso(trial.finished_at),
+        "intermediate_values": curve,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    # PostgreSQL hands back the session's zone; the document always says UTC.
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """A validated document as column values, ready to insert."""
+
+    experiment: dict[str, Any]
+    searches: list[tuple[int, int | None, dict[str, Any]]] = field(default_factory=list)
+    trials: list[tuple[int, dict[str, Any], list[tuple[int, float]]]] = field(default_factory=list)
+
+
+def import_experiment(session: Session, document: Any) -> Experiment:
+    """Recreate an exported experiment as new rows (new ids, parent links remapped).
+
+    The whole document is checked before anything is written; a problem raises DocumentError
+    (a ValueError) naming its JSON path. Each search's counters are recomputed from its trials
+    (asked = its trials, finished = complete, failed or pruned ones; done once finished reaches
+    the budget), and trials get change numbers from the new experiment's counter in document
+    order, so since-cursors work. Trials that were running are imported as `waiting`, without
+    worker, start time or learning curve: no worker here owns them, so they will be re-run.
+    The objective need not be registered yet; workers that offer it pick the trials up.
+    """
+    plan = _validate(document)
+    experiment = Experiment(**plan.experiment, seq=0)
+    session.add(experiment)
+    session.flush()
+    ids: dict[int, int] = {}
+    for ref, parent_ref, columns in plan.searches:
+        parent_id = None if parent_ref is None else ids[parent_ref]
+        search = Search(experiment_id=experiment.id, parent_id=parent_id, **columns)
+        session.add(search)
+        session.flush()  # one at a time: a child needs its parent's new id
+        ids[ref] = search.id
+    _insert_trials(session, experiment, plan, ids)
+    return experiment
+
+
+def _insert_trials(
+    session: Session, experiment: Experiment, plan: _Plan, ids: Mapping[int, int]
+) -> None:
+    # Core inserts: the ORM would replace an explicit None start time with the column default.
+    rows = [
+        {"experiment_id": experiment.id, "search_id": ids[ref], "seq": seq, **columns}
+        for seq, (ref, columns, _) in enumerate(plan.trials, start=1)
+    ]
+    trial_ids = (
+        session.execute(
+            insert(Trial.__table__).returning(Trial.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+        if rows
+        else []
+    )
+    values = [
+        {"trial_id": trial_id, "search_id": row["search_id"], "step": step, "value": value}
+        for trial_id, row, (_, _, curve) in zip(trial_ids, rows, plan.trials, strict=True)
+        for step, value in curve
+    ]
+    if values:
+        session.execute(insert(TrialValue.__table__), values)
+    experiment.seq = len(rows)
+    session.flush()
+
+
+def _validate(document: Any) -> _Plan:
+    doc = _object(document, ())
+    if doc.get("format") != FORMAT:  # first: another kind of file gets this message, not a list
+        raise DocumentError(("format",), f"must be {FORMAT!r}: this is not a Hyperzoom export")
+    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
+        raise DocumentError(("version",), f"must be {VERSION}; this Hyperzoom reads version 1")
+    _keys(doc, (), {"format", "version", "experiment", "searches", "trials"})
+    plan = _Plan(_experiment(doc["experiment"], ("experiment",)))
+    searches = _list(doc["searches"], ("searches",))
+    if not searches:
+        raise DocumentError(("searches",), "an experiment needs at least one search")
+    spaces: dict[int, SearchSpace] = {}
+    for i, item in enumerate(searches):
+        ref, parent, columns, space = _search(item, ("searches", i), spaces)
+        plan.searches.append((ref, parent, columns))
+        spaces[ref] = space
+    for i, item in enumerate(_list(doc["trials"], ("trials",))):
+        plan.trials.append(_trial(item, ("trials", i), spaces))
+    _check_numbers(plan)
+    _set_counters(plan)
+    return plan
+
+
+def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
+    item = _object(value, loc)
+    _keys(item, loc, {"name", "objective", "direction", "space", "created_at"})
+    _time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
+    return {
+        "name": _text(item["name"], (*loc, "name"), 200),
+        "objective": _text(item["objective"], (*loc, "objective"), 200),
+        "direction": _choice(Direction, item["direction"], (*loc, "direction")),
+        "space": _space(item["space"], (*loc, "space")).to_dict(),
+    }
+
+
+_SEARCH_KEYS = {
+    "id", "parent_id", "sampler", "sampler_options", "pruner", "seed", "n_trials", "status",
+    "space", "region", "created_at",
+}  # fmt: skip
+
+
+def _search(
+    value: Any, loc: Loc, earlier: Mapping[int, SearchSpace]
+) -> tuple[int, int | None, dict[str, Any], SearchSpace]:
+    item = _object(value, loc)
+    _keys(item, loc, _SEARCH_KEYS)
+    ref = _int(item["id"], (*loc, "id"), 1, _MAX_ID)
+    if ref in earlier:
+        raise DocumentError((*loc, "id"), f"search id {ref} appears twice")
+    parent = item["parent_id"]
+    if parent is not None and (isinstance(parent, bool) or parent not in earlier):
+        raise DocumentError(
+            (*loc, "parent_id"), f"{parent!r} is not the id of a search listed before this one"
+        )
+    space = _space(item["space"], (*loc, "space"))
+    columns = {
+        "sampler": _text(item["sampler"], (*loc, "sampler"), 32),
+        "sampler_options": _json_object(item["sampler_options"], (*loc, "sampler_options")),
+        "pruner": _json_object(item["pruner"], (*loc, "pruner")),
+        "seed": _int(item["seed"], (*loc, "seed"), 0, 2**31 - 1),
+        "n_trials": _int(item["n_trials"], (*loc, "n_trials"), 1, 1_000_000),
+        "status": _choice(SearchStatus, item["status"], (*loc, "status")),
+        "space": space.to_dict(),
+        "region": _json_object(item["region"], (*loc, "region")),
+        "created_at": _time(item["created_at"], (*loc, "created_at"), optional=False),
+    }
+    try:  # the checks a new search gets, so workers can run what is left of it
+        sampler = make_sampler(columns["sampler"], columns["sampler_options"])
+        sampler.check(space, columns["n_trials"])
+        make_pruner(columns["pruner"])
+    except SpaceError as exc:
+        raise DocumentError((*loc, *exc.loc), exc.problem) from exc
+    return ref, parent, columns, space
+
+
+_TRIAL_KEYS = {
+    "search_id", "number", "state", "params", "value", "metrics", "error", "worker", "attempt",
+    "lost", "started_at", "finished_at", "intermediate_values",
+}  # fmt: skip
+
+
+def _trial(
+    value: Any, loc: Loc, spaces: Mapping[int, SearchSpace]
+) -> tuple[int, dict[str, Any], list[tuple[int, float]]]:
+    item = _object(value, loc)
+    _keys(item, loc, _TRIAL_KEYS)
+    ref = item["search_id"]
+    if isinstance(ref, bool) or ref not in spaces:
+        raise DocumentError((*loc, "search_id"), f"{ref!r} is not the id of a listed search")
+    params = _object(item["params"], (*loc, "params"))
+    _finite_json(params, (*loc, "params"))
+    try:
+        spaces[ref].validate_params(params)
+    except SpaceError as exc:
+        raise DocumentError((*loc, "params", *exc.loc), exc.problem) from exc
+    state = _choice(TrialState, item["state"], (*loc, "state"))
+    columns = {
+        "number": _int(item["number"], (*loc, "number"), 0, 1_000_000),
+        "state": state,
+        "params": params,
+        "value": _number(item["value"], (*loc, "value")),
+        "metrics": _json_object(item["metrics"], (*loc, "metrics")),
+        "error": _text(item["error"], (*loc, "error"), None, optional=True),
+        "worker": _text(item["worker"], (*loc, "worker"), 200, optional=True),
+        "attempt": _int(item["attempt"], (*loc, "attempt"), 0, 2**31),
+        "lost": _int(item["lost"], (*loc, "lost"), 0, 2**31),
+        "started_at": _time(item["started_at"], (*loc, "started_at")),
+        "finished_at": _time(item["finished_at"], (*loc, "finished_at")),
+    }
+    if state is TrialState.COMPLETE and columns["value"] is None:
+        raise DocumentError((*loc, "value"), "a complete trial needs a finite value")
+    curve = _curve(item["intermediate_values"], (*loc, "intermediate_values"))
+    if state is TrialState.RUNNING:  # nobody here runs it: it waits for a worker again
+        columns.update(state=TrialState.WAITING, worker=None, started_at=None, finished_at=None)
+        curve = []
+    return ref, columns, curve
+
+
+def _curve(value: Any, loc: Loc) -> list[tuple[int, float]]:
+    curve: list[tuple[int, float]] = []
+    for i, pair in enumerate(_list(value, loc)):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise DocumentError((*loc, i), "must be a [step, value] pair")
+        step = _int(pair[0], (*loc, i, 0), 0, 10**9)
+        number = _number(pair[1], (*loc, i, 1))
+        if number is None:
+            raise DocumentError((*loc, i, 1), "must be a number")
+        curve.append((step, number))
+    steps = Counter(step for step, _ in curve)
+    repeated = [step for step, n in steps.items() if n > 1]
+    if repeated:
+        raise DocumentError(loc, f"step {repeated[0]} appears twice")
+    return curve
+
+
+def _check_numbers(plan: _Plan) -> None:
+    """Trial numbers of a search must be 0..k-1, k within the budget, as ask hands them out."""
+    seen: dict[int, set[int]] = defaultdict(set)
+    for i, (ref, columns, _) in enumerate(plan.trials):
+        if columns["number"] in seen[ref]:
+            raise DocumentError(
+                ("trials", i, "number"),
+                f"search {ref} has two trials numbered {columns['number']}",
+            )
+        seen[ref].add(columns["number"])
+    for i, (ref, _, columns) in enumerate(plan.searches):
+        numbers = seen[ref]
+        if len(numbers) > columns["n_trials"]:
+            raise DocumentError(
+                ("searches", i, "n_trials"),
+                f"is {columns['n_trials']} but the search has {len(numbers)} trials",
+            )
+        missing = sorted(set(range(len(numbers))) - numbers)
+        if missing:
+            raise DocumentError(
+                ("searches", i),
+                f"trial numbers must run 0..{len(numbers) - 1} without gaps; "
+                f"{missing[0]} is missing",
+            )
+
+
+def _set_counters(plan: _Plan) -> None:
+    asked: Counter[int] = Counter(ref for ref, _, _ in plan.trials)
+    finished: Counter[int] = Counter(ref for ref, c, _ in plan.trials if c["state"] in _FINAL)
+    for i, (ref, _, columns) in enumerate(plan.searches):
+        done = finished[ref] >= columns["n_trials"]
+        if columns["status"] is SearchStatus.DONE and not done:
+            raise DocumentError(
+                ("searches", i, "status"),
+                f"is done but only {finished[ref]} of its {columns['n_trials']} trials finished",
+            )
+        columns.update(n_asked=asked[ref], n_finished=finished[ref])
+        if done:
+            columns["status"] = SearchStatus.DONE
+
+
+# --- checks on plain JSON values ---------------------------------------------------------------
+
+
+def _object(value: Any, loc: Loc) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DocumentError(loc, "must be a JSON object")
+    return value
+
+
+def _list(value: Any, loc: Loc) -> list[Any]:
+    if not isinstance(value, list):
+        raise DocumentError(loc, "must be a JSON array")
+    return value
+
+
+def _keys(item: Mapping[str, Any], loc: Loc, expected: set[str]) -> None:
+    for key in item:
+        if key not in expected:
+            raise DocumentError((*loc, key), f"is not a field of a version {VERSION} document")
+    for key in sorted(expected):
+        if key not in item:
+            raise DocumentError((*loc, key), "is missing")
+
+
+def _text(value: Any, loc: Loc, max_length: int | None, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not (optional or value):
+        raise DocumentError(loc, "must be a non-empty string")
+    if max_length is not None and len(value) > max_length:
+        raise DocumentError(loc, f"must be at most {max_length} characters")
+    return value
+
+
+def _int(value: Any, loc: Loc, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DocumentError(loc, "must be an integer")
+    if not low <= value <= high:
+        raise DocumentError(loc, f"must be between {low} and {high}")
+    return value
+
+
+def _number(value: Any, loc: Loc) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DocumentError(loc, "must be a number or null")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise DocumentError(loc, "must be finite (NaN and infinities are stored as null)")
+    return number
+
+
+def _choice(kind: type[E], value: Any, loc: Loc) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise DocumentError(loc, f"must be one of: {allowed}") from None
+
+
+def _time(value: Any, loc: Loc, optional: bool = True) -> datetime | None:
+    if value is None and optional:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise DocumentError(loc, "must be an ISO 8601 date and time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _space(value: Any, loc: Loc) -> SearchSpace:
+    try:
+        return SearchSpace.from_dict(value)
+    except SpaceError as exc:
+        raise DocumentError((*loc, *exc.loc), exc.problem) from exc
+
+
+def _json_object(value: Any, loc: Loc) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    _finite_json(_object(value, loc), loc)
+    return value
+
+
+def _finite_json(value: Any, loc: Loc) -> None:
+    """Refuse NaN and infinities anywhere inside: no database keeps them in JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DocumentError(loc, "NaN and infinite numbers are not allowed")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_json(item, (*loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _finite_json(item, (*loc, i))
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def trials_csv(session: Session, experiment_id: int) -> str:
+    """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, times.
+
+    Text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading
+    apostrophe; numbers are written as they are.
+    """
+    experiment = get_experiment(session, experiment_id)
+    trials = _trials(session, experiment_id)
+    params = list(dict.fromkeys([*experiment.space, *(k for t in trials for k in t.params)]))
+    metrics = list(dict.fromkeys(k for t in trials for k in (t.metrics or {})))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["id", "search_id", "number", "state", "value"]
+        + [f"param.{name}" for name in params]
+        + [f"metric.{name}" for name in metrics]
+        + ["error", "started_at", "finished_at"]
+    )
+    for t in trials:
+        error = t.error.splitlines()[0] if t.error else None
+        cells = [t.id, t.search_id, t.number, t.state.value, t.value]
+        cells += [t.params.get(name) for name in params]
+        cells += [(t.metrics or {}).get(name) for name in metrics]
+        cells += [error, _iso(t.started_at), _iso(t.finished_at)]
+        writer.writerow([_cell(c) for c in cells])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | dict | list):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return str(value)

@@ -1,0 +1,250 @@
+"""Export and import: a round trip between two databases keeps everything but ids."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.space import SearchSpace
+from app.store.db import make_engine, make_sessionmaker, session_scope
+from app.store.exchange import DocumentError, export_experiment, import_experiment, trials_csv
+from app.store.experiments import create_experiment, refine_search
+from app.store.models import Direction, Experiment, Search, SearchStatus, Trial, TrialState
+from app.store.trials import ask, enqueue, list_trials, report, tell
+
+SPACE = {
+    "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+    "x": {"type": "float", "low": 0.0, "high": 1.0},
+    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+}
+
+
+@pytest.fixture
+def other(tmp_path: Path, migrated_template: Path) -> Iterator[sessionmaker[Session]]:
+    """A second, independent SQLite database to import into."""
+    path = tmp_path / "other.db"
+    shutil.copy(migrated_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _populate(session: Session) -> int:
+    """An experiment with a refined child and trials in every state; its id."""
+    experiment, root = create_experiment(
+        session,
+        name="sweep",
+        objective="bowl",
+        direction=Direction.MINIMIZE,
+        space=SearchSpace.from_dict(SPACE),
+        pruner={"type": "median", "n_startup_trials": 1},
+        n_trials=4,
+        seed=7,
+    )
+    claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
+    report(session, claims[0].trial_id, 0, 0, 0.9)
+    report(session, claims[0].trial_id, 0, 1, 0.5)
+    tell(session, claims[0].trial_id, state=TrialState.COMPLETE, value=0.25, metrics={"acc": 0.9})
+    tell(session, claims[1].trial_id, state=TrialState.FAILED, error="boom\nTraceback ...")
+    report(session, claims[2].trial_id, 0, 0, 2.0)
+    tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
+    report(session, claims[3].trial_id, 0, 0, 1.5)  # left running
+    child = refine_search(
+        session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1
+    )
+    grandchild = refine_search(session, child.id, region={"x": [0.3, 0.4]}, n_trials=2, seed=2)
+    enqueue(session, child.id, {"learning_rate": 0.01, "x": 0.5, "solver": "adam"})
+    claim = ask(session, objectives=None, worker="w2")  # takes the enqueued trial
+    tell(session, claim.trial_id, state=TrialState.COMPLETE, value=1.0, metrics={"acc": 0.5})
+    enqueue(session, grandchild.id, {"learning_rate": 0.1, "x": 0.35, "solver": "sgd"})
+    return experiment.id
+
+
+def _without_ids(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with search ids replaced by positions and without the experiment's date."""
+    doc = copy.deepcopy(document)
+    position = {s["id"]: i for i, s in enumerate(doc["searches"])}
+    for s in doc["searches"]:
+        s["id"] = position[s["id"]]
+        s["parent_id"] = position.get(s["parent_id"])
+    for t in doc["trials"]:
+        t["search_id"] = position[t["search_id"]]
+    del doc["experiment"]["created_at"]
+    return doc
+
+
+def _as_waiting(document: dict[str, Any]) -> dict[str, Any]:
+    """What an import does to running trials: they wait to be run again."""
+    doc = copy.deepcopy(document)
+    for t in doc["trials"]:
+        if t["state"] == "running":
+            t.update(state="waiting", worker=None, started_at=None, finished_at=None)
+            t["intermediate_values"] = []
+    return doc
+
+
+def _copy(factory: sessionmaker[Session], document: dict[str, Any]) -> dict[str, Any]:
+    with session_scope(factory) as session:
+        new_id = import_experiment(session, document).id
+    with session_scope(factory) as session:
+        return export_experiment(session, new_id)
+
+
+def test_a_round_trip_keeps_everything_but_ids(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        experiment_id = _populate(session)
+    with session_scope(factory) as session:
+        first = export_experiment(session, experiment_id)
+    assert first["format"] == "hyperzoom-experiment" and first["version"] == 1
+    states = {t["state"] for t in first["trials"]}
+    assert states == {s.value for s in TrialState}
+    assert [s["parent_id"] for s in first["searches"]][1:] == [
+        s["id"] for s in first["searches"][:2]
+    ]
+    assert first["trials"][0]["intermediate_values"] == [[0, 0.9], [1, 0.5]]
+
+    second = _copy(other, first)
+    assert _without_ids(second) == _without_ids(_as_waiting(first))
+    assert _without_ids(_copy(factory, second)) == _without_ids(second)  # into the same db
+
+
+def test_an_import_sets_counters_and_cursors_so_work_goes_on(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        document = export_experiment(session, _populate(session))
+    with session_scope(other) as session:
+        experiment = import_experiment(session, document)
+        experiment_id = experiment.id
+        assert experiment.seq == len(document["trials"])
+    with session_scope(other) as session:
+        root, child, grandchild = session.scalars(select(Search).order_by(Search.id)).all()
+        assert (root.n_asked, root.n_finished, root.status) == (4, 3, SearchStatus.RUNNING)
+        assert (child.n_asked, child.n_finished, child.status) == (1, 1, SearchStatus.RUNNING)
+        assert (grandchild.n_asked, grandchild.n_finished) == (1, 0)
+        assert child.parent_id == root.id and grandchild.parent_id == child.id
+        seqs = [t.seq for t in list_trials(session, experiment_id=experiment_id)]
+        assert sorted(seqs) == list(range(1, len(document["trials"]) + 1))
+        assert list_trials(session, experiment_id=experiment_id, since=len(seqs)) == []
+        # the trial that was running waits for a worker and is claimed first
+        claim = ask(session, objectives=None, worker="here")
+        assert (claim.search_id, claim.number) == (root.id, 3)
+    with session_scope(other) as session:
+        cursor = len(document["trials"])
+        [changed] = list_trials(session, experiment_id=experiment_id, since=cursor)
+        assert changed.id == claim.trial_id and changed.state is TrialState.RUNNING
+
+
+def test_a_search_whose_budget_is_spent_is_done(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        document = export_experiment(session, _populate(session))
+    document["searches"][1]["status"] = "queued"  # 1 of its 3 trials finished: stays as given
+    document["searches"][1]["n_trials"] = 1  # now its one finished trial spends the budget
+    with session_scope(other) as session:
+        import_experiment(session, document)
+        child = session.scalars(select(Search).order_by(Search.id)).all()[1]
+        assert child.status is SearchStatus.DONE
+
+
+def _bad(document: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(document)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return doc
+
+
+_DELETE = object()
+CASES = [
+    (["format"], "optuna", "format: must be 'hyperzoom-experiment'"),
+    (["version"], 2, "version: must be 1"),
+    (["experiment", "name"], _DELETE, "experiment.name: is missing"),
+    (["experiment", "direction"], "up", "experiment.direction: must be one of"),
+    (["experiment", "space", "x", "low"], float("nan"), "experiment.space.x.low: must be finite"),
+    (["searches", 1, "space", "x", "high"], -1.0, "searches[1].space.x"),
+    (["searches", 1, "parent_id"], 999, "searches[1].parent_id: 999 is not the id of a search"),
+    (["searches", 0, "parent_id"], "self", "searches[0].parent_id"),
+    (["searches", 1, "sampler"], "magic", "searches[1].sampler: unknown sampler 'magic'"),
+    (["searches", 0, "pruner", "type"], "nope", "searches[0].pruner.type: must be one of"),
+    (["searches", 0, "seed"], True, "searches[0].seed: must be an integer"),
+    (["searches", 0, "status"], "done", "searches[0].status: is done but only 3 of its 4"),
+    (["searches", 0, "n_trials"], 2, "searches[0].n_trials: is 2 but the search has 4"),
+    (["searches", 0, "created_at"], "yesterday", "searches[0].created_at: must be an ISO 8601"),
+    (["searches", 0, "colour"], "red", "searches[0].colour: is not a field"),
+    (["trials", 1, "search_id"], 999, "trials[1].search_id: 999 is not the id of a listed"),
+    (["trials", 1, "number"], 0, "trials[1].number: search"),
+    (["trials", 1, "number"], 9, "searches[0]: trial numbers must run 0..3 without gaps"),
+    (["trials", 0, "state"], "lost", "trials[0].state: must be one of: waiting, running"),
+    (["trials", 0, "value"], float("inf"), "trials[0].value: must be finite"),
+    (["trials", 0, "value"], None, "trials[0].value: a complete trial needs a finite value"),
+    (["trials", 0, "metrics", "acc"], float("nan"), "trials[0].metrics.acc: NaN"),
+    (["trials", 0, "params", "x"], 7.0, "trials[0].params.x: 7.0 is outside"),
+    (["trials", 0, "intermediate_values", 1], [1, float("nan")], "intermediate_values[1][1]"),
+    (["trials", 0, "intermediate_values", 1], [0, 0.5], "intermediate_values: step 0 appears"),
+    (["trials"], {}, "trials: must be a JSON array"),
+    (["searches"], [], "searches: an experiment needs at least one search"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), CASES)
+def test_a_bad_document_names_the_path_and_writes_nothing(
+    factory: sessionmaker[Session],
+    other: sessionmaker[Session],
+    path: list[Any],
+    value: Any,
+    message: str,
+) -> None:
+    with session_scope(factory) as session:
+        document = export_experiment(session, _populate(session))
+    if path == ["searches", 0, "parent_id"]:
+        value = document["searches"][0]["id"]  # its own id: not listed before it
+    with session_scope(other) as session:
+        with pytest.raises(DocumentError) as caught:
+            import_experiment(session, _bad(document, path, value))
+        assert message in str(caught.value)
+        assert session.scalar(select(func.count()).select_from(Experiment)) == 0
+        assert session.scalar(select(func.count()).select_from(Trial)) == 0
+
+
+def test_not_an_object_at_all(other: sessionmaker[Session]) -> None:
+    with session_scope(other) as session, pytest.raises(ValueError, match="must be a JSON object"):
+        import_experiment(session, [1, 2])
+
+
+def test_trials_as_csv(factory: sessionmaker[Session]) -> None:
+    with session_scope(factory) as session:
+        experiment_id = _populate(session)
+        session.execute(
+            Trial.__table__.update().where(Trial.number == 1).values(error="=HYPERLINK(1)\nmore")
+        )
+    with session_scope(factory) as session:
+        text = trials_csv(session, experiment_id)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:5] == ["id", "search_id", "number", "state", "value"]
+    assert {"param.learning_rate", "param.x", "param.solver", "metric.acc"} <= set(rows[0])
+    assert list(rows[0])[-3:] == ["error", "started_at", "finished_at"]
+    assert len(rows) == 6
+    first = rows[0]
+    assert first["state"] == "complete" and float(first["value"]) == 0.25
+    assert first["metric.acc"] == "0.9" and first["param.solver"] in ("sgd", "adam")
+    assert first["started_at"].endswith("+00:00")
+    failed = [r for r in rows if r["state"] == "failed"]
+    assert failed and all(r["error"] == "'=HYPERLINK(1)" for r in failed)
+    assert all(r["value"] == "" for r in rows if r["state"] in ("failed", "waiting"))
