@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import errors, experiments, manage, objectives, protocol, searches, trials
+from app.api.deps import ReadAuthorized
 from app.api.limits import BodyLimit
 from app.paths import resource
 from app.settings import Settings
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     routers = (experiments.router, searches.router, trials.router, objectives.router)
     routers = (*routers, manage.router, protocol.router)
-    for router in (*routers, pages.router):
-        app.include_router(router)
+    for router in routers:
+        app.include_router(router, dependencies=[ReadAuthorized])
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     return app

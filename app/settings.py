@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     token_file: Path | None = Field(
         None, description="A file holding the token (kept out of the environment and `ps`)."
     )
+    protect_reads: bool = Field(
+        False, description="Require the token for reading too (API and page data)."
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
     )

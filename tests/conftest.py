@@ -317,7 +317,7 @@ def running_server(db_url: str, log_path: Path, **env: str) -> Iterator[str]:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/api/experiments", timeout=1).status_code == 200
+        return httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
 

@@ -272,3 +272,34 @@ def test_suggest_region_draws_the_box_warns_about_edges_and_refines_with_a_sampl
     child = api.get(f"/api/experiments/{created['id']}").json()["searches"][1]
     assert child["sampler"] == "sobol"
     assert child["space"]["x"] == {"type": "float", "low": x_low, "high": x_high}
+
+
+def test_the_page_asks_for_the_token_once_when_reads_are_protected(
+    browser: Any, db_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import running_server
+
+    token = "page-token"
+    env = {"HYPERZOOM_TOKEN": token, "HYPERZOOM_PROTECT_READS": "true"}
+    with running_server(db_url, tmp_path / "server.log", **env) as url:
+        created = httpx.post(
+            f"{url}/api/experiments",
+            json={"name": "guarded", "objective": "bowl", "search": {"n_trials": 3}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201
+        context = browser.new_context()
+        page = context.new_page()
+        prompts: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            prompts.append(dialog.message)
+            dialog.accept(token)
+
+        page.on("dialog", answer)
+        page.goto(url)
+        page.wait_for_selector("#experiments a:has-text('guarded')")
+        page.click("#experiments a")
+        page.wait_for_selector("#experiment-name:has-text('guarded')")
+        assert prompts == ["This server needs its API token:"]
+        context.close()

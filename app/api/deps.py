@@ -34,6 +34,12 @@ def get_objectives(
     return {**found, **request.app.state.objectives}
 
 
+def require_read_token(request: Request) -> None:
+    """Like `require_token`, for reads, when the operator asked to protect them too."""
+    if request.app.state.settings.protect_reads:
+        require_token(request)
+
+
 def require_token(request: Request) -> None:
     """Refuse the request unless auth is off or it carries the configured bearer token."""
     expected = request.app.state.settings.token_value
@@ -54,3 +60,4 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ObjectivesDep = Annotated[dict[str, ObjectiveSpec], Depends(get_objectives)]
 Authorized = Depends(require_token)
+ReadAuthorized = Depends(require_read_token)

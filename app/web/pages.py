@@ -20,10 +20,15 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 @router.get("/", response_class=HTMLResponse, name="experiment_list")
 def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
-    """The experiments, newest first."""
-    rows = [experiment_summary(session, e) for e in store.list_experiments(session)]
+    """The experiments, newest first (filled in by the page's script when reads need a token)."""
+    protected = request.app.state.settings.protect_reads
+    rows = (
+        []
+        if protected
+        else [experiment_summary(session, e) for e in store.list_experiments(session)]
+    )
     return request.app.state.templates.TemplateResponse(
-        request, "experiment_list.html", {"experiments": rows}
+        request, "experiment_list.html", {"experiments": rows, "protected": protected}
     )
 
 
@@ -32,12 +37,14 @@ def experiment_detail(
     request: Request, experiment_id: ExperimentId, session: SessionDep
 ) -> HTMLResponse:
     """One experiment's dashboard: scatter plot, region panel, searches."""
-    experiment = store.get_experiment(session, experiment_id)
+    protected = request.app.state.settings.protect_reads
+    experiment = None if protected else store.get_experiment(session, experiment_id)
     return request.app.state.templates.TemplateResponse(
         request,
         "experiment_detail.html",
         {
             "experiment": experiment,
+            "experiment_id": experiment_id,
             "poll_ms": int(request.app.state.settings.poll_interval * 1000),
             "samplers": list(SAMPLERS),
         },

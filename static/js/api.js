@@ -26,19 +26,23 @@ async function send(method, url, body) {
   return data;
 }
 
-export function getJSON(url) {
-  return send("GET", url);
-}
-
-// A mutating call; when the server wants a token, ask for it once and keep it for the session.
-export async function postJSON(url, body) {
+// When the server wants a token, ask for it once and keep it for the browser session.
+async function withToken(method, url, body) {
   try {
-    return await send("POST", url, body);
+    return await send(method, url, body);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     const token = window.prompt("This server needs its API token:");
     if (!token) throw error;
     sessionStorage.setItem(TOKEN_KEY, token.trim());
-    return send("POST", url, body);
+    return send(method, url, body);
   }
+}
+
+export function getJSON(url) {
+  return withToken("GET", url);
+}
+
+export function postJSON(url, body) {
+  return withToken("POST", url, body);
 }

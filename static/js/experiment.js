@@ -275,6 +275,9 @@ async function start() {
     setStatus(`Could not load the experiment: ${error.message}`, true);
     return;
   }
+  $("experiment-name").textContent = state.experiment.name;
+  $("experiment-subtitle").textContent = `${state.experiment.objective} · ${state.experiment.direction}`;
+  document.title = `${state.experiment.name} · Hyperzoom`;
   setupAxes();
   renderParentPicker();
   $("parent-search").addEventListener("change", () => {

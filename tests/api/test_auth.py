@@ -58,3 +58,18 @@ def test_the_right_token_is_accepted(secured: TestClient) -> None:
     )
     assert refined.status_code == 201
     assert secured.get("/api/experiments").status_code == 200
+
+
+def test_reads_can_be_protected_too(settings: Settings) -> None:
+    protected = Settings(database_url=settings.database_url, token=TOKEN, protect_reads=True)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(protected)) as c:
+        c.post("/api/experiments", json=body(name="secret-name"), headers=headers)
+        paths = c.get("/openapi.json").json()["paths"]
+        for path, ops in paths.items():
+            if "get" in ops:
+                url = re.sub(r"\{\w+\}", "1", path)
+                assert c.get(url).status_code == 401, path
+        assert c.get("/api/experiments", headers=headers).json()[0]["name"] == "secret-name"
+        assert "secret-name" not in c.get("/").text
+        assert "secret-name" not in c.get("/experiments/1").text
