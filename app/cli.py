@@ -20,6 +20,7 @@ from rich.console import Console
 
 from app.cli_api import experiment_cli, search_cli, status
 from app.cli_errors import friendly
+from app.cli_exchange import export_command, import_command
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings
@@ -39,6 +40,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(experiment_cli, name="experiment")
 cli.add_typer(search_cli, name="search")
 cli.command("status")(status)
+cli.command("export")(export_command)
+cli.command("import")(import_command)
 err = Console(stderr=True)
 out = Console()
 

@@ -12,7 +12,16 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.api import errors, experiments, manage, objectives, protocol, searches, trials
+from app.api import (
+    errors,
+    exchange,
+    experiments,
+    manage,
+    objectives,
+    protocol,
+    searches,
+    trials,
+)
 from app.api.deps import ReadAuthorized
 from app.api.limits import BodyLimit
 from app.paths import resource
@@ -62,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     routers = (experiments.router, searches.router, trials.router, objectives.router)
-    routers = (*routers, manage.router, protocol.router)
+    routers = (*routers, manage.router, protocol.router, exchange.router)
     for router in routers:
         app.include_router(router, dependencies=[ReadAuthorized])
     app.include_router(pages.router)

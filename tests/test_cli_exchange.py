@@ -8,36 +8,14 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-import typer
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-import app.main
-from app.api import exchange
-from app.cli_exchange import export_command, import_command
+from app.cli import cli
 from app.store.db import session_scope
 from tests.store.test_exchange import _populate
 
 runner = CliRunner()
-cli = typer.Typer()
-cli.command("export")(export_command)
-cli.command("import")(import_command)
-
-
-@pytest.fixture(autouse=True)
-def _wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--db` builds the app with app.main.create_app; give it the export routes."""
-    # TODO(wiring): remove this fixture once main.py includes app.api.exchange.router
-    create_app = app.main.create_app
-
-    def with_exchange(*args: object, **kwargs: object) -> FastAPI:
-        made = create_app(*args, **kwargs)  # type: ignore[arg-type]
-        made.include_router(exchange.router)
-        return made
-
-    monkeypatch.setattr(app.main, "create_app", with_exchange)
 
 
 def _second_db(tmp_path: Path, migrated_template: Path) -> str:

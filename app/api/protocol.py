@@ -114,7 +114,17 @@ class ObjectiveAnnouncement(BaseModel):
 class RegisterRequest(BaseModel):
     """The objectives a worker announces."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "worker": "gpu-box:4121",
+                    "objectives": [{"name": "mypkg.train:objective", "direction": "maximize"}],
+                }
+            ]
+        },
+    )
 
     worker: WorkerName
     objectives: Annotated[list[ObjectiveAnnouncement], Field(max_length=1000)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError, documented, from_space_error
@@ -108,7 +108,13 @@ def suggest_search_region(
     dependencies=[Authorized],
     responses=WRITE_ERRORS,
 )
-def enqueue_trial(search_id: SearchId, params: dict[str, Any], session: SessionDep) -> TrialRead:
+def enqueue_trial(
+    search_id: SearchId,
+    params: Annotated[
+        dict[str, Any], Body(examples=[{"learning_rate_init": 0.003, "solver": "adam"}])
+    ],
+    session: SessionDep,
+) -> TrialRead:
     """Add a hand-picked configuration to the search; a worker runs it next."""
     try:
         trial = enqueue(session, search_id, params)

@@ -170,7 +170,7 @@ class Trial(Base):
     # How many times its worker was lost (no heartbeat); retries stop at max_retries.
     lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

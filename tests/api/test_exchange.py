@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import exchange
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import session_scope
@@ -22,9 +21,7 @@ TOKEN = "s3cret-token"
 
 
 def _client(settings: Settings) -> TestClient:
-    app = create_app(settings)
-    app.include_router(exchange.router)  # TODO(wiring): remove once main.py includes it
-    return TestClient(app)
+    return TestClient(create_app(settings))
 
 
 @pytest.fixture

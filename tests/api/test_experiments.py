@@ -202,3 +202,17 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     ):
         assert path in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_every_request_body_has_an_example(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            if "requestBody" not in op:
+                continue
+            content = op["requestBody"]["content"]["application/json"]
+            body_schema = content["schema"]
+            if "$ref" in body_schema:
+                body_schema = components[body_schema["$ref"].split("/")[-1]]
+            assert content.get("example") or body_schema.get("examples"), (method, path)
