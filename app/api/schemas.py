@@ -247,6 +247,12 @@ class TrialColumns(BaseModel):
     state: list[TrialState]
     value: list[float | None]
     params: dict[str, list[Any]] = Field(description="name -> values; null where absent.")
+    metrics: dict[str, list[Any]] = Field(
+        default_factory=dict, description="metric name -> values; null where absent."
+    )
+    duration: list[float | None] = Field(
+        default_factory=list, description="Seconds from start to finish; null until finished."
+    )
 
 
 class ObjectiveRead(BaseModel):
