@@ -42,10 +42,10 @@ def load(target: str) -> Callable[[dict[str, Any]], float]:
 
 
 def evaluate(fn: Callable[[dict[str, Any]], float], params: dict[str, Any]) -> float | None:
-    """The objective's value, or None for a failed trial (MLPClassifier refuses to diverge)."""
+    """The objective's value, or None for a failed trial (a diverged network, say)."""
     try:
         return float(fn(params))
-    except ValueError:
+    except (ValueError, RuntimeError):
         return None
 
 
