@@ -9,10 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SessionDep
-from app.api.schemas import ExperimentId
+from app.api.schemas import ExperimentId, TrialId
 from app.api.views import experiment_summary
 from app.core.samplers import SAMPLERS
 from app.store import experiments as store
+from app.store.errors import NotFound
+from app.store.models import Trial
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -48,6 +50,17 @@ def experiment_detail(
             "poll_ms": int(request.app.state.settings.poll_interval * 1000),
             "samplers": list(SAMPLERS),
         },
+    )
+
+
+@router.get("/trials/{trial_id}", response_class=HTMLResponse, name="trial_detail")
+def trial_detail(request: Request, trial_id: TrialId, session: SessionDep) -> HTMLResponse:
+    """One trial: params, result, metrics, error, timings and its learning curve."""
+    protected = request.app.state.settings.protect_reads
+    if not protected and session.get(Trial, trial_id) is None:
+        raise NotFound("trial", trial_id)
+    return request.app.state.templates.TemplateResponse(
+        request, "trial_detail.html", {"trial_id": trial_id}
     )
 
 
