@@ -1,7 +1,7 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
 // turn a box drawn on it into a region, and refine the chosen search over that region.
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { NUMBER, VALUE, axisChoices, axisLabel, axisValue } from "./axes.js";
+import { VALUE, axisChoices, axisLabel, axisValue } from "./axes.js";
 import { fmt } from "./format.js";
 import {
   bestOf,
@@ -12,7 +12,11 @@ import {
   trialsInside,
 } from "./region.js";
 import { buildFigure, searchLabel } from "./scatter.js";
-import { TrialStore } from "./trials.js";
+import { TrialTable } from "./tableview.js";
+import { subtreeIds } from "./tree.js";
+import { regionText, renderTree } from "./treeview.js";
+import { TrialStore, metricNames } from "./trials.js";
+import { readState, writeState } from "./urlstate.js";
 
 const root = document.getElementById("dashboard");
 const api = root.dataset.api;
@@ -27,6 +31,11 @@ const state = {
   suggested: null, // a suggested region {region, edges} that the box was drawn from
   parentId: null,
   plotted: false,
+  tree: [],
+  selectedSearch: null, // the search whose subtree the page shows (all when null)
+  showFailed: true,
+  metrics: [],
+  table: new TrialTable($("trials-table"), `experiment-${experimentId}`),
 };
 
 function setStatus(text, isError = false) {
@@ -46,21 +55,41 @@ function fillSelect(select, options, selected) {
   );
 }
 
-function setupAxes() {
+const AXES = ["x-axis", "y-axis", "color-axis"];
+
+// Fill the axis pickers, keeping each one's choice when it is still offered.
+function fillAxes(wanted) {
   const { space, objective } = state.experiment;
-  const keys = axisChoices(space);
+  const keys = axisChoices(space, state.metrics);
   const options = keys.map((k) => [k, axisLabel(k, objective)]);
   const firstLog = keys.find((k) => space[k] && space[k].log) || keys[0];
-  fillSelect($("x-axis"), options, firstLog);
-  fillSelect($("y-axis"), options, VALUE);
-  fillSelect($("color-axis"), options.filter(([k]) => k !== NUMBER), VALUE);
-  for (const id of ["x-axis", "y-axis", "color-axis"]) {
+  const pick = (key, fallback) => (keys.includes(key) ? key : fallback);
+  fillSelect($("x-axis"), options, pick(wanted.x, firstLog));
+  fillSelect($("y-axis"), options, pick(wanted.y, VALUE));
+  fillSelect($("color-axis"), options, pick(wanted.color, VALUE));
+}
+
+function currentAxes() {
+  return { x: $("x-axis").value, y: $("y-axis").value, color: $("color-axis").value };
+}
+
+function setupAxes(restored) {
+  fillAxes(restored);
+  for (const id of AXES) {
     $(id).addEventListener("change", () => {
       state.box = null;
       state.suggested = null;
       render();
     });
   }
+}
+
+// Metrics appear as trials report them: offer new ones without touching the choices made.
+function refreshMetrics() {
+  const names = metricNames(state.store.all());
+  if (names.join("\n") === state.metrics.join("\n")) return;
+  state.metrics = names;
+  fillAxes(currentAxes());
 }
 
 function renderParentPicker() {
@@ -71,35 +100,41 @@ function renderParentPicker() {
   fillSelect($("parent-search"), searches.map((s) => [String(s.id), searchLabel(s)]), String(state.parentId));
 }
 
-function regionText(region) {
-  if (!region) return "whole space";
-  return Object.entries(region)
-    .map(([k, v]) => (v.length === 2 && typeof v[0] === "number" ? `${k} ∈ [${fmt(v[0])}, ${fmt(v[1])}]` : `${k} ∈ {${v.join(", ")}}`))
-    .join("; ");
+function renderSearches() {
+  renderTree($("searches"), state.tree, state.selectedSearch, selectSearch);
+  $("show-all-searches").hidden = state.selectedSearch === null;
 }
 
-function renderSearches() {
-  const rows = state.experiment.searches.map((s) => {
-    const finished = s.counts.complete + s.counts.failed + s.counts.pruned;
-    const cells = [
-      searchLabel(s),
-      s.parent_id === null ? "–" : String(s.parent_id),
-      s.sampler,
-      regionText(s.region),
-      `${finished} / ${s.n_trials}` + (s.counts.failed ? ` (${s.counts.failed} failed)` : ""),
-      fmt(s.best_value),
-      s.status,
-    ];
-    const tr = document.createElement("tr");
-    tr.dataset.searchId = String(s.id);
-    for (const text of cells) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
+// Show one search and its descendants (null: all), and refine from it.
+function selectSearch(id) {
+  state.selectedSearch = id;
+  if (id !== null) {
+    state.parentId = id;
+    renderParentPicker();
+  }
+  renderSearches();
+  render();
+}
+
+function visibleIds() {
+  return state.selectedSearch === null ? null : subtreeIds(state.tree, state.selectedSearch);
+}
+
+function visibleTrials() {
+  const ids = visibleIds();
+  const all = state.store.all();
+  return ids ? all.filter((t) => ids.has(t.searchId)) : all;
+}
+
+function syncUrl() {
+  const query = writeState({
+    ...currentAxes(),
+    parent: state.parentId,
+    search: state.selectedSearch,
+    showFailed: state.showFailed,
+    box: state.box,
   });
-  $("searches").querySelector("tbody").replaceChildren(...rows);
+  if (query !== window.location.search) history.replaceState(null, "", query);
 }
 
 function parentSpace() {
@@ -128,6 +163,7 @@ function renderPanel() {
   $("region-empty").hidden = box !== null;
   $("region-details").hidden = box === null;
   renderEdges();
+  syncUrl();
   if (!box) {
     $("refine-button").disabled = true;
     return;
@@ -142,7 +178,7 @@ function renderPanel() {
     return boundsRow(key, b);
   });
   $("region-bounds").querySelector("tbody").replaceChildren(...rows);
-  const all = state.store.all();
+  const all = visibleTrials();
   const inside = state.suggested
     ? all.filter((t) => insideRegion(t, state.suggested.region))
     : trialsInside(all, box, state.experiment.space);
@@ -178,7 +214,7 @@ async function suggest() {
     const found = await getJSON(`${api}/searches/${state.parentId}/suggest-region`);
     const x = $("x-axis").value;
     const y = $("y-axis").value;
-    const trials = state.store.all();
+    const trials = visibleTrials();
     const box = boxFromRegion(found.region, x, y, state.experiment.space, (key) => trials.map((t) => axisValue(t, key)));
     state.suggested = found;
     state.box = box;
@@ -206,7 +242,10 @@ function render() {
     direction: exp.direction,
     objective: exp.objective,
     box: state.box,
+    visible: visibleIds(),
+    showFailed: state.showFailed,
   });
+  state.table.update(visibleTrials(), Object.keys(exp.space), state.metrics);
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
   if (!state.plotted) {
     state.plotted = true;
@@ -246,20 +285,33 @@ async function refine() {
 }
 
 async function refreshExperiment() {
-  state.experiment = await getJSON(`${api}/experiments/${experimentId}`);
+  const [experiment, tree] = await Promise.all([
+    getJSON(`${api}/experiments/${experimentId}`),
+    getJSON(`${api}/experiments/${experimentId}/tree`),
+  ]);
+  state.experiment = experiment;
+  state.tree = tree;
+  if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
   renderParentPicker();
   renderSearches();
 }
 
+// Fetch what changed; returns how many trials were new or changed.
+async function refresh() {
+  const [columns] = await Promise.all([
+    getJSON(`${api}/experiments/${experimentId}/trials/columns?since=${state.store.cursor}`),
+    refreshExperiment(),
+  ]);
+  const changed = state.store.merge(columns);
+  refreshMetrics();
+  const n = state.store.byId.size;
+  setStatus(n ? `${n} trials` : "No trials yet: start a worker with `hyperzoom worker`.");
+  return changed;
+}
+
 async function poll() {
   try {
-    const [columns] = await Promise.all([
-      getJSON(`${api}/experiments/${experimentId}/trials/columns?since=${state.store.cursor}`),
-      refreshExperiment(),
-    ]);
-    const changed = state.store.merge(columns);
-    const n = state.store.byId.size;
-    setStatus(n ? `${n} trials` : "No trials yet: start a worker with `hyperzoom worker`.");
+    const changed = await refresh();
     if (changed || !state.plotted) render();
   } catch (error) {
     setStatus(`Lost contact with the server (${error.message}); retrying…`, true);
@@ -268,18 +320,18 @@ async function poll() {
   }
 }
 
-async function start() {
-  try {
-    state.experiment = await getJSON(`${api}/experiments/${experimentId}`);
-  } catch (error) {
-    setStatus(`Could not load the experiment: ${error.message}`, true);
-    return;
-  }
-  $("experiment-name").textContent = state.experiment.name;
-  $("experiment-subtitle").textContent = `${state.experiment.objective} · ${state.experiment.direction}`;
-  document.title = `${state.experiment.name} · Hyperzoom`;
-  setupAxes();
-  renderParentPicker();
+// The view a link carries: axes, parent, search filter, failed toggle and box.
+function restore(saved) {
+  setupAxes(saved);
+  const axes = currentAxes();
+  if (saved.parent !== null && state.experiment.searches.some((s) => s.id === saved.parent)) state.parentId = saved.parent;
+  if (saved.search !== null && subtreeIds(state.tree, saved.search)) state.selectedSearch = saved.search;
+  state.showFailed = saved.showFailed;
+  $("show-failed").checked = saved.showFailed;
+  if (saved.box && saved.x === axes.x && saved.y === axes.y) state.box = { x: axes.x, y: axes.y, ...saved.box };
+}
+
+function wire() {
   $("parent-search").addEventListener("change", () => {
     state.parentId = Number($("parent-search").value);
     state.suggested = null;
@@ -287,9 +339,31 @@ async function start() {
   });
   $("refine-button").addEventListener("click", refine);
   $("suggest-button").addEventListener("click", suggest);
+  $("show-failed").addEventListener("change", () => {
+    state.showFailed = $("show-failed").checked;
+    render();
+  });
+  $("show-all-searches").addEventListener("click", () => selectSearch(null));
   const samplers = root.dataset.samplers.split(",");
   fillSelect($("refine-sampler"), samplers.map((name) => [name, name]), "random");
-  await poll();
+}
+
+async function start() {
+  try {
+    await refresh();
+  } catch (error) {
+    setStatus(`Could not load the experiment: ${error.message}`, true);
+    return;
+  }
+  $("experiment-name").textContent = state.experiment.name;
+  $("experiment-subtitle").textContent = `${state.experiment.objective} · ${state.experiment.direction}`;
+  document.title = `${state.experiment.name} · Hyperzoom`;
+  restore(readState(window.location.search));
+  wire();
+  renderParentPicker();
+  renderSearches();
+  render();
+  setTimeout(poll, pollMs);
 }
 
 start();

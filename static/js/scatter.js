@@ -30,12 +30,34 @@ function xy(trials, key, space) {
   });
 }
 
-export function buildFigure({ trials, space, searches, x, y, color, direction, objective, box }) {
-  const complete = trials.filter((t) => t.state === "complete");
+// Failed and pruned trials get traces of their own (hidden when showFailed is false).
+const UNFINISHED = {
+  failed: { symbol: "x", size: 8, color: "#c0392b" },
+  pruned: { symbol: "x-open", size: 8, color: "#8a8f98" },
+};
+
+// `visible` is the set of search ids to draw (all when null); a search keeps its marker
+// symbol whichever others are hidden.
+export function buildFigure({
+  trials,
+  space,
+  searches,
+  x,
+  y,
+  color,
+  direction,
+  objective,
+  box,
+  visible = null,
+  showFailed = true,
+}) {
+  const pool = visible ? trials.filter((t) => visible.has(t.searchId)) : trials;
+  const complete = pool.filter((t) => t.state === "complete");
   const colors = complete.map((t) => colorOf(t, color, space)).filter((v) => v !== null);
   const cmin = colors.length ? Math.min(...colors) : 0;
   const cmax = colors.length ? Math.max(...colors) : 1;
-  const data = searches.map((search, i) => {
+  const shown = searches.map((search, i) => [search, i]).filter(([s]) => !visible || visible.has(s.id));
+  const data = shown.map(([search, i], n) => {
     const own = complete.filter((t) => t.searchId === search.id);
     return {
       type: "scatter",
@@ -55,25 +77,28 @@ export function buildFigure({ trials, space, searches, x, y, color, direction, o
         reversescale: color === VALUE && direction === "minimize",
         cmin,
         cmax,
-        showscale: i === 0,
+        showscale: n === 0,
         colorbar: { title: { text: escapeHtml(axisLabel(color, objective)) } },
         line: { width: 1, color: "#333" },
       },
     };
   });
-  const failed = trials.filter((t) => t.state === "failed" || t.state === "pruned");
-  if (failed.length) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: "failed or pruned",
-      x: xy(failed, x, space),
-      y: xy(failed, y, space),
-      customdata: failed.map((t) => t.id),
-      hovertext: failed.map((t) => hoverText(t, `search ${t.searchId}`)),
-      hoverinfo: "text",
-      marker: { symbol: "x", size: 7, color: "#999" },
-    });
+  if (showFailed) {
+    for (const [state, style] of Object.entries(UNFINISHED)) {
+      const own = pool.filter((t) => t.state === state);
+      if (!own.length) continue;
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: state,
+        x: xy(own, x, space),
+        y: xy(own, y, space),
+        customdata: own.map((t) => t.id),
+        hovertext: own.map((t) => hoverText(t, `search ${t.searchId}`)),
+        hoverinfo: "text",
+        marker: style,
+      });
+    }
   }
   const xaxis = axisLayout(x, space, objective);
   const yaxis = axisLayout(y, space, objective);

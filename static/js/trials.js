@@ -1,4 +1,13 @@
 // The page's copy of an experiment's trials, kept current from columnar "since" updates.
+function column(columns, i) {
+  const out = {};
+  for (const [name, values] of Object.entries(columns)) {
+    const v = values[i];
+    if (v !== null && v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
 export class TrialStore {
   constructor() {
     this.byId = new Map();
@@ -7,20 +16,17 @@ export class TrialStore {
 
   // Merge a TrialColumns answer; returns how many trials were new or changed.
   merge(columns) {
-    const names = Object.keys(columns.params);
+    const metrics = columns.metrics || {};
     for (let i = 0; i < columns.id.length; i += 1) {
-      const params = {};
-      for (const name of names) {
-        const v = columns.params[name][i];
-        if (v !== null && v !== undefined) params[name] = v;
-      }
       this.byId.set(columns.id[i], {
         id: columns.id[i],
         searchId: columns.search_id[i],
         number: columns.number[i],
         state: columns.state[i],
         value: columns.value[i],
-        params,
+        params: column(columns.params, i),
+        metrics: column(metrics, i),
+        duration: columns.duration ? columns.duration[i] : null,
       });
     }
     this.cursor = Math.max(this.cursor, columns.cursor);
@@ -30,4 +36,13 @@ export class TrialStore {
   all() {
     return Array.from(this.byId.values());
   }
+}
+
+// Names of the metrics that hold a number for at least one trial, sorted.
+export function metricNames(trials) {
+  const names = new Set();
+  for (const t of trials) {
+    for (const [k, v] of Object.entries(t.metrics || {})) if (typeof v === "number") names.add(k);
+  }
+  return [...names].sort();
 }
