@@ -37,21 +37,11 @@ def create_experiment(
     seed: int | None = None,
 ) -> tuple[Experiment, Search]:
     """Store an experiment and its root search, which workers pick up at once."""
-    _check_search(space, sampler, sampler_options, pruner, n_trials)
     experiment = Experiment(
         name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
     )
-    root = Search(
-        experiment=experiment,
-        sampler=sampler,
-        sampler_options=sampler_options or None,
-        pruner=pruner,
-        seed=new_seed() if seed is None else seed,
-        n_trials=n_trials,
-        space=space.to_dict(),
-        region=None,
-        n_asked=0,
-        n_finished=0,
+    root = _new_search(
+        space, sampler, sampler_options, pruner, n_trials, seed, experiment=experiment
     )
     session.add_all([experiment, root])
     session.flush()
@@ -73,23 +63,44 @@ def refine_search(
     parent = get_search(session, parent_id)
     parent_space = SearchSpace.from_dict(parent.space)
     child_space = narrow(parent_space, region)
-    _check_search(child_space, sampler, sampler_options, pruner, n_trials)
-    child = Search(
+    child = _new_search(
+        child_space,
+        sampler,
+        sampler_options,
+        pruner,
+        n_trials,
+        seed,
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
-        sampler=sampler,
-        sampler_options=sampler_options or None,
-        pruner=pruner,
-        seed=new_seed() if seed is None else seed,
-        n_trials=n_trials,
-        space=child_space.to_dict(),
         region=region_of(parent_space, child_space),
-        n_asked=0,
-        n_finished=0,
     )
     session.add(child)
     session.flush()
     return child
+
+
+def _new_search(
+    space: SearchSpace,
+    sampler: str,
+    options: dict[str, Any] | None,
+    pruner: dict[str, Any] | None,
+    n_trials: int,
+    seed: int | None,
+    **links: Any,
+) -> Search:
+    """A validated search ready to insert; `links` place it (experiment, parent, region)."""
+    _check_search(space, sampler, options, pruner, n_trials)
+    return Search(
+        sampler=sampler,
+        sampler_options=options or None,
+        pruner=pruner,
+        seed=new_seed() if seed is None else seed,
+        n_trials=n_trials,
+        space=space.to_dict(),
+        n_asked=0,
+        n_finished=0,
+        **links,
+    )
 
 
 def _check_search(
@@ -204,18 +215,8 @@ def add_root_search(
     """A new search from scratch in an existing experiment (its space by default)."""
     experiment = get_experiment(session, experiment_id)
     space = space or SearchSpace.from_dict(experiment.space)
-    _check_search(space, sampler, sampler_options, pruner, n_trials)
-    search = Search(
-        experiment_id=experiment.id,
-        sampler=sampler,
-        sampler_options=sampler_options or None,
-        pruner=pruner,
-        seed=new_seed() if seed is None else seed,
-        n_trials=n_trials,
-        space=space.to_dict(),
-        region=None,
-        n_asked=0,
-        n_finished=0,
+    search = _new_search(
+        space, sampler, sampler_options, pruner, n_trials, seed, experiment_id=experiment.id
     )
     session.add(search)
     session.flush()
