@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -276,6 +277,11 @@ def test_clicking_a_search_in_the_tree_filters_the_plot_and_table(
     depths = page.eval_on_selector_all("#searches tbody tr", "rs => rs.map(r => r.dataset.depth)")
     assert depths == ["0", "1", "2"]
     assert len(page.locator("#trials-table tbody tr").all()) == 33
+    history = page.evaluate("() => document.getElementById('history').data")
+    assert len(history) == 3
+    best_root = api.get(f"/api/searches/{root}").json()["best_value"]
+    assert history[0]["y"][-1] == best_root and history[0]["x"][-1] == 19
+    assert all(a >= b for a, b in itertools.pairwise(history[0]["y"]))  # minimize: never up
 
     page.click(f"#searches tr[data-search-id='{child['id']}'] button.tree-node")
     page.wait_for_function(
@@ -289,6 +295,7 @@ def test_clicking_a_search_in_the_tree_filters_the_plot_and_table(
     assert page.locator("#trials-table tbody tr").count() == 13
     assert page.locator("#parent-search").input_value() == str(child["id"])
     assert f"search={child['id']}" in page.url
+    assert len(page.evaluate("() => document.getElementById('history').data")) == 2
     shot(page, "14-search-tree-filtered")
 
     page.reload()

@@ -1,7 +1,7 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
 // turn a box drawn on it into a region, and refine the chosen search over that region.
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { VALUE, axisChoices, axisLabel, axisValue } from "./axes.js";
+import { axisValue } from "./axes.js";
 import { fmt } from "./format.js";
 import {
   bestOf,
@@ -11,6 +11,9 @@ import {
   sameBox,
   trialsInside,
 } from "./region.js";
+import { historyFigure } from "./history.js";
+import { boundsRow, edgeItem } from "./panel.js";
+import { AXES, currentAxes, fillAxisPickers, fillSelect } from "./pickers.js";
 import { buildFigure, searchLabel } from "./scatter.js";
 import { TrialTable } from "./tableview.js";
 import { subtreeIds } from "./tree.js";
@@ -43,34 +46,8 @@ function setStatus(text, isError = false) {
   $("status").classList.toggle("error", isError);
 }
 
-function fillSelect(select, options, selected) {
-  select.replaceChildren(
-    ...options.map(([value, label]) => {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = label;
-      option.selected = value === selected;
-      return option;
-    }),
-  );
-}
-
-const AXES = ["x-axis", "y-axis", "color-axis"];
-
-// Fill the axis pickers, keeping each one's choice when it is still offered.
 function fillAxes(wanted) {
-  const { space, objective } = state.experiment;
-  const keys = axisChoices(space, state.metrics);
-  const options = keys.map((k) => [k, axisLabel(k, objective)]);
-  const firstLog = keys.find((k) => space[k] && space[k].log) || keys[0];
-  const pick = (key, fallback) => (keys.includes(key) ? key : fallback);
-  fillSelect($("x-axis"), options, pick(wanted.x, firstLog));
-  fillSelect($("y-axis"), options, pick(wanted.y, VALUE));
-  fillSelect($("color-axis"), options, pick(wanted.color, VALUE));
-}
-
-function currentAxes() {
-  return { x: $("x-axis").value, y: $("y-axis").value, color: $("color-axis").value };
+  fillAxisPickers(state.experiment.space, state.experiment.objective, state.metrics, wanted);
 }
 
 function setupAxes(restored) {
@@ -142,22 +119,6 @@ function parentSpace() {
   return parent ? parent.space : state.experiment.space;
 }
 
-function boundsRow(name, b) {
-  const tr = document.createElement("tr");
-  tr.dataset.param = name;
-  const cells = b.kind === "choices" ? [name, b.choices.join(", "), ""] : [name, fmt(b.low), fmt(b.high)];
-  cells.forEach((text, i) => {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (b.kind === "range" && i > 0) {
-      td.dataset.value = String(i === 1 ? b.low : b.high);
-      td.className = i === 1 ? "low" : "high";
-    }
-    tr.append(td);
-  });
-  return tr;
-}
-
 function renderPanel() {
   const box = state.box;
   $("region-empty").hidden = box !== null;
@@ -197,16 +158,7 @@ function currentRegion() {
 }
 
 function renderEdges() {
-  const edges = state.suggested ? state.suggested.edges : [];
-  $("region-edges").replaceChildren(
-    ...edges.map((e) => {
-      const li = document.createElement("li");
-      li.dataset.param = e.param;
-      li.dataset.side = e.side;
-      li.textContent = e.message;
-      return li;
-    }),
-  );
+  $("region-edges").replaceChildren(...(state.suggested ? state.suggested.edges : []).map(edgeItem));
 }
 
 async function suggest() {
@@ -246,6 +198,7 @@ function render() {
     showFailed: state.showFailed,
   });
   state.table.update(visibleTrials(), Object.keys(exp.space), state.metrics);
+  renderHistory();
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
   if (!state.plotted) {
     state.plotted = true;
@@ -265,6 +218,13 @@ function render() {
     });
   }
   renderPanel();
+}
+
+function renderHistory() {
+  const { searches, direction, objective } = state.experiment;
+  const visible = visibleIds();
+  const figure = historyFigure({ trials: state.store.all(), searches, visible, direction, objective });
+  Plotly.react("history", figure.data, figure.layout, { displaylogo: false, responsive: true });
 }
 
 async function refine() {

@@ -1,0 +1,47 @@
+// Pure: the best value so far against the trial number, one step line per search.
+import { escapeHtml } from "./format.js";
+import { searchLabel } from "./scatter.js";
+
+// [{number, best}] at each complete trial that improved on the ones before it (by number),
+// plus the last trial so the line reaches the end.
+export function bestSoFar(trials, direction) {
+  const better = direction === "maximize" ? (a, b) => a > b : (a, b) => a < b;
+  const done = trials.filter((t) => t.state === "complete" && t.value !== null).sort((a, b) => a.number - b.number);
+  const points = [];
+  let best = null;
+  for (const t of done) {
+    if (best === null || better(t.value, best)) {
+      best = t.value;
+      points.push({ number: t.number, best });
+    }
+  }
+  if (done.length && points[points.length - 1].number !== done[done.length - 1].number) {
+    points.push({ number: done[done.length - 1].number, best });
+  }
+  return points;
+}
+
+export function historyFigure({ trials, searches, visible = null, direction, objective }) {
+  const data = searches
+    .filter((s) => !visible || visible.has(s.id))
+    .map((search) => {
+      const points = bestSoFar(trials.filter((t) => t.searchId === search.id), direction);
+      return {
+        type: "scatter",
+        mode: "lines+markers",
+        line: { shape: "hv" },
+        marker: { size: 5 },
+        name: searchLabel(search),
+        x: points.map((p) => p.number),
+        y: points.map((p) => p.best),
+      };
+    })
+    .filter((trace) => trace.x.length);
+  const layout = {
+    xaxis: { title: { text: "trial number" }, automargin: true },
+    yaxis: { title: { text: escapeHtml(`best ${objective} so far (${direction})`) }, automargin: true },
+    legend: { orientation: "h", y: -0.25 },
+    margin: { t: 10, r: 10 },
+  };
+  return { data, layout };
+}
