@@ -306,3 +306,57 @@ def test_clicking_a_search_in_the_tree_filters_the_plot_and_table(
         "() => document.querySelectorAll('#trials-table tbody tr').length === 33"
     )
     assert any(n.startswith(f"search {root} ") for n in trace_names(page))
+
+
+PURE_CHECKS = """async () => {
+  const table = await import('/static/js/table.js');
+  const url = await import('/static/js/urlstate.js');
+  const tree = await import('/static/js/tree.js');
+  const history = await import('/static/js/history.js');
+  const t = (id, value, params = {}, state = 'complete', number = id) =>
+    ({id, searchId: 1, number, state, value, params, metrics: {}, duration: null});
+  const trials = [t(1, 2), t(2, null, {}, 'failed'), t(3, -1), t(4, 2)];
+  const value = table.tableColumns([], []).find((c) => c.key === 'value');
+  const nodes = [{search: {id: 1}, children: [{search: {id: 2}, children: [{search: {id: 3},
+    children: []}]}, {search: {id: 4}, children: []}]}];
+  return {
+    up: table.sortTrials(trials, value, false).map((r) => r.id),
+    down: table.sortTrials(trials, value, true).map((r) => r.id),
+    words: table.filterTrials([t(1, 0, {solver: 'Adam', lr: 0.1})], {text: 'adam LR=0.1'}).length,
+    csv: table.toCSV([t(1, 1, {a: '=SUM(A1)', b: 'x,"y"'})],
+      table.tableColumns(['a', 'b'], []).slice(3)),
+    roundTrip: url.readState(url.writeState({x: 'lr', y: 'value', color: 'metric:a b',
+      parent: 2, search: 3, showFailed: false,
+      box: {x: 'lr', y: 'value', xRange: [0.001, 0.5], yRange: [-1, 2.5]}})),
+    junk: url.readState('?box=1,2,x,4&parent=-3&search=abc'),
+    subtree: [...tree.subtreeIds(nodes, 2)].sort(),
+    missing: tree.subtreeIds(nodes, 9),
+    depths: tree.flattenTree(nodes).map((r) => r.depth),
+    best: history.bestSoFar([t(1, 0.5), t(2, 0.9), t(3, null, {}, 'failed'), t(4, 0.7)],
+      'maximize'),
+  };
+}"""
+
+
+def test_pure_modules_handle_edge_cases(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    got = page.evaluate(PURE_CHECKS)
+    assert got["up"] == [3, 1, 4, 2]  # missing values last whichever the direction
+    assert got["down"] == [1, 4, 3, 2]
+    assert got["words"] == 1
+    assert got["csv"] == 'value,duration (s),a,b\r\n1,,\'=SUM(A1),"x,""y"""\r\n'
+    assert got["roundTrip"] == {
+        "x": "lr",
+        "y": "value",
+        "color": "metric:a b",
+        "parent": 2,
+        "search": 3,
+        "showFailed": False,
+        "box": {"xRange": [0.001, 0.5], "yRange": [-1, 2.5]},
+    }
+    assert got["junk"]["box"] is None and got["junk"]["parent"] is None
+    assert got["junk"]["search"] is None and got["junk"]["showFailed"] is True
+    assert got["subtree"] == [2, 3] and got["missing"] is None
+    assert got["depths"] == [0, 1, 2, 1]
+    assert got["best"] == [{"number": 1, "best": 0.5}, {"number": 2, "best": 0.9},
+                           {"number": 4, "best": 0.9}]  # fmt: skip

@@ -37,9 +37,16 @@ export function historyFigure({ trials, searches, visible = null, direction, obj
       };
     })
     .filter((trace) => trace.x.length);
+  const ys = data.flatMap((trace) => trace.y);
+  // Values that shrink towards 0 over decades read better on a log axis.
+  const log = ys.length > 0 && ys.every((v) => v > 0) && Math.max(...ys) / Math.min(...ys) > 100;
   const layout = {
     xaxis: { title: { text: "trial number" }, automargin: true },
-    yaxis: { title: { text: escapeHtml(`best ${objective} so far (${direction})`) }, automargin: true },
+    yaxis: {
+      title: { text: escapeHtml(`best ${objective} so far (${direction})`) },
+      type: log ? "log" : "linear",
+      automargin: true,
+    },
     legend: { orientation: "h", y: -0.25 },
     margin: { t: 10, r: 10 },
   };

@@ -60,9 +60,11 @@ export function pageOf(rows, page, size = PAGE_SIZE) {
   return rows.slice(page * size, (page + 1) * size);
 }
 
+// Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice).
 function csvField(v) {
   if (v === null || v === undefined) return "";
-  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  let s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
