@@ -9,13 +9,11 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.markup import escape
 
 from app.cli_api import DbOption, ServerOption, TokenOption, connect, out
 from app.cli_errors import friendly
-from app.client import ApiError, Client
 
 
 @friendly
@@ -35,7 +33,7 @@ def export_command(
     """Export an experiment as a JSON document (`hyperzoom import` reads it) or trials as CSV."""
     with connect(db, server, token) as api:
         if csv:
-            text = fetch_text(api, f"/api/experiments/{experiment_id}/trials.csv")
+            text = api.text(f"/api/experiments/{experiment_id}/trials.csv")
         else:
             document = api.get(f"/api/experiments/{experiment_id}/export")
             text = json.dumps(document, indent=2, allow_nan=False) + "\n"
@@ -85,18 +83,3 @@ def read_document(path: Path) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed (the document needs finite numbers)")
-
-
-def fetch_text(api: Client, path: str) -> str:
-    """GET a non-JSON answer (CSV), failing like `Client.request` does."""
-    try:
-        response = api.http.get(path)
-    except httpx.HTTPError as exc:
-        raise ApiError(f"cannot reach {api.where}: {exc}") from exc
-    if response.status_code >= 400:
-        try:
-            message = response.json().get("message") or response.text
-        except ValueError:
-            message = response.text[:300]
-        raise ApiError(f"{message} (HTTP {response.status_code})")
-    return response.text

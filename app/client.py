@@ -41,8 +41,8 @@ class Client(AbstractContextManager["Client"]):
         client.__enter__()  # run the lifespan: schema check, reaper
         return cls(client, "database")
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call the API; the decoded JSON answer, or None for 204."""
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call the API; the response, or ApiError with the server's message."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -53,7 +53,16 @@ class Client(AbstractContextManager["Client"]):
             except ValueError:
                 message = response.text[:300]
             raise ApiError(f"{message} (HTTP {response.status_code})")
+        return response
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the API; the decoded JSON answer, or None for 204."""
+        response = self.send(method, path, **kwargs)
         return None if response.status_code == 204 else response.json()
+
+    def text(self, path: str) -> str:
+        """GET an answer that is not JSON (CSV)."""
+        return self.send("GET", path).text
 
     def get(self, path: str, **params: Any) -> Any:
         """GET with query parameters."""
