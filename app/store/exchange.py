@@ -10,13 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -24,6 +22,23 @@ from sqlalchemy.orm import Session
 from app.core.pruners import make_pruner
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
+from app.store.document import (
+    MAX_ID,
+    VERSION,
+    DocumentError,
+    Loc,
+    check_finite,
+    check_keys,
+    read_choice,
+    read_int,
+    read_json_object,
+    read_list,
+    read_number,
+    read_object,
+    read_space,
+    read_text,
+    read_time,
+)
 from app.store.experiments import get_experiment
 from app.store.models import (
     Direction,
@@ -36,26 +51,7 @@ from app.store.models import (
 )
 
 FORMAT = "hyperzoom-experiment"
-VERSION = 1
 _FINAL = {TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED}
-_MAX_ID = 2**63 - 1
-Loc = tuple[str | int, ...]
-E = TypeVar("E", bound=StrEnum)
-
-
-class DocumentError(ValueError):
-    """An import document is invalid; `loc` is the JSON path of the offending value."""
-
-    def __init__(self, loc: Iterable[str | int], problem: str) -> None:
-        self.loc: Loc = tuple(loc)
-        self.problem = problem
-        super().__init__(f"{json_path(self.loc)}: {problem}" if self.loc else problem)
-
-
-def json_path(loc: Sequence[str | int]) -> str:
-    """`("searches", 1, "space")` as `searches[1].space`."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
-    return text.lstrip(".")
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -216,14 +212,14 @@ def _insert_trials(
 
 
 def _validate(document: Any) -> _Plan:
-    doc = _object(document, ())
+    doc = read_object(document, ())
     if doc.get("format") != FORMAT:  # first: another kind of file gets this message, not a list
         raise DocumentError(("format",), f"must be {FORMAT!r}: this is not a Hyperzoom export")
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
         raise DocumentError(("version",), f"must be {VERSION}; this Hyperzoom reads version 1")
-    _keys(doc, (), {"format", "version", "experiment", "searches", "trials"})
+    check_keys(doc, (), {"format", "version", "experiment", "searches", "trials"})
     plan = _Plan(_experiment(doc["experiment"], ("experiment",)))
-    searches = _list(doc["searches"], ("searches",))
+    searches = read_list(doc["searches"], ("searches",))
     if not searches:
         raise DocumentError(("searches",), "an experiment needs at least one search")
     spaces: dict[int, SearchSpace] = {}
@@ -231,7 +227,7 @@ def _validate(document: Any) -> _Plan:
         ref, parent, columns, space = _search(item, ("searches", i), spaces)
         plan.searches.append((ref, parent, columns))
         spaces[ref] = space
-    for i, item in enumerate(_list(doc["trials"], ("trials",))):
+    for i, item in enumerate(read_list(doc["trials"], ("trials",))):
         plan.trials.append(_trial(item, ("trials", i), spaces))
     _check_numbers(plan)
     _set_counters(plan)
@@ -239,14 +235,14 @@ def _validate(document: Any) -> _Plan:
 
 
 def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
-    item = _object(value, loc)
-    _keys(item, loc, {"name", "objective", "direction", "space", "created_at"})
-    _time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
+    item = read_object(value, loc)
+    check_keys(item, loc, {"name", "objective", "direction", "space", "created_at"})
+    read_time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
     return {
-        "name": _text(item["name"], (*loc, "name"), 200),
-        "objective": _text(item["objective"], (*loc, "objective"), 200),
-        "direction": _choice(Direction, item["direction"], (*loc, "direction")),
-        "space": _space(item["space"], (*loc, "space")).to_dict(),
+        "name": read_text(item["name"], (*loc, "name"), 200),
+        "objective": read_text(item["objective"], (*loc, "objective"), 200),
+        "direction": read_choice(Direction, item["direction"], (*loc, "direction")),
+        "space": read_space(item["space"], (*loc, "space")).to_dict(),
     }
 
 
@@ -259,9 +255,9 @@ _SEARCH_KEYS = {
 def _search(
     value: Any, loc: Loc, earlier: Mapping[int, SearchSpace]
 ) -> tuple[int, int | None, dict[str, Any], SearchSpace]:
-    item = _object(value, loc)
-    _keys(item, loc, _SEARCH_KEYS)
-    ref = _int(item["id"], (*loc, "id"), 1, _MAX_ID)
+    item = read_object(value, loc)
+    check_keys(item, loc, _SEARCH_KEYS)
+    ref = read_int(item["id"], (*loc, "id"), 1, MAX_ID)
     if ref in earlier:
         raise DocumentError((*loc, "id"), f"search id {ref} appears twice")
     parent = item["parent_id"]
@@ -269,17 +265,17 @@ def _search(
         raise DocumentError(
             (*loc, "parent_id"), f"{parent!r} is not the id of a search listed before this one"
         )
-    space = _space(item["space"], (*loc, "space"))
+    space = read_space(item["space"], (*loc, "space"))
     columns = {
-        "sampler": _text(item["sampler"], (*loc, "sampler"), 32),
-        "sampler_options": _json_object(item["sampler_options"], (*loc, "sampler_options")),
-        "pruner": _json_object(item["pruner"], (*loc, "pruner")),
-        "seed": _int(item["seed"], (*loc, "seed"), 0, 2**31 - 1),
-        "n_trials": _int(item["n_trials"], (*loc, "n_trials"), 1, 1_000_000),
-        "status": _choice(SearchStatus, item["status"], (*loc, "status")),
+        "sampler": read_text(item["sampler"], (*loc, "sampler"), 32),
+        "sampler_options": read_json_object(item["sampler_options"], (*loc, "sampler_options")),
+        "pruner": read_json_object(item["pruner"], (*loc, "pruner")),
+        "seed": read_int(item["seed"], (*loc, "seed"), 0, 2**31 - 1),
+        "n_trials": read_int(item["n_trials"], (*loc, "n_trials"), 1, 1_000_000),
+        "status": read_choice(SearchStatus, item["status"], (*loc, "status")),
         "space": space.to_dict(),
-        "region": _json_object(item["region"], (*loc, "region")),
-        "created_at": _time(item["created_at"], (*loc, "created_at"), optional=False),
+        "region": read_json_object(item["region"], (*loc, "region")),
+        "created_at": read_time(item["created_at"], (*loc, "created_at"), optional=False),
     }
     try:  # the checks a new search gets, so workers can run what is left of it
         sampler = make_sampler(columns["sampler"], columns["sampler_options"])
@@ -299,30 +295,30 @@ _TRIAL_KEYS = {
 def _trial(
     value: Any, loc: Loc, spaces: Mapping[int, SearchSpace]
 ) -> tuple[int, dict[str, Any], list[tuple[int, float]]]:
-    item = _object(value, loc)
-    _keys(item, loc, _TRIAL_KEYS)
+    item = read_object(value, loc)
+    check_keys(item, loc, _TRIAL_KEYS)
     ref = item["search_id"]
     if isinstance(ref, bool) or ref not in spaces:
         raise DocumentError((*loc, "search_id"), f"{ref!r} is not the id of a listed search")
-    params = _object(item["params"], (*loc, "params"))
-    _finite_json(params, (*loc, "params"))
+    params = read_object(item["params"], (*loc, "params"))
+    check_finite(params, (*loc, "params"))
     try:
         spaces[ref].validate_params(params)
     except SpaceError as exc:
         raise DocumentError((*loc, "params", *exc.loc), exc.problem) from exc
-    state = _choice(TrialState, item["state"], (*loc, "state"))
+    state = read_choice(TrialState, item["state"], (*loc, "state"))
     columns = {
-        "number": _int(item["number"], (*loc, "number"), 0, 1_000_000),
+        "number": read_int(item["number"], (*loc, "number"), 0, 1_000_000),
         "state": state,
         "params": params,
-        "value": _number(item["value"], (*loc, "value")),
-        "metrics": _json_object(item["metrics"], (*loc, "metrics")),
-        "error": _text(item["error"], (*loc, "error"), None, optional=True),
-        "worker": _text(item["worker"], (*loc, "worker"), 200, optional=True),
-        "attempt": _int(item["attempt"], (*loc, "attempt"), 0, 2**31),
-        "lost": _int(item["lost"], (*loc, "lost"), 0, 2**31),
-        "started_at": _time(item["started_at"], (*loc, "started_at")),
-        "finished_at": _time(item["finished_at"], (*loc, "finished_at")),
+        "value": read_number(item["value"], (*loc, "value")),
+        "metrics": read_json_object(item["metrics"], (*loc, "metrics")),
+        "error": read_text(item["error"], (*loc, "error"), None, optional=True),
+        "worker": read_text(item["worker"], (*loc, "worker"), 200, optional=True),
+        "attempt": read_int(item["attempt"], (*loc, "attempt"), 0, 2**31),
+        "lost": read_int(item["lost"], (*loc, "lost"), 0, 2**31),
+        "started_at": read_time(item["started_at"], (*loc, "started_at")),
+        "finished_at": read_time(item["finished_at"], (*loc, "finished_at")),
     }
     if state is TrialState.COMPLETE and columns["value"] is None:
         raise DocumentError((*loc, "value"), "a complete trial needs a finite value")
@@ -335,11 +331,11 @@ def _trial(
 
 def _curve(value: Any, loc: Loc) -> list[tuple[int, float]]:
     curve: list[tuple[int, float]] = []
-    for i, pair in enumerate(_list(value, loc)):
+    for i, pair in enumerate(read_list(value, loc)):
         if not isinstance(pair, list) or len(pair) != 2:
             raise DocumentError((*loc, i), "must be a [step, value] pair")
-        step = _int(pair[0], (*loc, i, 0), 0, 10**9)
-        number = _number(pair[1], (*loc, i, 1))
+        step = read_int(pair[0], (*loc, i, 0), 0, 10**9)
+        number = read_number(pair[1], (*loc, i, 1))
         if number is None:
             raise DocumentError((*loc, i, 1), "must be a number")
         curve.append((step, number))
@@ -392,106 +388,6 @@ def _set_counters(plan: _Plan) -> None:
 
 
 # --- checks on plain JSON values ---------------------------------------------------------------
-
-
-def _object(value: Any, loc: Loc) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise DocumentError(loc, "must be a JSON object")
-    return value
-
-
-def _list(value: Any, loc: Loc) -> list[Any]:
-    if not isinstance(value, list):
-        raise DocumentError(loc, "must be a JSON array")
-    return value
-
-
-def _keys(item: Mapping[str, Any], loc: Loc, expected: set[str]) -> None:
-    for key in item:
-        if key not in expected:
-            raise DocumentError((*loc, key), f"is not a field of a version {VERSION} document")
-    for key in sorted(expected):
-        if key not in item:
-            raise DocumentError((*loc, key), "is missing")
-
-
-def _text(value: Any, loc: Loc, max_length: int | None, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not (optional or value):
-        raise DocumentError(loc, "must be a non-empty string")
-    if max_length is not None and len(value) > max_length:
-        raise DocumentError(loc, f"must be at most {max_length} characters")
-    return value
-
-
-def _int(value: Any, loc: Loc, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DocumentError(loc, "must be an integer")
-    if not low <= value <= high:
-        raise DocumentError(loc, f"must be between {low} and {high}")
-    return value
-
-
-def _number(value: Any, loc: Loc) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DocumentError(loc, "must be a number or null")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise DocumentError(loc, "must be finite (NaN and infinities are stored as null)")
-    return number
-
-
-def _choice(kind: type[E], value: Any, loc: Loc) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise DocumentError(loc, f"must be one of: {allowed}") from None
-
-
-def _time(value: Any, loc: Loc, optional: bool = True) -> datetime | None:
-    if value is None and optional:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise DocumentError(loc, "must be an ISO 8601 date and time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _space(value: Any, loc: Loc) -> SearchSpace:
-    try:
-        return SearchSpace.from_dict(value)
-    except SpaceError as exc:
-        raise DocumentError((*loc, *exc.loc), exc.problem) from exc
-
-
-def _json_object(value: Any, loc: Loc) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    _finite_json(_object(value, loc), loc)
-    return value
-
-
-def _finite_json(value: Any, loc: Loc) -> None:
-    """Refuse NaN and infinities anywhere inside: no database keeps them in JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise DocumentError(loc, "NaN and infinite numbers are not allowed")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _finite_json(item, (*loc, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _finite_json(item, (*loc, i))
-
-
-# --- CSV ---------------------------------------------------------------------------------------
 
 
 def trials_csv(session: Session, experiment_id: int) -> str:
