@@ -75,7 +75,7 @@ async function start() {
     const search = await getJSON(`${api}/searches/${trial.search_id}`);
     const experiment = await getJSON(`${api}/experiments/${search.experiment_id}`);
     renderTrial(trial, experiment);
-    $("status").textContent = "";
+    $("status").hidden = true;
   } catch (error) {
     $("status").textContent = `Could not load the trial: ${error.message}`;
     $("status").classList.add("error");
