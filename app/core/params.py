@@ -36,6 +36,9 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+EXACT_INT = 2**53
+
+
 def _finite(name: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpaceError((name, key), f"must be a number, got {value!r}")
@@ -134,6 +137,9 @@ class IntParam:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise SpaceError((self.name, key), f"must be an integer, got {value!r}")
+            if abs(value) > EXACT_INT:
+                # Beyond 2**53 JSON readers (JavaScript, the API's float bounds) round them.
+                raise SpaceError((self.name, key), f"must lie within ±{EXACT_INT} to stay exact")
         _check_bounds(self.name, self.low, self.high, self.log, strict=False)
         if self.step < 1:
             raise SpaceError((self.name, "step"), "must be a positive integer")
