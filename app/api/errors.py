@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.space import SpaceError
@@ -92,6 +93,16 @@ async def _conflict(request: Request, exc: Conflict) -> Response:
     return error_response(request, 409, [{"loc": [], "msg": str(exc), "type": "conflict"}])
 
 
+async def _database(request: Request, exc: DBAPIError) -> Response:
+    # The database is down, locked past the busy timeout, or its disk is full: say so, and
+    # that trying again later makes sense, instead of a bare 500.
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+    item = {"loc": [], "msg": f"the database is unavailable: {reason}", "type": "unavailable"}
+    response = error_response(request, 503, [item])
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _http(request: Request, exc: StarletteHTTPException) -> Response:
     item = {"loc": [], "msg": str(exc.detail), "type": f"http_{exc.status_code}"}
     return error_response(request, exc.status_code, [item])
@@ -104,3 +115,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(Conflict, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _database)  # type: ignore[arg-type]
+    app.add_exception_handler(InterfaceError, _database)  # type: ignore[arg-type]

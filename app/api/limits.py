@@ -1,20 +1,29 @@
-"""Request body limits: a body larger than the setting is refused with a 413 before it is read
-into memory, whether it declares its length or streams."""
+"""Request body checks before the app sees a body: one larger than the setting is refused with
+a 413 before it is read into memory (whether it declares its length or streams), and JSON with
+text that is not unicode (a lone surrogate escape such as "\\ud800", which no database or
+JSON encoder can store or send back) is refused with a 422."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
 
 class BodyTooLarge(Exception):
-    """Raised inside `receive` once the body passes the limit."""
+    """The body passed the limit while being read."""
 
 
 class BodyLimit:
-    """ASGI middleware enforcing `max_bytes` per request body."""
+    """ASGI middleware: `max_bytes` per request body, and no lone surrogates in it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -25,45 +34,52 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._answer(
+                send, 413, f"the request body is larger than {self.max_bytes} bytes"
+            )
             return
-        seen = 0
-        started = False
+        try:
+            body = await self._read(receive)
+        except BodyTooLarge:
+            await self._answer(
+                send, 413, f"the request body is larger than {self.max_bytes} bytes"
+            )
+            return
+        if _LONE_SURROGATE.search(body):
+            await self._answer(
+                send, 422, "the body holds text that is not unicode (a lone surrogate)"
+            )
+            return
+        replayed = False
 
-        async def counted() -> Message:
-            nonlocal seen
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # a disconnect, as the app may wait for one
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes:
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
+            chunk = message.get("body", b"")
+            seen += len(chunk)
             if seen > self.max_bytes:
                 raise BodyTooLarge()
-            return message
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracked)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        item: dict[str, Any] = {
-            "loc": ["body"],
-            "msg": f"the request body is larger than {self.max_bytes} bytes",
-            "type": "too_large",
-        }
-        body = json.dumps({"message": item["msg"], "detail": [item]}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+    async def _answer(self, send: Send, status: int, message: str) -> None:
+        kind = "too_large" if status == 413 else "unicode_error"
+        item: dict[str, Any] = {"loc": ["body"], "msg": message, "type": kind}
+        body = json.dumps({"message": message, "detail": [item]}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.objectives import ObjectiveSpec
 from app.store import trials as store
 from app.store.db import session_scope
-from app.store.errors import Conflict
+from app.store.errors import Conflict, NotFound
 from app.store.models import Direction
 from app.store.objectives import register_objectives
 from app.store.reaper import reap_all
@@ -86,7 +86,7 @@ class DatabaseBackend:
         try:
             with session_scope(self.factory) as s:
                 store.tell(s, claim.trial_id, attempt=claim.attempt, **asdict(outcome))
-        except Conflict as exc:
+        except (Conflict, NotFound) as exc:  # superseded, or its experiment was deleted
             log.warning("result of trial %s dropped: %s", claim.trial_id, exc)
             return False
         return True
@@ -114,7 +114,7 @@ class HttpBackend:
             response = self.client.post(path, json=body)
         except httpx.HTTPError as exc:
             raise ServerError(f"cannot reach {self.client.base_url}: {exc}") from exc
-        if response.status_code >= 400 and response.status_code != 409:
+        if response.status_code >= 400 and response.status_code not in (404, 409):
             try:
                 message = response.json().get("message")
             except ValueError:
@@ -138,7 +138,7 @@ class HttpBackend:
     def report(self, claim: Claim, step: int, value: float) -> bool:
         body = {"attempt": claim.attempt, "step": step, "value": value}
         response = self._post(f"/api/trials/{claim.trial_id}/report", body)
-        return response.status_code == 409 or bool(response.json()["prune"])
+        return response.status_code in (404, 409) or bool(response.json()["prune"])
 
     def heartbeat(self, claim: Claim) -> bool:
         body = {"attempt": claim.attempt}
@@ -147,7 +147,7 @@ class HttpBackend:
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
         body = {"attempt": claim.attempt, **asdict(outcome)}
         response = self._post(f"/api/trials/{claim.trial_id}/tell", body)
-        if response.status_code == 409:
+        if response.status_code in (404, 409):
             log.warning("result of trial %s dropped: %s", claim.trial_id, response.text)
             return False
         return True

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,15 +104,14 @@ class Worker:
         """Retry a call that records a result until it succeeds: the database or server may be
         down for a while, and the result is worth waiting for. A stop request ends the wait
         (the heartbeat then lapses and the trial is retried elsewhere)."""
-        delay = 0.5
-        while True:
+        for delay in backoff():
             try:
                 return call()
             except Exception as exc:
-                log.warning("cannot record the result yet (%s); retrying in %.0f s", exc, delay)
+                log.warning("cannot record the result yet (%s); retrying in %.1f s", exc, delay)
                 if self.stop_event.wait(delay):
                     return False
-                delay = min(delay * 2, 30.0)
+        return False
 
     def _heartbeat(self, claim: Claim, lost: threading.Event) -> None:
         # Beat often whatever our own timeout: the server or another worker may reap with a
@@ -163,6 +163,15 @@ class Worker:
         """SIGTERM or Ctrl-C: give back the current trial and stop cleanly."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop_event.set())
+
+
+def backoff(first: float = 0.5, cap: float = 5.0) -> Iterator[float]:
+    """Waits between retries: doubling up to `cap`, with jitter so workers do not stampede a
+    database that just came back."""
+    delay = first
+    while True:
+        yield delay * random.uniform(0.5, 1.0)
+        delay = min(delay * 2, cap)
 
 
 def _orphaned() -> bool:

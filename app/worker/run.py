@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import check_schema
-from app.worker.backend import Backend, DatabaseBackend, HttpBackend
+from app.worker.backend import Backend, DatabaseBackend, HttpBackend, ServerError
 from app.worker.isolate import Sandbox
-from app.worker.loop import Worker, WorkerOptions
+from app.worker.loop import Worker, WorkerOptions, backoff
 from app.worker.objectives import registered
 from app.worker.status import WorkerStatus
+
+console_log = logging.getLogger("hyperzoom.worker")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,22 @@ def make_evaluator(setup: WorkerSetup) -> object:
     return Sandbox(setup.memory_limit)
 
 
+def _register(worker: Worker, backend: Backend, specs: dict[str, Any]) -> None:
+    """Announce the objectives, waiting for the server or database if it is not up yet."""
+    for delay in backoff():
+        try:
+            backend.register(specs.values(), worker.name)
+            return
+        except ServerError as exc:
+            if "HTTP 4" in str(exc):  # refused (say a wrong token): waiting will not help
+                raise
+            console_log.warning("cannot register yet (%s); retrying in %.1f s", exc, delay)
+        except SQLAlchemyError as exc:
+            console_log.warning("cannot register yet (%s); retrying in %.1f s", exc, delay)
+        if worker.stop_event.wait(delay):
+            return
+
+
 def run_worker(settings: Settings, setup: WorkerSetup, console: Console) -> int:
     """Run one worker until it stops; returns the number of trials it evaluated."""
     specs = registered(settings.objectives, settings.config, plugins=True)
@@ -64,8 +85,8 @@ def run_worker(settings: Settings, setup: WorkerSetup, console: Console) -> int:
     )
     try:
         worker = Worker(backend, specs, evaluator=make_evaluator(setup), options=options)
-        backend.register(specs.values(), worker.name)
         worker.stop_on_signals()
+        _register(worker, backend, specs)
         with WorkerStatus(worker.name, console) as status:
             worker.on_result = status.record
             return worker.run(max_trials=setup.max_trials, idle_exit=setup.idle_exit)

@@ -383,7 +383,6 @@ def test_html_and_unicode_names_are_kept_as_text(client: TestClient) -> None:
 
 
 # Found by this drill; see docs/reliability.md. Strict: remove the mark once fixed.
-@pytest.mark.xfail(strict=True, reason="bug: text that is not valid unicode is stored")
 @pytest.mark.parametrize(
     ("label", "field"),
     [("metric", '"metrics":{"note":"\\ud800"}'), ("metric name", '"metrics":{"\\ud800":1}')],
@@ -407,7 +406,6 @@ def test_metrics_that_are_not_unicode_are_refused(
     assert told.status_code == 422
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a lone surrogate in a choice is a 500")
 def test_a_choice_that_is_not_unicode_is_refused(client: TestClient) -> None:
     body = (
         '{"name":"c","objective":"bowl","space":'

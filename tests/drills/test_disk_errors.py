@@ -187,7 +187,6 @@ def _answers(api: httpx.Client) -> bool:
 
 
 # Found by this drill; see docs/reliability.md. Strict: remove the mark once fixed.
-@pytest.mark.xfail(strict=True, reason="bug: a database error is a bare 500")
 def test_a_failed_write_answers_with_a_clear_message(sqlite_db_url: str) -> None:
     app = create_app(Settings(database_url=sqlite_db_url))
 

@@ -124,7 +124,6 @@ class _DeletesItsExperiment:
 
 
 # Found by the database-outage drill; see docs/reliability.md. Strict: remove once fixed.
-@pytest.mark.xfail(strict=True, reason="bug: a result for a trial that is gone is retried forever")
 def test_a_worker_drops_a_result_whose_trial_is_gone(
     sqlite_db_url: str, factory: sessionmaker[Session]
 ) -> None:
