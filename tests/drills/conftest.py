@@ -267,9 +267,13 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright (as tests/test_browser.py does)."""
+    """A headless Debian Chromium driven by Playwright (as tests/test_browser.py does).
+
+    Module scope: only one Playwright sync driver may run at a time, and the browser tests'
+    own fixture starts another after the drills.
+    """
     from tests.test_browser import CHROMIUM_ARGS
 
     if not CHROMIUM.exists():
