@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from app.core.params import CategoricalParam, FixedParam, IntParam
-from app.core.sampling import History, Position, check_options
+from app.core.sampling import History, NoOptions, Position, check_options
 from app.core.space import Dimension, Params, SearchSpace, SpaceError
 
 # Beyond this many configurations a grid is a mistake, not a search.
@@ -135,17 +135,11 @@ def _permutation(seed: int, size: int) -> np.ndarray:
     return np.random.default_rng([seed, 0x67726964]).permutation(size)
 
 
-class _QmcSampler:
+class _QmcSampler(NoOptions):
     """Point `number` of a scrambled design seeded with the search seed."""
 
     name = "qmc"
     needs_history = False
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        check_options(self.name, options, set())
-
-    def check(self, space: SearchSpace, n_trials: int) -> None:
-        """Any budget works."""
 
     def suggest(
         self,

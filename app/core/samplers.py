@@ -16,7 +16,7 @@ import numpy as np
 
 from app.core.designs import GridSampler, HaltonSampler, LhsSampler, SobolSampler
 from app.core.model_based import TpeSampler
-from app.core.sampling import History, Position, check_options
+from app.core.sampling import History, NoOptions, Position
 from app.core.space import Params, SearchSpace, SpaceError
 from app.core.zoom import ZoomSampler
 
@@ -59,7 +59,7 @@ class Sampler(Protocol):
         ...
 
 
-class RandomSampler:
+class RandomSampler(NoOptions):
     """Uniform in the unit cube, hence uniform in log space for log parameters.
 
     This is the `r = -4 * rand(); lr = 10 ** r` rule: each decade of a log range gets the same
@@ -68,12 +68,6 @@ class RandomSampler:
 
     name = "random"
     needs_history = False
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        check_options(self.name, options, set())
-
-    def check(self, space: SearchSpace, n_trials: int) -> None:
-        """Any budget works."""
 
     def suggest(
         self,

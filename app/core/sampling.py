@@ -77,3 +77,15 @@ def number_option(
     if not low <= value <= high:
         raise SpaceError(("options", key), f"must lie in [{low:g}, {high:g}], got {value!r}")
     return value
+
+
+class NoOptions:
+    """Base of samplers that take no options and accept any budget."""
+
+    name = "sampler"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        check_options(self.name, options, set())
+
+    def check(self, space: SearchSpace, n_trials: int) -> None:
+        """Any budget works."""
