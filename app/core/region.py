@@ -239,3 +239,29 @@ def _bounds(p: FloatParam | IntParam, lo: float, hi: float) -> list[float]:
     if low - step >= p.low and step:
         return [low - step, high]
     return [p.low, p.high]
+
+
+def check_within(parent: SearchSpace, child: SearchSpace) -> None:
+    """Raise SpaceError unless `child` is `parent` narrowed, naming the first parameter that isn't.
+
+    A refined search must never sample outside the space it was refined from; `narrow` ensures
+    that for searches made here, and an imported document's child searches are checked with this.
+    Parameters the child lacks are fine (a conditional pruned by narrowing its parent).
+    """
+    for name, p in child.params.items():
+        q = parent.params.get(name)
+        if q is None:
+            raise SpaceError((name,), "is not a parameter of the parent search's space")
+        if type(p) is not type(q):
+            raise SpaceError((name,), f"is {p.type} here but {q.type} in the parent search")
+        if isinstance(p, CategoricalParam):
+            extra = [c for c in p.choices if not q.contains(c)]
+            if extra:
+                raise SpaceError((name,), f"choices {extra!r} are not among the parent's")
+        elif isinstance(p, FixedParam):
+            if not q.contains(p.value):
+                raise SpaceError((name,), f"is fixed at {p.value!r}, not the parent's value")
+        elif isinstance(p, FloatParam | IntParam) and isinstance(q, FloatParam | IntParam):
+            if p.log != q.log or p.step != q.step:
+                raise SpaceError((name,), "has another scale or step than in the parent search")
+            _within(q, p.low, p.high)

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.core.pruners import make_pruner
+from app.core.region import check_within
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
 from app.store.document import (
@@ -277,6 +278,11 @@ def _search(
         "region": read_json_object(item["region"], (*loc, "region")),
         "created_at": read_time(item["created_at"], (*loc, "created_at"), optional=False),
     }
+    try:  # a child never samples outside the search it was refined from
+        if parent is not None:
+            check_within(earlier[parent], space)
+    except SpaceError as exc:
+        raise DocumentError((*loc, "space", *exc.loc), exc.problem) from exc
     try:  # the checks a new search gets, so workers can run what is left of it
         sampler = make_sampler(columns["sampler"], columns["sampler_options"])
         sampler.check(space, columns["n_trials"])

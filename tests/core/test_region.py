@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.region import Edge, inside, narrow, region_of, suggest_region
+from app.core.region import Edge, check_within, inside, narrow, region_of, suggest_region
 from app.core.space import FloatParam, IntParam, SearchSpace, SpaceError
 from tests.core.test_space import CONDITIONAL
 
@@ -107,6 +107,20 @@ def test_narrowing_keeps_conditions_and_drops_parameters_that_can_no_longer_be_a
     with pytest.raises(SpaceError, match="fixed") as info:
         narrow(COND, {"epochs": [5, 10]})
     assert info.value.loc == ("epochs",)
+
+
+def test_a_narrowed_space_is_within_its_parent_and_the_parent_is_not_within_it() -> None:
+    child = narrow(COND, {"solver": ["adam"], "lr": [1e-3, 1e-2]})
+    check_within(COND, child)  # pruned conditionals are fine
+    check_within(child, narrow(child, {"lr": [2e-3, 5e-3]}))  # and again, a level finer
+    with pytest.raises(SpaceError, match=r"\['sgd'\] are not among the parent's") as info:
+        check_within(child, COND)
+    assert info.value.loc == ("solver",)
+    with pytest.raises(SpaceError, match="outside the parent's range") as info:
+        check_within(child, narrow(COND, {"solver": ["adam"]}))
+    assert info.value.loc == ("lr",)
+    with pytest.raises(SpaceError, match="not a parameter of the parent"):
+        check_within(child, SearchSpace([*child.params.values(), FloatParam("z", 0, 1)]))
 
 
 def test_inside_tells_which_parent_trials_a_child_can_warm_start_from() -> None:
