@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import (
+    curves,
     errors,
     exchange,
     experiments,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     routers = (experiments.router, searches.router, trials.router, objectives.router)
-    routers = (*routers, manage.router, protocol.router, exchange.router)
+    routers = (*routers, manage.router, protocol.router, exchange.router, curves.router)
     for router in routers:
         app.include_router(router, dependencies=[ReadAuthorized])
     app.include_router(pages.router)
