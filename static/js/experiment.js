@@ -1,23 +1,14 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
-// turn a box drawn on it into a region, and refine the chosen search over that region.
-import { ApiError, getJSON, postJSON } from "./api.js";
-import { axisValue } from "./axes.js";
-import { fmt } from "./format.js";
-import {
-  bestOf,
-  boxFromRegion,
-  insideRegion,
-  regionFromBox,
-  sameBox,
-  trialsInside,
-} from "./region.js";
+// and wire in the region panel (regionpanel.js), which turns a box drawn on it into a refinement.
+import { getJSON } from "./api.js";
+import { sameBox } from "./region.js";
+import { RegionPanel } from "./regionpanel.js";
 import { historyFigure } from "./history.js";
-import { boundsRow, edgeItem } from "./panel.js";
-import { AXES, currentAxes, fillAxisPickers, fillSelect } from "./pickers.js";
-import { buildFigure, searchLabel } from "./scatter.js";
+import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
+import { buildFigure } from "./scatter.js";
 import { TrialTable } from "./tableview.js";
 import { subtreeIds } from "./tree.js";
-import { regionText, renderTree } from "./treeview.js";
+import { renderTree } from "./treeview.js";
 import { TrialStore, metricNames } from "./trials.js";
 import { readState, writeState } from "./urlstate.js";
 
@@ -30,9 +21,6 @@ const $ = (id) => document.getElementById(id);
 const state = {
   experiment: null,
   store: new TrialStore(),
-  box: null, // the box on the plot: {x, y, xRange, yRange}
-  suggested: null, // a suggested region {region, edges} that the box was drawn from
-  parentId: null,
   plotted: false,
   tree: [],
   selectedSearch: null, // the search whose subtree the page shows (all when null)
@@ -40,6 +28,20 @@ const state = {
   metrics: [],
   table: new TrialTable($("trials-table"), `experiment-${experimentId}`),
 };
+
+const panel = new RegionPanel({
+  api,
+  samplers: root.dataset.samplers.split(","),
+  view: {
+    experiment: () => state.experiment,
+    tree: () => state.tree,
+    trials: visibleTrials,
+    axes: currentAxes,
+    redraw: () => render(),
+    refreshed: refreshExperiment,
+    changed: syncUrl,
+  },
+});
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -54,8 +56,7 @@ function setupAxes(restored) {
   fillAxes(restored);
   for (const id of AXES) {
     $(id).addEventListener("change", () => {
-      state.box = null;
-      state.suggested = null;
+      panel.setBox(null);
       render();
     });
   }
@@ -69,14 +70,6 @@ function refreshMetrics() {
   fillAxes(currentAxes());
 }
 
-function renderParentPicker() {
-  const searches = state.experiment.searches;
-  if (state.parentId === null || !searches.some((s) => s.id === state.parentId)) {
-    state.parentId = searches[0].id;
-  }
-  fillSelect($("parent-search"), searches.map((s) => [String(s.id), searchLabel(s)]), String(state.parentId));
-}
-
 function renderSearches() {
   renderTree($("searches"), state.tree, state.selectedSearch, selectSearch);
   $("show-all-searches").hidden = state.selectedSearch === null;
@@ -85,10 +78,7 @@ function renderSearches() {
 // Show one search and its descendants (null: all), and refine from it.
 function selectSearch(id) {
   state.selectedSearch = id;
-  if (id !== null) {
-    state.parentId = id;
-    renderParentPicker();
-  }
+  if (id !== null) panel.setParent(id);
   renderSearches();
   render();
 }
@@ -106,80 +96,12 @@ function visibleTrials() {
 function syncUrl() {
   const query = writeState({
     ...currentAxes(),
-    parent: state.parentId,
+    parent: panel.parentId,
     search: state.selectedSearch,
     showFailed: state.showFailed,
-    box: state.box,
+    box: panel.box,
   });
   if (query !== window.location.search) history.replaceState(null, "", query);
-}
-
-function parentSpace() {
-  const parent = state.experiment.searches.find((s) => s.id === state.parentId);
-  return parent ? parent.space : state.experiment.space;
-}
-
-function renderPanel() {
-  const box = state.box;
-  $("region-empty").hidden = box !== null;
-  $("region-details").hidden = box === null;
-  renderEdges();
-  syncUrl();
-  if (!box) {
-    $("refine-button").disabled = true;
-    return;
-  }
-  const space = parentSpace();
-  const { region, problems } = currentRegion();
-  const rows = Object.entries(region).map(([key, bounds]) => {
-    const spec = space[key];
-    const b = spec && spec.type === "categorical"
-      ? { kind: "choices", choices: bounds }
-      : { kind: "range", low: bounds[0], high: bounds[1] };
-    return boundsRow(key, b);
-  });
-  $("region-bounds").querySelector("tbody").replaceChildren(...rows);
-  const all = visibleTrials();
-  const inside = state.suggested
-    ? all.filter((t) => insideRegion(t, state.suggested.region))
-    : trialsInside(all, box, state.experiment.space);
-  $("region-count").textContent = String(inside.length);
-  const best = bestOf(inside, state.experiment.direction);
-  $("region-best").textContent = best ? `${fmt(best.value)} (search ${best.searchId}, trial ${best.number})` : "–";
-  const empty = Object.keys(region).length === 0;
-  $("refine-button").disabled = empty || problems.length > 0;
-  setMessage(problems.join("; ") || (empty ? "Put a parameter on an axis to select a region of it." : ""), problems.length > 0);
-}
-
-// The region Refine will send: the suggested one, or the drawn box's axes.
-function currentRegion() {
-  if (state.suggested) return { region: state.suggested.region, problems: [] };
-  return regionFromBox(state.box, parentSpace(), state.experiment.space);
-}
-
-function renderEdges() {
-  $("region-edges").replaceChildren(...(state.suggested ? state.suggested.edges : []).map(edgeItem));
-}
-
-async function suggest() {
-  try {
-    const found = await getJSON(`${api}/searches/${state.parentId}/suggest-region`);
-    const x = $("x-axis").value;
-    const y = $("y-axis").value;
-    const trials = visibleTrials();
-    const box = boxFromRegion(found.region, x, y, state.experiment.space, (key) => trials.map((t) => axisValue(t, key)));
-    state.suggested = found;
-    state.box = box;
-    setMessage(`Suggested from the best of ${found.n_trials} trials.`);
-    render();
-  } catch (error) {
-    setMessage(error instanceof ApiError ? error.message : String(error), true);
-  }
-}
-
-function setMessage(text, isError = false) {
-  $("refine-message").textContent = text;
-  $("refine-message").classList.toggle("error", isError);
 }
 
 function render() {
@@ -193,7 +115,7 @@ function render() {
     color: $("color-axis").value,
     direction: exp.direction,
     objective: exp.objective,
-    box: state.box,
+    box: panel.box,
     visible: visibleIds(),
     showFailed: state.showFailed,
   });
@@ -206,18 +128,16 @@ function render() {
     el.on("plotly_selected", (event) => {
       if (!event || !event.range) return;
       const box = { x: $("x-axis").value, y: $("y-axis").value, xRange: event.range.x, yRange: event.range.y };
-      if (sameBox(box, state.box)) return; // plotly echoing the box we drew ourselves
-      state.box = box;
-      state.suggested = null;
-      renderPanel();
+      if (sameBox(box, panel.box)) return; // plotly echoing the box we drew ourselves
+      panel.setBox(box);
+      panel.render();
     });
     el.on("plotly_deselect", () => {
-      state.box = null;
-      state.suggested = null;
-      renderPanel();
+      panel.setBox(null);
+      panel.render();
     });
   }
-  renderPanel();
+  panel.render();
 }
 
 function renderHistory() {
@@ -225,23 +145,6 @@ function renderHistory() {
   const visible = visibleIds();
   const figure = historyFigure({ trials: state.store.all(), searches, visible, direction, objective });
   Plotly.react("history", figure.data, figure.layout, { displaylogo: false, responsive: true });
-}
-
-async function refine() {
-  const { region } = currentRegion();
-  const nTrials = Number($("refine-trials").value);
-  const sampler = $("refine-sampler").value;
-  $("refine-button").disabled = true;
-  try {
-    const child = await postJSON(`${api}/searches/${state.parentId}/refine`, { region, n_trials: nTrials, sampler });
-    state.parentId = child.id;
-    setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
-    await refreshExperiment();
-  } catch (error) {
-    setMessage(error instanceof ApiError ? error.message : String(error), true);
-  } finally {
-    $("refine-button").disabled = false;
-  }
 }
 
 async function refreshExperiment() {
@@ -252,7 +155,7 @@ async function refreshExperiment() {
   state.experiment = experiment;
   state.tree = tree;
   if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
-  renderParentPicker();
+  panel.renderParentPicker();
   renderSearches();
 }
 
@@ -283,29 +186,19 @@ async function poll() {
 // The view a link carries: axes, parent, search filter, failed toggle and box.
 function restore(saved) {
   setupAxes(saved);
-  const axes = currentAxes();
-  if (saved.parent !== null && state.experiment.searches.some((s) => s.id === saved.parent)) state.parentId = saved.parent;
+  panel.restore(saved, currentAxes());
   if (saved.search !== null && subtreeIds(state.tree, saved.search)) state.selectedSearch = saved.search;
   state.showFailed = saved.showFailed;
   $("show-failed").checked = saved.showFailed;
-  if (saved.box && saved.x === axes.x && saved.y === axes.y) state.box = { x: axes.x, y: axes.y, ...saved.box };
 }
 
 function wire() {
-  $("parent-search").addEventListener("change", () => {
-    state.parentId = Number($("parent-search").value);
-    state.suggested = null;
-    renderPanel();
-  });
-  $("refine-button").addEventListener("click", refine);
-  $("suggest-button").addEventListener("click", suggest);
+  panel.wire();
   $("show-failed").addEventListener("change", () => {
     state.showFailed = $("show-failed").checked;
     render();
   });
   $("show-all-searches").addEventListener("click", () => selectSearch(null));
-  const samplers = root.dataset.samplers.split(",");
-  fillSelect($("refine-sampler"), samplers.map((name) => [name, name]), "random");
 }
 
 async function start() {
@@ -320,7 +213,7 @@ async function start() {
   document.title = `${state.experiment.name} · Hyperzoom`;
   restore(readState(window.location.search));
   wire();
-  renderParentPicker();
+  panel.renderParentPicker();
   renderSearches();
   render();
   setTimeout(poll, pollMs);

@@ -1,20 +1,111 @@
-// Rows of the region panel: a parameter's bounds, and a warning about a region's edge.
+// Rows of the region panel: a parameter's editable bounds, the inside/outside statistics, the
+// choice for a parameter off the axes, and a warning about a region's edge. Text only, no HTML.
 import { fmt } from "./format.js";
 
-export function boundsRow(name, b) {
+function cell(tag, text, attrs = {}) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+// One input per side of a numeric range; `typed` holds what was typed but refused, so a
+// re-render does not throw it away. Categories are shown, not edited.
+export function boundsRow(name, b, typed = {}) {
   const tr = document.createElement("tr");
   tr.dataset.param = name;
-  const cells = b.kind === "choices" ? [name, b.choices.join(", "), ""] : [name, fmt(b.low), fmt(b.high)];
-  cells.forEach((text, i) => {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (b.kind === "range" && i > 0) {
-      td.dataset.value = String(i === 1 ? b.low : b.high);
-      td.className = i === 1 ? "low" : "high";
-    }
+  tr.append(cell("th", name, { scope: "row" }));
+  if (b.kind === "choices") {
+    tr.append(cell("td", b.choices.map(String).join(", "), { colspan: "2", class: "choices" }));
+    return tr;
+  }
+  for (const side of ["low", "high"]) {
+    const td = cell("td", "", { class: side, "data-value": String(b[side]) });
+    const input = document.createElement("input");
+    input.type = "number";
+    input.step = "any";
+    input.className = "bound";
+    input.dataset.param = name;
+    input.dataset.side = side;
+    input.setAttribute("aria-label", `${name} ${side}`);
+    input.value = side in typed ? typed[side] : fmt(b[side]);
+    td.append(input);
     tr.append(td);
-  });
+  }
   return tr;
+}
+
+// The message under a refused bound; its input points at it for screen readers.
+export function problemRow(name, message, id) {
+  const tr = document.createElement("tr");
+  tr.className = "bound-problem";
+  tr.dataset.param = name;
+  tr.append(cell("td", `${name}: ${message}`, { colspan: "3", id, role: "alert" }));
+  return tr;
+}
+
+function failureText(rate) {
+  return rate === null ? "–" : `${fmt(Number((100 * rate).toPrecision(3)))} %`;
+}
+
+// Rows of the inside/outside table; each cell carries the exact number in data-value.
+export function statsRows(inside, outside) {
+  const rows = [
+    ["count", "Trials", (s) => s.count, (s) => String(s.count)],
+    ["best", "Best", (s) => (s.best ? s.best.value : null), (s) => fmt(s.best ? s.best.value : null)],
+    ["median", "Median", (s) => s.median, (s) => fmt(s.median)],
+    ["failed", "Failed", (s) => s.failureRate, (s) => failureText(s.failureRate)],
+  ];
+  return rows.map(([key, label, number, text]) => {
+    const tr = document.createElement("tr");
+    tr.dataset.stat = key;
+    tr.append(cell("th", label, { scope: "row" }));
+    for (const [side, s] of [["inside", inside], ["outside", outside]]) {
+      const n = number(s);
+      const td = cell("td", text(s), { class: side, "data-value": n === null ? "" : String(n) });
+      if (key === "best" && s.best) td.title = `search ${s.best.searchId}, trial ${s.best.number}`;
+      tr.append(td);
+    }
+    return tr;
+  });
+}
+
+export const NARROWING = {
+  keep: "keep the parent's range",
+  span: "narrow to the selected trials' span",
+  suggested: "use the suggested range",
+};
+
+// A parameter off the axes: a choice how to narrow it, and what that would send.
+// `choices` maps each offered mode to its bounds (null: keep) or a {problem}.
+export function otherItem(name, choices, mode) {
+  const li = document.createElement("li");
+  li.dataset.param = name;
+  const label = document.createElement("label");
+  label.append(cell("span", name, { class: "param" }));
+  const select = document.createElement("select");
+  select.className = "narrowing";
+  select.dataset.param = name;
+  for (const [value, outcome] of Object.entries(choices)) {
+    const option = cell("option", NARROWING[value], { value });
+    option.disabled = Boolean(outcome && outcome.problem);
+    option.selected = value === mode;
+    select.append(option);
+  }
+  label.append(select);
+  li.append(label);
+  const outcome = choices[mode];
+  const span = choices.span;
+  let note = "";
+  if (outcome && outcome.bounds) note = boundsText(outcome.bounds, outcome.categorical);
+  else if (span && span.problem) note = `cannot narrow: ${span.problem}`;
+  li.append(cell("span", note, { class: "outcome" }));
+  return li;
+}
+
+export function boundsText(bounds, categorical) {
+  if (categorical) return `{${bounds.map(String).join(", ")}}`;
+  return `[${fmt(bounds[0])}, ${fmt(bounds[1])}]`;
 }
 
 export function edgeItem(edge) {

@@ -68,12 +68,14 @@ export function bestOf(trials, direction) {
   return best;
 }
 
-// Whether a trial lies inside a full region (name -> [low, high] or a list of choices).
-export function insideRegion(trial, region) {
+// Whether a trial lies inside a full region (name -> [low, high] or a list of choices). With
+// the `space`, a categorical's two numeric choices are not mistaken for a range.
+export function insideRegion(trial, region, space = {}) {
   return Object.entries(region).every(([name, bounds]) => {
     const v = trial.params[name];
     if (v === undefined || v === null) return true; // inactive here: the region does not apply
-    if (bounds.length === 2 && typeof bounds[0] === "number" && typeof v === "number") {
+    const categorical = space[name] && space[name].type === "categorical";
+    if (!categorical && bounds.length === 2 && typeof bounds[0] === "number" && typeof v === "number") {
       return v >= bounds[0] && v <= bounds[1];
     }
     return bounds.some((c) => String(c) === String(v));

@@ -1,0 +1,47 @@
+// Pure: checking a bound typed into the region panel, and narrowing the parameters that are
+// not on the plot's axes to the span of the selected trials.
+import { fmt } from "./format.js";
+
+// Check the text typed for one side ("low" or "high") of a numeric parameter's bounds.
+// `bounds` is the current [low, high]; `spec` is the parameter in the parent search's space.
+// Returns {value} or {problem} (a sentence for the person typing).
+export function checkBound(text, side, bounds, spec) {
+  const trimmed = String(text).trim();
+  const value = trimmed === "" ? NaN : Number(trimmed);
+  if (!Number.isFinite(value)) return { problem: "not a number" };
+  if (value < spec.low || value > spec.high) {
+    return { problem: `outside the parent's range [${fmt(spec.low)}, ${fmt(spec.high)}]` };
+  }
+  const [low, high] = side === "low" ? [value, bounds[1]] : [bounds[0], value];
+  if (!(low < high)) return { problem: "low must be less than high" };
+  return { value };
+}
+
+// The parameters a region can narrow besides the plotted ones (fixed ones have nothing to narrow).
+export function otherParams(space, axes) {
+  return Object.keys(space).filter((k) => !axes.includes(k) && space[k].type !== "fixed");
+}
+
+// The span of `trials`' values of parameter `key`: the categories seen (in the space's order)
+// or [min, max] clipped to the space. Returns {bounds} or {problem} when there is nothing
+// to narrow to (no selected trial uses the parameter, or they share one number).
+export function spanOf(trials, key, spec) {
+  const values = trials.map((t) => t.params[key]).filter((v) => v !== undefined && v !== null);
+  if (!values.length) return { problem: "no selected trial uses it" };
+  if (spec.type === "categorical") {
+    const seen = new Set(values.map(String));
+    return { bounds: spec.choices.filter((c) => seen.has(String(c))), categorical: true };
+  }
+  const numbers = values.filter((v) => typeof v === "number" && Number.isFinite(v));
+  if (!numbers.length) return { problem: "no selected trial uses it" };
+  let low = numbers[0];
+  let high = numbers[0];
+  for (const v of numbers) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  low = Math.max(low, spec.low);
+  high = Math.min(high, spec.high);
+  if (!(low < high)) return { problem: `the selected trials all have ${fmt(low)}` };
+  return { bounds: [low, high] };
+}

@@ -1,0 +1,241 @@
+// The region panel of the experiment page: the box drawn on the plot as editable bounds, how
+// the trials inside compare with the rest, how to narrow the parameters off the axes, the
+// suggested region, and Refine, which starts the child search.
+import { ApiError, getJSON, postJSON } from "./api.js";
+import { axisValue } from "./axes.js";
+import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
+import { boxFromRegion, insideRegion, regionFromBox, trialsInside } from "./region.js";
+import { checkBound, otherParams, spanOf } from "./regionedit.js";
+import { insideOutside } from "./regionstats.js";
+import { fillSelect } from "./pickers.js";
+import { searchLabel } from "./scatter.js";
+import { subtreeIds } from "./tree.js";
+import { regionText } from "./treeview.js";
+
+const $ = (id) => document.getElementById(id);
+const sorted = (r) => [Math.min(...r), Math.max(...r)];
+
+export class RegionPanel {
+  // `view` gives the page's current experiment, tree, visible trials and axes, and is told
+  // when the box changed (`redraw`), a search was created (`refreshed`) or the panel changed.
+  constructor({ api, samplers, view }) {
+    this.api = api;
+    this.samplers = samplers;
+    this.view = view;
+    this.box = null; // {x, y, xRange, yRange} in the plot's units
+    this.suggested = null; // {region, edges, n_trials} the box was drawn from
+    this.parentId = null;
+    this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"
+    this.typed = {}; // parameter -> {low?, high?, problem}: refused bound text
+  }
+
+  wire() {
+    $("parent-search").addEventListener("change", () => {
+      this.parentId = Number($("parent-search").value);
+      this.suggested = null;
+      this.render();
+    });
+    $("refine-button").addEventListener("click", () => this.refine());
+    $("suggest-button").addEventListener("click", () => this.suggest());
+    $("region-bounds").addEventListener("change", (e) => {
+      if (e.target.matches("input.bound")) this.editBound(e.target);
+    });
+    $("region-others").addEventListener("change", (e) => {
+      if (!e.target.matches("select.narrowing")) return;
+      this.modes[e.target.dataset.param] = e.target.value;
+      this.render();
+    });
+    fillSelect($("refine-sampler"), this.samplers.map((name) => [name, name]), "random");
+  }
+
+  // A box drawn by hand (null: none) replaces a suggestion and refused bounds.
+  setBox(box) {
+    this.box = box;
+    this.suggested = null;
+    this.typed = {};
+  }
+
+  setParent(id) {
+    this.parentId = id;
+    this.suggested = null;
+    this.renderParentPicker();
+  }
+
+  // From a link: the parent search and the box, if it was drawn on these axes.
+  restore(saved, axes) {
+    const searches = this.view.experiment().searches;
+    if (saved.parent !== null && searches.some((s) => s.id === saved.parent)) this.parentId = saved.parent;
+    if (saved.box && saved.x === axes.x && saved.y === axes.y) this.box = { x: axes.x, y: axes.y, ...saved.box };
+  }
+
+  renderParentPicker() {
+    const searches = this.view.experiment().searches;
+    if (this.parentId === null || !searches.some((s) => s.id === this.parentId)) {
+      this.parentId = searches[0].id;
+    }
+    fillSelect($("parent-search"), searches.map((s) => [String(s.id), searchLabel(s)]), String(this.parentId));
+  }
+
+  parentSpace() {
+    const exp = this.view.experiment();
+    const parent = exp.searches.find((s) => s.id === this.parentId);
+    return parent ? parent.space : exp.space;
+  }
+
+  // The trials the panel speaks of: those shown that belong to the parent's subtree.
+  pool() {
+    const ids = subtreeIds(this.view.tree(), this.parentId);
+    const shown = this.view.trials();
+    return ids ? shown.filter((t) => ids.has(t.searchId)) : shown;
+  }
+
+  // What Refine would send, and everything the panel shows about it.
+  draft() {
+    const space = this.parentSpace();
+    const expSpace = this.view.experiment().space;
+    const { region, problems } = regionFromBox(this.box, space, expSpace);
+    for (const [key, t] of Object.entries(this.typed)) problems.push(`${key}: ${t.problem}`);
+    const pool = this.pool();
+    const selected = trialsInside(pool, this.box, expSpace);
+    const others = {};
+    for (const key of otherParams(space, [this.box.x, this.box.y])) {
+      const spec = space[key];
+      const choices = { keep: null, span: spanOf(selected, key, spec) };
+      const suggested = this.suggested && this.suggested.region[key];
+      if (suggested) choices.suggested = { bounds: suggested, categorical: spec.type === "categorical" };
+      let mode = this.modes[key] in choices ? this.modes[key] : suggested ? "suggested" : "keep";
+      if (choices[mode] && choices[mode].problem) mode = "keep";
+      others[key] = { choices, mode };
+      if (mode !== "keep") region[key] = choices[mode].bounds;
+    }
+    return { region, problems, pool, selected, others, space };
+  }
+
+  render() {
+    const box = this.box;
+    $("region-empty").hidden = box !== null;
+    $("region-details").hidden = box === null;
+    $("region-edges").replaceChildren(...(this.suggested ? this.suggested.edges : []).map(edgeItem));
+    if (!box) {
+      $("refine-button").disabled = true;
+      this.view.changed();
+      return;
+    }
+    const d = this.draft();
+    this.renderBounds(d.region, d.space);
+    const exp = this.view.experiment();
+    const stats = insideOutside(d.pool, (t) => insideRegion(t, d.region, d.space), exp.direction);
+    $("region-stats").querySelector("tbody").replaceChildren(...statsRows(stats.inside, stats.outside));
+    $("region-selected").textContent = String(d.selected.length);
+    $("region-count").textContent = String(stats.inside.count);
+    const items = Object.entries(d.others).map(([key, o]) => otherItem(key, o.choices, o.mode));
+    $("region-others").replaceChildren(...items);
+    $("region-others-block").hidden = items.length === 0;
+    const empty = Object.keys(d.region).length === 0;
+    $("refine-button").disabled = empty || d.problems.length > 0;
+    const typed = Object.keys(this.typed).length > 0;
+    if (typed) this.setMessage("Fix the bounds marked above to refine.", true);
+    else this.setMessage(d.problems.join("; ") || (empty ? "Put a parameter on an axis to select a region of it." : ""), d.problems.length > 0);
+    this.view.changed();
+  }
+
+  // Rebuild the bounds table, keeping the caret where it was; while someone is typing in it
+  // (a live update arrives), leave it alone.
+  renderBounds(region, space, force = false) {
+    const focused = document.activeElement;
+    const editing = focused && focused.matches && focused.matches("#region-bounds input.bound");
+    if (editing && !force) return;
+    const rows = [];
+    for (const [key, bounds] of Object.entries(region)) {
+      if (!(key === this.box.x || key === this.box.y)) continue;
+      const spec = space[key];
+      const b = spec && spec.type === "categorical"
+        ? { kind: "choices", choices: bounds }
+        : { kind: "range", low: bounds[0], high: bounds[1] };
+      const typed = this.typed[key] || {};
+      rows.push(boundsRow(key, b, typed));
+      if (typed.problem) rows.push(problemRow(key, typed.problem, `bound-problem-${rows.length}`));
+    }
+    $("region-bounds").querySelector("tbody").replaceChildren(...rows);
+    for (const row of rows) {
+      if (!row.classList.contains("bound-problem")) continue;
+      for (const input of $("region-bounds").querySelectorAll(`input.bound`)) {
+        if (input.dataset.param !== row.dataset.param) continue;
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", row.firstChild.id);
+      }
+    }
+    if (editing) {
+      const again = [...$("region-bounds").querySelectorAll("input.bound")].find(
+        (i) => i.dataset.param === focused.dataset.param && i.dataset.side === focused.dataset.side,
+      );
+      if (again) again.focus();
+    }
+  }
+
+  // A bound typed into the table: a valid one moves the box on the plot, a refused one is
+  // kept with its reason next to it and Refine waits.
+  editBound(input) {
+    const key = input.dataset.param;
+    const side = input.dataset.side;
+    const space = this.parentSpace();
+    const { region } = regionFromBox(this.box, space, this.view.experiment().space);
+    const current = region[key] || [space[key].low, space[key].high];
+    const checked = checkBound(input.value, side, current, space[key]);
+    if (checked.problem) {
+      this.typed[key] = { ...this.typed[key], [side]: input.value, problem: checked.problem };
+    } else {
+      delete this.typed[key]; // the other side shows the box's bound again
+      const moved = { ...this.box };
+      for (const axis of ["x", "y"]) {
+        if (moved[axis] !== key) continue;
+        const r = sorted(moved[`${axis}Range`]);
+        r[side === "low" ? 0 : 1] = checked.value;
+        moved[`${axis}Range`] = r;
+      }
+      this.box = moved;
+    }
+    this.view.redraw();
+    const d = this.draft();
+    this.renderBounds(d.region, d.space, true);
+  }
+
+  async suggest() {
+    try {
+      const found = await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`);
+      const { x, y } = this.view.axes();
+      const trials = this.view.trials();
+      const space = this.view.experiment().space;
+      const box = boxFromRegion(found.region, x, y, space, (key) => trials.map((t) => axisValue(t, key)));
+      this.box = box;
+      this.suggested = found;
+      this.typed = {};
+      this.modes = {};
+      this.setMessage(`Suggested from the best of ${found.n_trials} trials.`);
+      this.view.redraw();
+    } catch (error) {
+      this.setMessage(error instanceof ApiError ? error.message : String(error), true);
+    }
+  }
+
+  async refine() {
+    const { region } = this.draft();
+    const body = { region, n_trials: Number($("refine-trials").value), sampler: $("refine-sampler").value };
+    $("refine-button").disabled = true;
+    try {
+      const child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body);
+      this.parentId = child.id;
+      await this.view.refreshed();
+      this.render();
+      this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
+    } catch (error) {
+      this.render();
+      this.setMessage(error instanceof ApiError ? error.message : String(error), true);
+    }
+  }
+
+  setMessage(text, isError = false) {
+    $("refine-message").textContent = text;
+    $("refine-message").classList.toggle("error", isError);
+  }
+}
