@@ -1,18 +1,40 @@
 // What can go on an axis: every parameter of the space, the objective, numeric metrics, the
-// trial's duration and its number.
+// trial's duration and its number. Each has a key (the <select>'s value, kept in the URL): a
+// parameter's key is its name, unless the name reads like a built-in key ("value", "number",
+// "duration", "metric:…", "param:…"); then it is "param:" + name, so the two never clash.
 export const VALUE = "value";
 export const NUMBER = "number";
 export const DURATION = "duration";
 const METRIC = "metric:";
+const PARAM = "param:";
+const BUILT_IN = new Set([VALUE, NUMBER, DURATION]);
 
 export function metricKey(name) {
   return METRIC + name;
 }
 
+export function paramKey(name) {
+  const clashes = BUILT_IN.has(name) || name.startsWith(METRIC) || name.startsWith(PARAM);
+  return clashes ? PARAM + name : name;
+}
+
+// The parameter an axis key names, or null for the built-in axes.
+export function paramName(key) {
+  if (key.startsWith(PARAM)) return key.slice(PARAM.length);
+  if (BUILT_IN.has(key) || key.startsWith(METRIC)) return null;
+  return key;
+}
+
+// The spec of the parameter an axis key names (undefined for built-in axes).
+export function paramSpec(key, space) {
+  const name = paramName(key);
+  return name !== null && Object.hasOwn(space, name) ? space[name] : undefined;
+}
+
 // Fixed parameters are left out: every trial has the same value.
 export function axisChoices(space, metrics = []) {
   const params = Object.keys(space).filter((k) => space[k].type !== "fixed");
-  return [...params, VALUE, ...metrics.map(metricKey), DURATION, NUMBER];
+  return [...params.map(paramKey), VALUE, ...metrics.map(metricKey), DURATION, NUMBER];
 }
 
 export function axisLabel(key, objective) {
@@ -20,21 +42,23 @@ export function axisLabel(key, objective) {
   if (key === NUMBER) return "trial number";
   if (key === DURATION) return "duration (s)";
   if (key.startsWith(METRIC)) return `metric ${key.slice(METRIC.length)}`;
-  return key;
+  const name = paramName(key);
+  return name === key ? name : `${name} (parameter)`;
 }
 
 export function axisValue(trial, key) {
   if (key === VALUE) return trial.value;
   if (key === NUMBER) return trial.number;
   if (key === DURATION) return trial.duration ?? null;
-  const source = key.startsWith(METRIC) ? trial.metrics || {} : trial.params;
-  const v = source[key.startsWith(METRIC) ? key.slice(METRIC.length) : key];
-  return v === undefined ? null : v;
+  const metric = key.startsWith(METRIC);
+  const source = metric ? trial.metrics || {} : trial.params;
+  const name = metric ? key.slice(METRIC.length) : paramName(key);
+  return Object.hasOwn(source, name) ? source[name] : null;
 }
 
 // Plotly axis settings: log axes for log parameters, category axes for categories.
 export function axisLayout(key, space, objective) {
-  const spec = space[key];
+  const spec = paramSpec(key, space);
   const layout = { title: { text: axisLabel(key, objective) }, automargin: true };
   if (spec && spec.type === "categorical") {
     layout.type = "category";
@@ -48,6 +72,6 @@ export function axisLayout(key, space, objective) {
 
 // Categories are plotted as strings (so true, 1 and "1" stay apart from plotly's guesses).
 export function plotValue(key, space, v) {
-  const spec = space[key];
+  const spec = paramSpec(key, space);
   return spec && spec.type === "categorical" && v !== null ? String(v) : v;
 }

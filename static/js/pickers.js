@@ -1,5 +1,5 @@
 // The axis pickers and other <select>s of the experiment page.
-import { VALUE, axisChoices, axisLabel } from "./axes.js";
+import { VALUE, axisChoices, axisLabel, paramSpec } from "./axes.js";
 
 export const AXES = ["x-axis", "y-axis", "color-axis"];
 
@@ -20,7 +20,7 @@ export function fillSelect(select, options, selected) {
 export function fillAxisPickers(space, objective, metrics, wanted) {
   const keys = axisChoices(space, metrics);
   const options = keys.map((k) => [k, axisLabel(k, objective)]);
-  const firstLog = keys.find((k) => space[k] && space[k].log) || keys[0];
+  const firstLog = keys.find((k) => paramSpec(k, space)?.log) || keys[0];
   const pick = (key, fallback) => (keys.includes(key) ? key : fallback);
   const $ = (id) => document.getElementById(id);
   fillSelect($("x-axis"), options, pick(wanted.x, firstLog));

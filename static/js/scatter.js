@@ -1,15 +1,31 @@
 // Pure: trials and choices in, a plotly figure out. One trace per search, so a child search's
-// trials are told apart from its parent's by their marker symbol.
-import { VALUE, axisLabel, axisLayout, axisValue, plotValue } from "./axes.js";
+// trials are told apart from its parent's by their marker symbol. Large experiments are drawn
+// with WebGL (scattergl), which keeps box and lasso select.
+import { VALUE, axisLabel, axisLayout, axisValue, paramSpec, plotValue } from "./axes.js";
 import { escapeHtml, fmt } from "./format.js";
+import { selectedIndices } from "./selection.js";
+
+export const GL_POINTS = 5000; // from this many trials on, the scatter plot uses WebGL
 
 const SYMBOLS = ["circle", "diamond", "square", "triangle-up", "star", "hexagon", "pentagon", "cross"];
 
 function colorOf(trial, key, space) {
   const v = axisValue(trial, key);
-  const spec = space[key];
+  const spec = paramSpec(key, space);
   if (spec && spec.type === "categorical") return spec.choices.findIndex((c) => String(c) === String(v));
   return typeof v === "number" ? v : null;
+}
+
+// A trial's hover text is built once: trial objects are replaced when they change, so the
+// cache never serves stale text and polling does not rebuild 100,000 strings.
+const hoverCache = new WeakMap();
+
+export function hoverOf(trial, label = `search ${trial.searchId}`) {
+  const cached = hoverCache.get(trial);
+  if (cached && cached.label === label) return cached.text;
+  const text = hoverText(trial, label);
+  hoverCache.set(trial, { label, text });
+  return text;
 }
 
 function hoverText(trial, searchLabel) {
@@ -50,28 +66,43 @@ export function buildFigure({
   box,
   visible = null,
   showFailed = true,
+  selected = null, // a Set of trial ids that other views selected, or null
 }) {
   const pool = visible ? trials.filter((t) => visible.has(t.searchId)) : trials;
+  const type = pool.length >= GL_POINTS ? "scattergl" : "scatter";
   const complete = pool.filter((t) => t.state === "complete");
-  const colors = complete.map((t) => colorOf(t, color, space)).filter((v) => v !== null);
-  const cmin = colors.length ? Math.min(...colors) : 0;
-  const cmax = colors.length ? Math.max(...colors) : 1;
+  const colorsOf = new Map(complete.map((t) => [t, colorOf(t, color, space)]));
+  // A loop, not Math.min(...values): spreading 100,000 arguments overflows the stack.
+  let cmin = Infinity;
+  let cmax = -Infinity;
+  for (const v of colorsOf.values()) {
+    if (v === null) continue;
+    if (v < cmin) cmin = v;
+    if (v > cmax) cmax = v;
+  }
+  if (cmin > cmax) [cmin, cmax] = [0, 1];
   const shown = searches.map((search, i) => [search, i]).filter(([s]) => !visible || visible.has(s.id));
+  const bySearch = new Map();
+  for (const t of complete) {
+    if (!bySearch.has(t.searchId)) bySearch.set(t.searchId, []);
+    bySearch.get(t.searchId).push(t);
+  }
   const data = shown.map(([search, i], n) => {
-    const own = complete.filter((t) => t.searchId === search.id);
+    const own = bySearch.get(search.id) || [];
+    const label = searchLabel(search);
     return {
-      type: "scatter",
+      type,
       mode: "markers",
-      name: searchLabel(search),
+      name: label,
       x: xy(own, x, space),
       y: xy(own, y, space),
       customdata: own.map((t) => t.id),
-      hovertext: own.map((t) => hoverText(t, searchLabel(search))),
+      hovertext: own.map((t) => hoverOf(t, label)),
       hoverinfo: "text",
       marker: {
         symbol: SYMBOLS[i % SYMBOLS.length],
-        size: 9,
-        color: own.map((t) => colorOf(t, color, space)),
+        size: type === "scattergl" ? 6 : 9,
+        color: own.map((t) => colorsOf.get(t)),
         colorscale: "Viridis",
         // Brighter is better whichever the direction.
         reversescale: color === VALUE && direction === "minimize",
@@ -79,7 +110,7 @@ export function buildFigure({
         cmax,
         showscale: n === 0,
         colorbar: { title: { text: escapeHtml(axisLabel(color, objective)) } },
-        line: { width: 1, color: "#333" },
+        line: { width: type === "scattergl" ? 0.5 : 1, color: "#333" },
       },
     };
   });
@@ -88,16 +119,22 @@ export function buildFigure({
       const own = pool.filter((t) => t.state === state);
       if (!own.length) continue;
       data.push({
-        type: "scatter",
+        type,
         mode: "markers",
         name: state,
         x: xy(own, x, space),
         y: xy(own, y, space),
         customdata: own.map((t) => t.id),
-        hovertext: own.map((t) => hoverText(t, `search ${t.searchId}`)),
+        hovertext: own.map((t) => hoverOf(t)),
         hoverinfo: "text",
         marker: style,
       });
+    }
+  }
+  if (selected) {
+    for (const trace of data) {
+      trace.selectedpoints = selectedIndices(trace.customdata, selected);
+      trace.unselected = { marker: { opacity: 0.15 } };
     }
   }
   const xaxis = axisLayout(x, space, objective);

@@ -30,6 +30,7 @@ export class TrialTable {
     this.descending = false;
     this.page = 0;
     this.trials = [];
+    this.selected = null; // trial ids selected in the plots: only they are listed
     this.columns = tableColumns([], []);
     const q = (sel) => el.querySelector(sel);
     this.text = q(".table-filter");
@@ -47,6 +48,12 @@ export class TrialTable {
     this.trials = trials;
     this.columns = tableColumns(paramNames, metricNames);
     this.render();
+  }
+
+  // Show only the trials selected in the plots (all again when `ids` is null).
+  setSelection(ids) {
+    this.selected = ids;
+    this.refilter();
   }
 
   refilter() {
@@ -69,7 +76,8 @@ export class TrialTable {
 
   rows() {
     const column = this.columns.find((c) => c.key === this.sortKey) || this.columns[0];
-    const filtered = filterTrials(this.trials, { text: this.text.value, state: this.state.value });
+    const chosen = this.selected ? this.trials.filter((t) => this.selected.has(t.id)) : this.trials;
+    const filtered = filterTrials(chosen, { text: this.text.value, state: this.state.value });
     return sortTrials(filtered, column, this.descending);
   }
 
@@ -82,7 +90,10 @@ export class TrialTable {
     this.el.querySelector("tbody").replaceChildren(...shown.map((t) => trialRow(t, this.columns)));
     const first = rows.length ? this.page * PAGE_SIZE + 1 : 0;
     const info = `${first}–${first + shown.length - (rows.length ? 1 : 0)} of ${rows.length}`;
-    this.el.querySelector(".table-info").textContent = rows.length < this.trials.length ? `${info} (filtered from ${this.trials.length})` : info;
+    const why = this.selected ? "selected, " : "";
+    this.el.querySelector(".table-info").textContent =
+      rows.length < this.trials.length ? `${info} (${why}filtered from ${this.trials.length})` : info;
+    this.el.classList.toggle("has-selection", this.selected !== null);
     this.el.querySelector(".table-prev").disabled = this.page === 0;
     this.el.querySelector(".table-next").disabled = this.page >= pages - 1;
   }

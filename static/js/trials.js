@@ -12,6 +12,8 @@ export class TrialStore {
   constructor() {
     this.byId = new Map();
     this.cursor = 0;
+    this.version = 0; // bumped by every merge that changed something
+    this.list = null; // all() until the next change
   }
 
   // Merge a TrialColumns answer; returns how many trials were new or changed.
@@ -30,11 +32,17 @@ export class TrialStore {
       });
     }
     this.cursor = Math.max(this.cursor, columns.cursor);
+    if (columns.id.length) {
+      this.version += 1;
+      this.list = null;
+    }
     return columns.id.length;
   }
 
+  // The trials (one shared array: callers must not modify it).
   all() {
-    return Array.from(this.byId.values());
+    if (this.list === null) this.list = Array.from(this.byId.values());
+    return this.list;
   }
 }
 

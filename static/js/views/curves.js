@@ -1,0 +1,63 @@
+// Pure: which trials' learning curves to draw (the best few and the selected ones) and the
+// chart of their intermediate values.
+import { escapeHtml, fmt } from "../format.js";
+
+export const BEST_CURVES = 8;
+export const MAX_CURVES = 40;
+
+// Ids to fetch: the selected trials (best first, at most MAX_CURVES) and the BEST_CURVES
+// best complete ones.
+export function curveTrials(trials, direction, selected = null, best = BEST_CURVES) {
+  const sign = direction === "maximize" ? -1 : 1;
+  const ranked = trials
+    .filter((t) => t.state === "complete" && typeof t.value === "number")
+    .sort((a, b) => sign * (a.value - b.value) || a.id - b.id);
+  const picked = ranked.slice(0, best);
+  if (selected) {
+    const chosen = trials.filter((t) => selected.has(t.id));
+    chosen.sort((a, b) => (a.value === null) - (b.value === null) || sign * (a.value - b.value) || a.id - b.id);
+    for (const t of chosen.slice(0, MAX_CURVES - picked.length)) if (!picked.includes(t)) picked.push(t);
+  }
+  return picked;
+}
+
+const BLUES = ["#1f3d99", "#2f5bd3", "#4f7be0", "#6f95e6", "#8eaeec", "#a9c1f0", "#bfd0f3", "#d2def6"];
+
+// `curves` maps a trial id to {steps, values}; `trials` is curveTrials' answer.
+export function curvesFigure({ trials, curves, selected = null, objective }) {
+  const data = [];
+  trials.forEach((t, i) => {
+    const c = curves.get(t.id);
+    if (!c || !c.steps.length) return;
+    const isSelected = Boolean(selected && selected.has(t.id));
+    data.push({
+      type: "scatter",
+      mode: c.steps.length > 30 ? "lines" : "lines+markers",
+      name: `#${t.number} · search ${t.searchId}` + (t.value === null ? ` (${t.state})` : ` → ${fmt(t.value)}`),
+      x: c.steps,
+      y: c.values,
+      customdata: c.steps.map(() => t.id),
+      line: { color: isSelected ? "#e8590c" : BLUES[Math.min(i, BLUES.length - 1)], width: isSelected ? 2.5 : 1.5 },
+      marker: { size: 4 },
+    });
+  });
+  const ys = data.flatMap((trace) => trace.y);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of ys) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const log = ys.length > 0 && lo > 0 && hi / lo > 100;
+  return {
+    data,
+    layout: {
+      xaxis: { title: { text: "step" }, automargin: true },
+      yaxis: { title: { text: escapeHtml(`intermediate ${objective}`) }, type: log ? "log" : "linear", automargin: true },
+      showlegend: data.length <= 16,
+      legend: { font: { size: 11 } },
+      margin: { t: 10, r: 10 },
+      hovermode: "closest",
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Pure: parallel coordinates over the parameters and the objective, with brushing. Log
+// parameters run in log10 with real-unit tick labels; categories are labelled ticks.
+import { VALUE, axisValue, paramKey } from "../axes.js";
+import { escapeHtml } from "../format.js";
+import { dimension } from "./dimensions.js";
+
+// The dimensions of the lines: every non-fixed parameter, then the objective. Trials missing
+// a dimension (an inactive conditional parameter) are left out.
+export function parcoordsDimensions(trials, space, objective) {
+  const keys = [...Object.keys(space).filter((k) => space[k].type !== "fixed"), VALUE];
+  const dims = keys.map((k) => {
+    const dim =
+      k === VALUE
+        ? dimension(objective, null, trials, (t) => t.value)
+        : dimension(k, space[k], trials, (t) => axisValue(t, paramKey(k)));
+    return { ...dim, key: k };
+  });
+  const complete = trials.map((_, i) => dims.every((d) => d.values[i] !== null));
+  const rows = trials.filter((_, i) => complete[i]);
+  for (const d of dims) d.values = d.values.filter((_, i) => complete[i]);
+  return { rows, dims };
+}
+
+function within(v, range) {
+  const ranges = Array.isArray(range[0]) ? range : [range];
+  return ranges.some(([lo, hi]) => v >= Math.min(lo, hi) && v <= Math.max(lo, hi));
+}
+
+// Ids of the rows inside every brushed range; `constraints` maps a dimension key to plotly's
+// constraintrange ([lo, hi] or a list of them). Null when nothing is brushed.
+export function brushedIds(rows, dims, constraints) {
+  const active = dims.filter((d) => constraints[d.key]);
+  if (!active.length) return null;
+  const ids = [];
+  for (let i = 0; i < rows.length; i += 1) {
+    if (active.every((d) => within(d.values[i], constraints[d.key]))) ids.push(rows[i].id);
+  }
+  return ids;
+}
+
+// The figure; lines are coloured by the objective, or, when another view selected trials,
+// the selected ones in orange over grey (drawn last, so on top).
+export function parcoordsFigure({ rows, dims, objective, direction, constraints = {}, selected = null }) {
+  let order = rows.map((_, i) => i);
+  let line;
+  if (selected) {
+    order = [...order.filter((i) => !selected.has(rows[i].id)), ...order.filter((i) => selected.has(rows[i].id))];
+    line = {
+      color: order.map((i) => (selected.has(rows[i].id) ? 1 : 0)),
+      colorscale: [[0, "#d5d9df"], [1, "#e8590c"]],
+      cmin: 0,
+      cmax: 1,
+    };
+  } else {
+    const objectiveDim = dims[dims.length - 1];
+    line = {
+      color: order.map((i) => objectiveDim.values[i]),
+      colorscale: "Viridis",
+      reversescale: direction === "minimize", // brighter is better
+      showscale: true,
+      colorbar: { title: { text: escapeHtml(objective) }, thickness: 12 },
+    };
+  }
+  const dimensions = dims.map((d) => {
+    const out = { label: d.label, values: order.map((i) => d.values[i]), range: d.range };
+    if (d.tickvals) Object.assign(out, { tickvals: d.tickvals, ticktext: d.ticktext });
+    if (constraints[d.key]) out.constraintrange = constraints[d.key];
+    return out;
+  });
+  return {
+    data: [{ type: "parcoords", line, dimensions }],
+    layout: { margin: { t: 50, r: 60, l: 60, b: 20 } },
+    order,
+  };
+}

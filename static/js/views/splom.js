@@ -1,0 +1,71 @@
+// Pure: the scatter-plot matrix of the most important parameters and the objective, log axes
+// for log parameters, coloured by the objective; `selected` trials stand out.
+import { VALUE, axisValue, paramKey } from "../axes.js";
+import { escapeHtml } from "../format.js";
+import { selectedIndices } from "../selection.js";
+import { dimension } from "./dimensions.js";
+
+export const MATRIX_PARAMS = 4;
+
+// The parameters to show: the most important ones with a score, else the first ones.
+export function matrixParams(ranking, space, n = MATRIX_PARAMS) {
+  const scored = ranking.filter((r) => r.score !== null).map((r) => r.name);
+  const rest = Object.keys(space).filter((k) => space[k].type !== "fixed" && !scored.includes(k));
+  return [...scored, ...rest].slice(0, n);
+}
+
+function axisFor(dim) {
+  const axis = { automargin: true, title: { text: dim.label, font: { size: 11 } } };
+  if (dim.categorical) return { ...axis, tickvals: dim.tickvals, ticktext: dim.ticktext };
+  return { ...axis, type: dim.log ? "log" : "linear" };
+}
+
+// `trials` are complete ones with a value; `hover` gives a trial's hover text.
+export function splomFigure({ trials, space, params, objective, direction, selected = null, hover }) {
+  const keys = [...params, VALUE];
+  const dims = keys.map((k) =>
+    k === VALUE
+      ? dimension(objective, null, trials, (t) => t.value)
+      : dimension(k, space[k], trials, (t) => axisValue(t, paramKey(k))),
+  );
+  const ids = trials.map((t) => t.id);
+  const trace = {
+    type: "splom",
+    name: "trials",
+    // Log parameters go in real units on log axes; categories as their index.
+    dimensions: dims.map((d) => ({
+      label: d.label,
+      values: d.log ? d.values.map((v) => (v === null ? null : 10 ** v)) : d.values,
+    })),
+    customdata: ids,
+    hovertext: trials.map(hover),
+    hoverinfo: "text",
+    showupperhalf: false,
+    diagonal: { visible: false },
+    marker: {
+      size: 5,
+      color: trials.map((t) => t.value),
+      colorscale: "Viridis",
+      reversescale: direction === "minimize", // brighter is better
+      showscale: true,
+      colorbar: { title: { text: escapeHtml(objective) }, thickness: 12 },
+      line: { width: 0.3, color: "#333" },
+    },
+    selected: { marker: { opacity: 1 } },
+    unselected: { marker: { opacity: 0.08, color: "#9aa3ad" } },
+  };
+  if (selected) trace.selectedpoints = selectedIndices(ids, selected);
+  const layout = {
+    dragmode: "select",
+    hovermode: "closest",
+    margin: { t: 10, r: 10, l: 10, b: 10 },
+    uirevision: keys.join("|"),
+    showlegend: false,
+  };
+  dims.forEach((d, i) => {
+    const suffix = i === 0 ? "" : String(i + 1);
+    layout[`xaxis${suffix}`] = axisFor(d);
+    layout[`yaxis${suffix}`] = axisFor(d);
+  });
+  return { data: [trace], layout };
+}
