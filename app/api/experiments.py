@@ -24,6 +24,7 @@ from app.api.views import experiment_read, experiment_summary, trial_columns, tr
 from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
 from app.store.models import Direction, Trial, TrialState
+from app.store.trial_reads import trial_columns as read_columns
 from app.store.trials import list_trials
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -148,4 +149,4 @@ def experiment_trial_columns(
 ) -> TrialColumns:
     """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
     store.get_experiment(session, experiment_id)
-    return trial_columns(list_trials(session, experiment_id=experiment_id, since=since), since)
+    return trial_columns(read_columns(session, experiment_id, since))

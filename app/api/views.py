@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.api.schemas import ExperimentRead, ExperimentSummary, SearchRead, TrialColumns, TrialRead
 from app.store.experiments import best_values, count_trials
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
+from app.store.trial_reads import TrialColumns as StoredColumns
 
 
 def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRead]:
@@ -81,28 +82,6 @@ def trial_read(trial: Trial) -> TrialRead:
     return TrialRead.model_validate(trial, from_attributes=True)
 
 
-def _duration(trial: Trial) -> float | None:
-    """Seconds from start to finish, or None while either end is missing."""
-    if trial.started_at is None or trial.finished_at is None:
-        return None
-    return (trial.finished_at - trial.started_at).total_seconds()
-
-
-def trial_columns(trials: Sequence[Trial], since: int) -> TrialColumns:
-    """Trials as columns; parameters and metrics a trial lacks are null."""
-    names: dict[str, None] = {}
-    metric_names: dict[str, None] = {}
-    for t in trials:
-        names.update(dict.fromkeys(t.params))
-        metric_names.update(dict.fromkeys(t.metrics or {}))
-    return TrialColumns(
-        cursor=max((t.seq for t in trials), default=since),
-        id=[t.id for t in trials],
-        search_id=[t.search_id for t in trials],
-        number=[t.number for t in trials],
-        state=[t.state for t in trials],
-        value=[t.value for t in trials],
-        params={name: [t.params.get(name) for t in trials] for name in names},
-        metrics={name: [(t.metrics or {}).get(name) for t in trials] for name in metric_names},
-        duration=[_duration(t) for t in trials],
-    )
+def trial_columns(columns: StoredColumns) -> TrialColumns:
+    """The store's columns as the response body."""
+    return TrialColumns(**vars(columns))

@@ -13,12 +13,12 @@ result of the attempt that replaced it.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.core.pruners import make_pruner
@@ -36,6 +36,22 @@ from app.store.models import (
     TrialValue,
     utcnow,
 )
+from app.store.trial_reads import intermediate_values, list_trials
+
+# Reading trials lives in trial_reads; these two stay importable from here for existing callers.
+__all__ = [
+    "Claim",
+    "ask",
+    "enqueue",
+    "heartbeat",
+    "intermediate_values",
+    "list_trials",
+    "release",
+    "reap_stale",
+    "report",
+    "sample",
+    "tell",
+]
 
 # How many candidate searches one ask looks at before giving up on this round.
 _CANDIDATES = 8
@@ -441,49 +457,3 @@ def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
     session.add(trial)
     session.flush()
     return trial
-
-
-def intermediate_values(session: Session, trial_id: int) -> list[tuple[int, float]]:
-    """A trial's learning curve: (step, value) in step order."""
-    rows = session.execute(
-        select(TrialValue.step, TrialValue.value)
-        .where(TrialValue.trial_id == trial_id)
-        .order_by(TrialValue.step)
-    )
-    return [(step, value) for step, value in rows]
-
-
-def list_trials(
-    session: Session,
-    *,
-    experiment_id: int | None = None,
-    search_id: int | None = None,
-    since: int = 0,
-    states: Collection[TrialState] | None = None,
-    value_min: float | None = None,
-    value_max: float | None = None,
-    limit: int | None = None,
-) -> Sequence[Trial]:
-    """Trials of an experiment or a search that changed after `since`, in change order.
-
-    `since` doubles as the page cursor: pass the last trial's `seq` to get the next page.
-    """
-    query = _trials_query(experiment_id, search_id, since)
-    if states:
-        query = query.where(Trial.state.in_(list(states)))
-    if value_min is not None:
-        query = query.where(Trial.value >= value_min)
-    if value_max is not None:
-        query = query.where(Trial.value <= value_max)
-    if limit is not None:
-        query = query.limit(limit)
-    return session.scalars(query).all()
-
-
-def _trials_query(experiment_id: int | None, search_id: int | None, since: int) -> Select[Any]:
-    query = select(Trial).where(Trial.seq > since).order_by(Trial.seq)
-    if experiment_id is not None:
-        query = query.where(Trial.experiment_id == experiment_id)
-    if search_id is not None:
-        query = query.where(Trial.search_id == search_id)
-    return query

@@ -1,0 +1,161 @@
+"""Reading trials back: lists of rows, learning curves, and every trial as columns.
+
+The columnar read serves the page's plots and must stay quick at a million trials, so it skips
+the ORM: a Core select of the plain columns, streamed in batches, each batch's JSON parameters
+decoded in one call and appended to the columns at once. Loading `Trial` objects instead spent
+most of its time building objects and decoding JSON row by row (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import DateTime, Select, String, Text, cast, select, type_coerce
+from sqlalchemy.orm import Session
+
+from app.store.models import Trial, TrialState, TrialValue
+
+# Rows per batch of the columnar read: large enough to amortise the per-batch work, small
+# enough that a million trials never sit in memory as rows.
+BATCH = 20_000
+_STATES = {state.value: state for state in TrialState}
+
+
+def intermediate_values(session: Session, trial_id: int) -> list[tuple[int, float]]:
+    """A trial's learning curve: (step, value) in step order."""
+    rows = session.execute(
+        select(TrialValue.step, TrialValue.value)
+        .where(TrialValue.trial_id == trial_id)
+        .order_by(TrialValue.step)
+    )
+    return [(step, value) for step, value in rows]
+
+
+def list_trials(
+    session: Session,
+    *,
+    experiment_id: int | None = None,
+    search_id: int | None = None,
+    since: int = 0,
+    states: Collection[TrialState] | None = None,
+    value_min: float | None = None,
+    value_max: float | None = None,
+    limit: int | None = None,
+) -> Sequence[Trial]:
+    """Trials of an experiment or a search that changed after `since`, in change order.
+
+    `since` doubles as the page cursor: pass the last trial's `seq` to get the next page.
+    """
+    query = _trials_query(experiment_id, search_id, since)
+    if states:
+        query = query.where(Trial.state.in_(list(states)))
+    if value_min is not None:
+        query = query.where(Trial.value >= value_min)
+    if value_max is not None:
+        query = query.where(Trial.value <= value_max)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def _trials_query(experiment_id: int | None, search_id: int | None, since: int) -> Select[Any]:
+    query = select(Trial).where(Trial.seq > since).order_by(Trial.seq)
+    if experiment_id is not None:
+        query = query.where(Trial.experiment_id == experiment_id)
+    if search_id is not None:
+        query = query.where(Trial.search_id == search_id)
+    return query
+
+
+@dataclass
+class TrialColumns:
+    """Trials as parallel lists (item i of every list is one trial), in change order.
+
+    A parameter or metric a trial lacks is None in its column; `cursor` is the largest `seq`
+    read (or the `since` asked for), to pass as the next `since`.
+    """
+
+    cursor: int
+    id: list[int] = field(default_factory=list)
+    search_id: list[int] = field(default_factory=list)
+    number: list[int] = field(default_factory=list)
+    state: list[TrialState] = field(default_factory=list)
+    value: list[float | None] = field(default_factory=list)
+    params: dict[str, list[Any]] = field(default_factory=dict)
+    metrics: dict[str, list[Any]] = field(default_factory=dict)
+    duration: list[float | None] = field(default_factory=list)
+
+
+def trial_columns(session: Session, experiment_id: int, since: int = 0) -> TrialColumns:
+    """Every trial of the experiment that changed after `since`, as columns."""
+    query = (
+        select(
+            Trial.id,
+            Trial.search_id,
+            Trial.number,
+            type_coerce(Trial.state, String()),
+            Trial.value,
+            Trial.seq,
+            # JSON as text, decoded a batch at a time below (on PostgreSQL too, where the driver
+            # would otherwise decode each value by itself).
+            cast(Trial.params, Text),
+            cast(Trial.metrics, Text),
+            # Plain datetimes: only their difference is needed, so skip the UTC decorator.
+            type_coerce(Trial.started_at, DateTime()),
+            type_coerce(Trial.finished_at, DateTime()),
+        )
+        .where(Trial.experiment_id == experiment_id, Trial.seq > since)
+        .order_by(Trial.seq)
+        .execution_options(yield_per=BATCH)
+    )
+    columns = TrialColumns(cursor=since)
+    # Core, not the ORM: plain tuples, no per-row entity handling.
+    for batch in session.connection().execute(query).partitions():
+        _append(columns, batch)
+    return columns
+
+
+def _append(columns: TrialColumns, rows: Sequence[Any]) -> None:
+    ids, search_ids, numbers, states, values, seqs, params, metrics, starts, ends = zip(
+        *rows, strict=True
+    )
+    done = len(columns.id)
+    columns.id.extend(ids)
+    columns.search_id.extend(search_ids)
+    columns.number.extend(numbers)
+    columns.state.extend(_STATES[state] for state in states)
+    columns.value.extend(values)
+    columns.cursor = max(columns.cursor, *seqs)
+    columns.duration.extend(map(_seconds, starts, ends))
+    _extend_named(columns.params, _decode_all(params), done)
+    _extend_named(columns.metrics, _decode_all(metrics), done)
+
+
+def _decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
+    """Many JSON documents in one json.loads call: much cheaper than one call each."""
+    return json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+
+
+def _extend_named(
+    named: dict[str, list[Any]], dicts: list[dict[str, Any] | None], done: int
+) -> None:
+    """Append one value per dict to each name's column; a name seen for the first time gets
+    None for the `done` trials before it."""
+    present = [d or {} for d in dicts]
+    for name in dict.fromkeys(chain.from_iterable(present)):
+        if name not in named:
+            named[name] = [None] * done
+    for name, column in named.items():
+        column.extend([d.get(name) for d in present])
+
+
+def _seconds(started: datetime | None, finished: datetime | None) -> float | None:
+    """Seconds from start to finish, or None while either end is missing."""
+    if started is None or finished is None:
+        return None
+    return (finished - started).total_seconds()
