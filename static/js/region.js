@@ -110,10 +110,19 @@ export function boxFromRegion(region, x, y, space, values) {
   return xRange && yRange ? { x, y, xRange, yRange } : null;
 }
 
-export function sameBox(a, b) {
+// Whether two boxes are the same up to plotly's round trip through pixels: within a
+// thousandth of the box's width, in decades on a log parameter's axis.
+export function sameBox(a, b, space = {}) {
   if (!a || !b || a.x !== b.x || a.y !== b.y) return false;
-  const close = (p, q) => Math.abs(p - q) <= 1e-9 * Math.max(1, Math.abs(p), Math.abs(q));
-  const sorted = (r) => [Math.min(...r), Math.max(...r)];
-  const [ax, bx, ay, by] = [sorted(a.xRange), sorted(b.xRange), sorted(a.yRange), sorted(b.yRange)];
-  return close(ax[0], bx[0]) && close(ax[1], bx[1]) && close(ay[0], by[0]) && close(ay[1], by[1]);
+  const same = (key, p, q) => {
+    const log = space[key] && space[key].log;
+    const [p0, p1, q0, q1] = [...sorted(p), ...sorted(q)].map((v) => (log ? Math.log10(v) : v));
+    const tolerance = 1e-3 * Math.max(Math.abs(p1 - p0), Math.abs(q1 - q0), 1e-12);
+    return Math.abs(p0 - q0) <= tolerance && Math.abs(p1 - q1) <= tolerance;
+  };
+  return same(a.x, a.xRange, b.xRange) && same(a.y, a.yRange, b.yRange);
+}
+
+function sorted(range) {
+  return [Math.min(...range), Math.max(...range)];
 }
