@@ -9,12 +9,21 @@ function cell(tag, text, attrs = {}) {
   return el;
 }
 
+// A long snake_case name may wrap after its underscores (<wbr>, so its text stays the name).
+function breakable(el, name) {
+  name.split("_").forEach((part, i, parts) => {
+    el.append(part + (i < parts.length - 1 ? "_" : ""));
+    if (i < parts.length - 1) el.append(document.createElement("wbr"));
+  });
+  return el;
+}
+
 // One input per side of a numeric range; `typed` holds what was typed but refused, so a
 // re-render does not throw it away. Categories are shown, not edited.
 export function boundsRow(name, b, typed = {}) {
   const tr = document.createElement("tr");
   tr.dataset.param = name;
-  tr.append(cell("th", name, { scope: "row" }));
+  tr.append(breakable(cell("th", "", { scope: "row" }), name));
   if (b.kind === "choices") {
     tr.append(cell("td", b.choices.map(String).join(", "), { colspan: "2", class: "choices" }));
     return tr;
@@ -72,7 +81,7 @@ export function statsRows(inside, outside) {
 
 export const NARROWING = {
   keep: "keep the parent's range",
-  span: "narrow to the selected trials' span",
+  span: "narrow to the selected span",
   suggested: "use the suggested range",
 };
 
@@ -82,7 +91,7 @@ export function otherItem(name, choices, mode) {
   const li = document.createElement("li");
   li.dataset.param = name;
   const label = document.createElement("label");
-  label.append(cell("span", name, { class: "param" }));
+  label.append(breakable(cell("span", "", { class: "param" }), name));
   const select = document.createElement("select");
   select.className = "narrowing";
   select.dataset.param = name;
