@@ -236,6 +236,47 @@ def test_a_refused_bound_is_explained_next_to_it_and_holds_refine(
     assert page.locator("#refine-message").inner_text() == ""
 
 
+def expected_edges(trials: list[dict[str, Any]], param: str, low: float, high: float) -> set[str]:
+    """The sides of a log parameter's range where the best fifth of the completed trials crowd."""
+    done = sorted((t for t in trials if t["state"] == "complete"), key=lambda t: t["value"])
+    best = done[: math.ceil(0.2 * len(done))]
+    u = [
+        (math.log10(t["params"][param]) - math.log10(low)) / (math.log10(high) - math.log10(low))
+        for t in best
+    ]
+    if max(u) - min(u) > 0.5:
+        return set()
+    return {side for side, near in (("low", min(u) <= 0.1), ("high", max(u) >= 0.9)) if near}
+
+
+def test_a_box_short_of_the_optimum_warns_at_its_edge(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start(api, factory, 60)
+    open_page(page, f"{live_server}/experiments/{created['id']}")
+    draw_x_box(page, 0.05, 0.5)
+    # The bowl's optimum is at learning_rate = 1e-3: stop the box just above the closest rate
+    # below it, so the best trials inside crowd its high end.
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    below = max(lr for t in trials if (lr := t["params"]["learning_rate"]) < 1e-3)
+    high = float(f"{below * 1.01:.4g}")
+    low = float(f"{bounds(page, 'learning_rate')[0]:.4g}")
+    set_bound(page, "learning_rate", "low", str(low))
+    set_bound(page, "learning_rate", "high", str(high))
+    page.wait_for_function(
+        "(v) => document.getElementById('scatter').layout.selections[0].x1 === v", arg=high
+    )
+    inside = [t for t in trials if low <= t["params"]["learning_rate"] <= high]
+    want = expected_edges(inside, "learning_rate", low, high)
+    assert "high" in want
+    shown = page.eval_on_selector_all(
+        "#region-edges li[data-param='learning_rate']", "lis => lis.map(li => li.dataset.side)"
+    )
+    assert set(shown) == want
+    text = page.locator("#region-edges li[data-side='high']").inner_text()
+    assert text.startswith("the best trials inside sit at the high end of learning_rate")
+
+
 PURE_CHECKS = """async () => {
   const edit = await import('/static/js/regionedit.js');
   const stats = await import('/static/js/regionstats.js');
@@ -243,6 +284,9 @@ PURE_CHECKS = """async () => {
   const t = (state, value, params = {}) => ({id: 1, searchId: 1, number: 0, state, value, params});
   const lr = {type: 'float', low: 1e-6, high: 1, log: true};
   const cat = {type: 'categorical', choices: [1, 3, 5]};
+  const ramp = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const edges = (trials, direction) =>
+    stats.regionEdges(trials, {a: [1, 10]}, {a: {type: 'int', low: 1, high: 10}}, direction);
   return {
     nan: edit.checkBound('abc', 'low', [0.001, 0.1], lr),
     blank: edit.checkBound('  ', 'low', [0.001, 0.1], lr),
@@ -258,6 +302,11 @@ PURE_CHECKS = """async () => {
     even: stats.median([4, 1, 3, 2]),
     mixed: stats.statsOf([t('complete', 2), t('failed', null), t('pruned', 9), t('running', null)],
       'maximize'),
+    edgeLow: edges(ramp.map((i) => t('complete', i, {a: i})), 'minimize'),
+    edgeMax: edges(ramp.map((i) => t('complete', i, {a: i})), 'maximize'),
+    edgeNone: edges(ramp.map((i) => t('complete', i, {a: [1, 10, 5, 5, 5, 5, 5, 5, 5, 5][i - 1]})),
+      'minimize'),
+    edgeFew: edges([1, 2].map((i) => t('complete', i, {a: i})), 'minimize'),
     catInside: region.insideRegion(t('complete', 1, {c: 3}), {c: [1, 5]}, {c: cat}),
   };
 }"""
@@ -279,4 +328,7 @@ def test_pure_region_modules_handle_edge_cases(live_server: str, page: Any) -> N
     assert got["mixed"]["count"] == 4 and got["mixed"]["median"] == 2
     assert got["mixed"]["best"]["value"] == 2
     assert got["mixed"]["failureRate"] == pytest.approx(1 / 3)
+    assert [(e["param"], e["side"]) for e in got["edgeLow"]] == [("a", "low")]
+    assert [(e["param"], e["side"]) for e in got["edgeMax"]] == [("a", "high")]
+    assert got["edgeNone"] == [] and got["edgeFew"] == []  # best spread over the range; too few
     assert got["catInside"] is False  # choices 1 and 5 of a categorical, not the range 1..5

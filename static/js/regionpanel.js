@@ -6,7 +6,7 @@ import { axisValue } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
 import { boxFromRegion, insideRegion, regionFromBox, trialsInside } from "./region.js";
 import { checkBound, otherParams, spanOf } from "./regionedit.js";
-import { insideOutside } from "./regionstats.js";
+import { regionEdges, statsOf } from "./regionstats.js";
 import { fillSelect } from "./pickers.js";
 import { searchLabel } from "./scatter.js";
 import { subtreeIds } from "./tree.js";
@@ -115,8 +115,8 @@ export class RegionPanel {
     const box = this.box;
     $("region-empty").hidden = box !== null;
     $("region-details").hidden = box === null;
-    $("region-edges").replaceChildren(...(this.suggested ? this.suggested.edges : []).map(edgeItem));
     if (!box) {
+      $("region-edges").replaceChildren();
       $("refine-button").disabled = true;
       this.view.changed();
       return;
@@ -124,10 +124,15 @@ export class RegionPanel {
     const d = this.draft();
     this.renderBounds(d.region, d.space);
     const exp = this.view.experiment();
-    const stats = insideOutside(d.pool, (t) => insideRegion(t, d.region, d.space), exp.direction);
-    $("region-stats").querySelector("tbody").replaceChildren(...statsRows(stats.inside, stats.outside));
+    const inside = d.pool.filter((t) => insideRegion(t, d.region, d.space));
+    const outside = d.pool.filter((t) => !insideRegion(t, d.region, d.space));
+    const [statsIn, statsOut] = [statsOf(inside, exp.direction), statsOf(outside, exp.direction)];
+    $("region-stats").querySelector("tbody").replaceChildren(...statsRows(statsIn, statsOut));
     $("region-selected").textContent = String(d.selected.length);
-    $("region-count").textContent = String(stats.inside.count);
+    $("region-count").textContent = String(inside.length);
+    // A suggestion comes with the server's edges; a box drawn or typed gets its own.
+    const edges = this.suggested ? this.suggested.edges : regionEdges(inside, d.region, d.space, exp.direction);
+    $("region-edges").replaceChildren(...edges.map(edgeItem));
     const items = Object.entries(d.others).map(([key, o]) => otherItem(key, o.choices, o.mode));
     $("region-others").replaceChildren(...items);
     $("region-others-block").hidden = items.length === 0;

@@ -24,10 +24,28 @@ export function statsOf(trials, direction) {
   };
 }
 
-// Split `trials` by `isInside` and describe both sides.
-export function insideOutside(trials, isInside, direction) {
-  const inside = [];
-  const outside = [];
-  for (const t of trials) (isInside(t) ? inside : outside).push(t);
-  return { inside: statsOf(inside, direction), outside: statsOf(outside, direction) };
+// The sides of a region where its best trials crowd, as the suggested region's edges: the best
+// fifth of the completed trials inside (at least 5 of them) agree (spread at most half the
+// range) and reach the outer tenth of a numeric parameter's range, in decades on a log one.
+export function regionEdges(trials, region, space, direction) {
+  const done = trials.filter((t) => t.state === "complete" && typeof t.value === "number");
+  if (done.length < 5) return [];
+  const sign = direction === "maximize" ? -1 : 1;
+  const ranked = [...done].sort((a, b) => sign * (a.value - b.value));
+  const best = ranked.slice(0, Math.ceil(0.2 * done.length));
+  const edges = [];
+  for (const [param, bounds] of Object.entries(region)) {
+    const spec = space[param];
+    if (!spec || (spec.type !== "float" && spec.type !== "int")) continue;
+    const f = spec.log ? Math.log10 : (v) => v;
+    const [lo, hi] = [f(bounds[0]), f(bounds[1])];
+    const u = best.map((t) => t.params[param]).filter((v) => typeof v === "number").map((v) => (f(v) - lo) / (hi - lo));
+    if (!u.length || Math.max(...u) - Math.min(...u) > 0.5) continue;
+    for (const [side, near] of [["low", Math.min(...u) <= 0.1], ["high", Math.max(...u) >= 0.9]]) {
+      if (!near) continue;
+      const message = `the best trials inside sit at the ${side} end of ${param}: the optimum may lie outside this region`;
+      edges.push({ param, side, message });
+    }
+  }
+  return edges;
 }
