@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import statistics
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -179,6 +180,15 @@ def test_narrowing_other_parameters_to_the_span_reaches_the_child_search(
     outcome = page.locator("#region-others li[data-param='kind'] .outcome").inner_text()
     assert outcome == "{" + ", ".join(kind_span) + "}"
     shot(page, "16-region-narrowed")
+
+    # The link carries the narrowing: a reload shows the same region, and refines it.
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('narrow').length")
+    assert parse_qs(urlparse(page.url).query)["narrow"] == ["x", "layers", "kind"]
+    page.reload()
+    page.wait_for_selector("#region-details:not([hidden])")
+    for param in ("x", "layers", "kind"):
+        assert page.locator(f"#region-others select[data-param='{param}']").input_value() == "span"
+    assert page.locator("#region-others li[data-param='kind'] .outcome").inner_text() == outcome
     page.click("#refine-button")
     page.wait_for_selector("#refine-message:has-text('Created search')")
 

@@ -45,3 +45,15 @@ export function spanOf(trials, key, spec) {
   if (!(low < high)) return { problem: `the selected trials all have ${fmt(low)}` };
   return { bounds: [low, high] };
 }
+
+// The parameters narrowed to the selected span travel in the link as repeated `narrow=name`.
+export function withNarrowing(query, modes) {
+  const p = new URLSearchParams(query);
+  p.delete("narrow");
+  for (const [name, mode] of Object.entries(modes)) if (mode === "span") p.append("narrow", name);
+  return `?${p.toString()}`;
+}
+
+export function readNarrowing(query) {
+  return Object.fromEntries(new URLSearchParams(query).getAll("narrow").map((name) => [name, "span"]));
+}

@@ -5,7 +5,7 @@ import { ApiError, getJSON, postJSON } from "./api.js";
 import { axisValue } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
 import { boxFromRegion, insideRegion, regionFromBox, trialsInside } from "./region.js";
-import { checkBound, otherParams, spanOf } from "./regionedit.js";
+import { checkBound, otherParams, readNarrowing, spanOf, withNarrowing } from "./regionedit.js";
 import { regionEdges, statsOf } from "./regionstats.js";
 import { fillSelect } from "./pickers.js";
 import { searchLabel } from "./scatter.js";
@@ -61,11 +61,18 @@ export class RegionPanel {
     this.renderParentPicker();
   }
 
-  // From a link: the parent search and the box, if it was drawn on these axes.
+  // From a link: the parent search, the box if it was drawn on these axes, and which other
+  // parameters are narrowed to the selected span.
   restore(saved, axes) {
+    this.modes = readNarrowing(window.location.search);
     const searches = this.view.experiment().searches;
     if (saved.parent !== null && searches.some((s) => s.id === saved.parent)) this.parentId = saved.parent;
     if (saved.box && saved.x === axes.x && saved.y === axes.y) this.box = { x: axes.x, y: axes.y, ...saved.box };
+  }
+
+  // The page's query with the panel's own part (the narrowed parameters) added.
+  withQuery(query) {
+    return this.box ? withNarrowing(query, this.modes) : query;
   }
 
   renderParentPicker() {
