@@ -83,10 +83,13 @@ export function insideRegion(trial, region, space = {}) {
 }
 
 function span(values, log) {
-  const finite = values.filter((v) => typeof v === "number" && Number.isFinite(v) && (!log || v > 0));
-  if (!finite.length) return null;
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
+  // A loop, not Math.min(...values): 100,000 arguments overflow the stack.
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v) || (log && v <= 0)) continue;
+    [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }
+  if (lo > hi) return null;
   if (log) return [lo / 1.05, hi * 1.05];
   const pad = (hi - lo || Math.abs(hi) || 1) * 0.03;
   return [lo - pad, hi + pad];

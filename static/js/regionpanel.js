@@ -27,6 +27,7 @@ export class RegionPanel {
     this.parentId = null;
     this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"
     this.typed = {}; // parameter -> {low?, high?, problem}: refused bound text
+    this.problemShown = false;
   }
 
   wire() {
@@ -66,8 +67,12 @@ export class RegionPanel {
   restore(saved, axes) {
     this.modes = readNarrowing(window.location.search);
     const searches = this.view.experiment().searches;
-    if (saved.parent !== null && searches.some((s) => s.id === saved.parent)) this.parentId = saved.parent;
-    if (saved.box && saved.x === axes.x && saved.y === axes.y) this.box = { x: axes.x, y: axes.y, ...saved.box };
+    if (saved.parent !== null && searches.some((s) => s.id === saved.parent)) {
+      this.parentId = saved.parent;
+    }
+    if (saved.box && saved.x === axes.x && saved.y === axes.y) {
+      this.box = { x: axes.x, y: axes.y, ...saved.box };
+    }
   }
 
   // The page's query with the panel's own part (the narrowed parameters) added.
@@ -80,7 +85,8 @@ export class RegionPanel {
     if (this.parentId === null || !searches.some((s) => s.id === this.parentId)) {
       this.parentId = searches[0].id;
     }
-    fillSelect($("parent-search"), searches.map((s) => [String(s.id), searchLabel(s)]), String(this.parentId));
+    const options = searches.map((s) => [String(s.id), searchLabel(s)]);
+    fillSelect($("parent-search"), options, String(this.parentId));
   }
 
   parentSpace() {
@@ -131,24 +137,36 @@ export class RegionPanel {
     const d = this.draft();
     this.renderBounds(d.region, d.space);
     const exp = this.view.experiment();
-    const inside = d.pool.filter((t) => insideRegion(t, d.region, d.space));
-    const outside = d.pool.filter((t) => !insideRegion(t, d.region, d.space));
+    const [inside, outside] = [[], []];
+    for (const t of d.pool) (insideRegion(t, d.region, d.space) ? inside : outside).push(t);
     const [statsIn, statsOut] = [statsOf(inside, exp.direction), statsOf(outside, exp.direction)];
     $("region-stats").querySelector("tbody").replaceChildren(...statsRows(statsIn, statsOut));
     $("region-selected").textContent = String(d.selected.length);
     $("region-count").textContent = String(inside.length);
     // A suggestion comes with the server's edges; a box drawn or typed gets its own.
-    const edges = this.suggested ? this.suggested.edges : regionEdges(inside, d.region, d.space, exp.direction);
+    const edges = this.suggested
+      ? this.suggested.edges
+      : regionEdges(inside, d.region, d.space, exp.direction);
     $("region-edges").replaceChildren(...edges.map(edgeItem));
     const items = Object.entries(d.others).map(([key, o]) => otherItem(key, o.choices, o.mode));
     $("region-others").replaceChildren(...items);
     $("region-others-block").hidden = items.length === 0;
     const empty = Object.keys(d.region).length === 0;
     $("refine-button").disabled = empty || d.problems.length > 0;
-    const typed = Object.keys(this.typed).length > 0;
-    if (typed) this.setMessage("Fix the bounds marked above to refine.", true);
-    else this.setMessage(d.problems.join("; ") || (empty ? "Put a parameter on an axis to select a region of it." : ""), d.problems.length > 0);
+    this.showProblem(d, empty);
     this.view.changed();
+  }
+
+  // Why Refine waits, if it does; a message that is not about the region (say "Created
+  // search 4") stays until the region has a problem.
+  showProblem(d, empty) {
+    const typed = Object.keys(this.typed).length > 0;
+    let problem = d.problems.join("; ");
+    if (typed) problem = "Fix the bounds marked above to refine.";
+    else if (!problem && empty) problem = "Put a parameter on an axis to select a region of it.";
+    if (problem) this.setMessage(problem, typed || d.problems.length > 0);
+    else if (this.problemShown) this.setMessage("");
+    this.problemShown = Boolean(problem);
   }
 
   // Rebuild the bounds table, keeping the caret where it was; while someone is typing in it
@@ -218,8 +236,8 @@ export class RegionPanel {
       const { x, y } = this.view.axes();
       const trials = this.view.trials();
       const space = this.view.experiment().space;
-      const box = boxFromRegion(found.region, x, y, space, (key) => trials.map((t) => axisValue(t, key)));
-      this.box = box;
+      const values = (key) => trials.map((t) => axisValue(t, key));
+      this.box = boxFromRegion(found.region, x, y, space, values);
       this.suggested = found;
       this.typed = {};
       this.modes = {};
@@ -232,7 +250,8 @@ export class RegionPanel {
 
   async refine() {
     const { region } = this.draft();
-    const body = { region, n_trials: Number($("refine-trials").value), sampler: $("refine-sampler").value };
+    const nTrials = Number($("refine-trials").value);
+    const body = { region, n_trials: nTrials, sampler: $("refine-sampler").value };
     $("refine-button").disabled = true;
     try {
       const child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body);

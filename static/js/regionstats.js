@@ -13,7 +13,8 @@ export function median(values) {
 // count: every trial; best and median: completed trials with a value; failure rate: failed
 // among finished (complete, failed or pruned) trials, null when none has finished.
 export function statsOf(trials, direction) {
-  const values = trials.filter((t) => t.state === "complete" && typeof t.value === "number").map((t) => t.value);
+  const values = [];
+  for (const t of trials) if (t.state === "complete" && typeof t.value === "number") values.push(t.value);
   const finished = trials.filter((t) => FINISHED.has(t.state)).length;
   const failed = trials.filter((t) => t.state === "failed").length;
   return {
@@ -39,12 +40,18 @@ export function regionEdges(trials, region, space, direction) {
     if (!spec || (spec.type !== "float" && spec.type !== "int")) continue;
     const f = spec.log ? Math.log10 : (v) => v;
     const [lo, hi] = [f(bounds[0]), f(bounds[1])];
-    const u = best.map((t) => t.params[param]).filter((v) => typeof v === "number").map((v) => (f(v) - lo) / (hi - lo));
-    if (!u.length || Math.max(...u) - Math.min(...u) > 0.5) continue;
-    for (const [side, near] of [["low", Math.min(...u) <= 0.1], ["high", Math.max(...u) >= 0.9]]) {
+    let [uMin, uMax] = [Infinity, -Infinity];
+    for (const t of best) {
+      const v = t.params[param];
+      if (typeof v !== "number") continue;
+      const u = (f(v) - lo) / (hi - lo);
+      [uMin, uMax] = [Math.min(uMin, u), Math.max(uMax, u)];
+    }
+    if (uMin > uMax || uMax - uMin > 0.5) continue;
+    for (const [side, near] of [["low", uMin <= 0.1], ["high", uMax >= 0.9]]) {
       if (!near) continue;
-      const message = `the best trials inside sit at the ${side} end of ${param}: the optimum may lie outside this region`;
-      edges.push({ param, side, message });
+      const message = `the best trials inside sit at the ${side} end of ${param}: `;
+      edges.push({ param, side, message: `${message}the optimum may lie outside this region` });
     }
   }
   return edges;
