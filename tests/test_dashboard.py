@@ -353,6 +353,7 @@ def test_pure_modules_handle_edge_cases(live_server: str, page: Any) -> None:
         "search": 3,
         "showFailed": False,
         "box": {"xRange": [0.001, 0.5], "yRange": [-1, 2.5]},
+        "view": None,  # the analysis tab: the default is not written
     }
     assert got["junk"]["box"] is None and got["junk"]["parent"] is None
     assert got["junk"]["search"] is None and got["junk"]["showFailed"] is True

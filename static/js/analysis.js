@@ -32,7 +32,7 @@ export class AnalysisViews {
     this.ctx = null;
     this.ranked = null; // {version, ranking}
     this.constraints = {}; // the parallel coordinates' brushes, by dimension key
-    this.curves = new Map(); // trial id -> {steps, values, final}
+    this.curveCache = new Map(); // trial id -> {steps, values, final}
     this.wired = new Set();
     this.tabs = [...root.querySelectorAll('[role="tab"]')];
     this.tabs.forEach((tab, i) => {
@@ -221,7 +221,7 @@ export class AnalysisViews {
       window.Plotly.purge(el);
       return;
     }
-    const missing = picked.filter((t) => !(this.curves.get(t.id) || {}).final).map((t) => t.id);
+    const missing = picked.filter((t) => !(this.curveCache.get(t.id) || {}).final).map((t) => t.id);
     const signature = this.drawn.curves;
     if (missing.length) {
       this.note("curves", "Loading learning curves…");
@@ -229,7 +229,7 @@ export class AnalysisViews {
         const byId = new Map(picked.map((t) => [t.id, t]));
         for (const c of await this.fetchCurves(missing)) {
           const trial = byId.get(c.trial_id);
-          this.curves.set(c.trial_id, { ...c, final: Boolean(trial && FINAL.has(trial.state)) });
+          this.curveCache.set(c.trial_id, { ...c, final: Boolean(trial && FINAL.has(trial.state)) });
         }
       } catch (error) {
         this.drawn.curves = null; // try again on the next update
@@ -238,7 +238,7 @@ export class AnalysisViews {
       }
       if (this.drawn.curves !== signature) return; // a newer draw is under way
     }
-    const figure = curvesFigure({ trials: picked, curves: this.curves, selected: this.selection.ids, objective });
+    const figure = curvesFigure({ trials: picked, curves: this.curveCache, selected: this.selection.ids, objective });
     if (!figure.data.length) {
       this.note("curves", "These trials reported no intermediate values.");
       window.Plotly.purge(el);

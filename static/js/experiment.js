@@ -3,11 +3,12 @@
 import { getJSON } from "./api.js";
 import { sameBox } from "./region.js";
 import { RegionPanel } from "./regionpanel.js";
-import { historyFigure } from "./history.js";
+import { AnalysisViews } from "./analysis.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
 import { buildFigure } from "./scatter.js";
 import { TrialTable } from "./tableview.js";
 import { subtreeIds } from "./tree.js";
+import { Selection, idsOfEvent } from "./selection.js";
 import { renderTree } from "./treeview.js";
 import { TrialStore, metricNames } from "./trials.js";
 import { readState, writeState } from "./urlstate.js";
@@ -27,7 +28,16 @@ const state = {
   showFailed: true,
   metrics: [],
   table: new TrialTable($("trials-table"), `experiment-${experimentId}`),
+  selection: new Selection(), // trials selected in any view, highlighted in all of them
 };
+
+const views = new AnalysisViews($("analysis"), {
+  selection: state.selection,
+  fetchCurves: (ids) =>
+    getJSON(`${api}/experiments/${experimentId}/curves?${ids.map((id) => `trial_id=${id}`).join("&")}`).then((r) => r.curves),
+  onView: () => syncUrl(),
+  view: readState(window.location.search).view,
+});
 
 const panel = new RegionPanel({
   api,
@@ -94,13 +104,14 @@ function visibleTrials() {
 }
 
 function syncUrl() {
-  const query = writeState({
+  const query = panel.withQuery(writeState({
     ...currentAxes(),
     parent: panel.parentId,
     search: state.selectedSearch,
     showFailed: state.showFailed,
     box: panel.box,
-  });
+    view: views.active,
+  }));
   if (query !== window.location.search) history.replaceState(null, "", query);
 }
 
@@ -118,21 +129,34 @@ function render() {
     box: panel.box,
     visible: visibleIds(),
     showFailed: state.showFailed,
+    selected: state.selection.ids,
   });
-  state.table.update(visibleTrials(), Object.keys(exp.space), state.metrics);
-  renderHistory();
+  const trials = visibleTrials();
+  state.table.update(trials, Object.keys(exp.space), state.metrics);
+  views.update({
+    trials,
+    version: `${state.store.version}|${state.selectedSearch}|${exp.searches.length}`,
+    space: exp.space,
+    objective: exp.objective,
+    direction: exp.direction,
+    searches: exp.searches,
+    visible: visibleIds(),
+  });
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
   if (!state.plotted) {
     state.plotted = true;
     const el = $("scatter");
     el.on("plotly_selected", (event) => {
-      if (!event || !event.range) return;
+      if (!event) return;
+      state.selection.set(idsOfEvent(event, el.data), "scatter");
+      if (!event.range) return;
       const box = { x: $("x-axis").value, y: $("y-axis").value, xRange: event.range.x, yRange: event.range.y };
-      if (sameBox(box, panel.box)) return; // plotly echoing the box we drew ourselves
+      if (sameBox(box, panel.box, state.experiment.space)) return; // plotly echoing the box we drew ourselves
       panel.setBox(box);
       panel.render();
     });
     el.on("plotly_deselect", () => {
+      if (state.selection.madeBy("scatter")) state.selection.clear();
       panel.setBox(null);
       panel.render();
     });
@@ -140,11 +164,15 @@ function render() {
   panel.render();
 }
 
-function renderHistory() {
-  const { searches, direction, objective } = state.experiment;
-  const visible = visibleIds();
-  const figure = historyFigure({ trials: state.store.all(), searches, visible, direction, objective });
-  Plotly.react("history", figure.data, figure.layout, { displaylogo: false, responsive: true });
+// One selection on the page: a selection made elsewhere replaces the scatter plot's box.
+function selectionChanged(selection) {
+  if (selection.source !== "scatter" && panel.box) panel.setBox(null);
+  state.table.setSelection(selection.ids);
+  const ids = selection.ids;
+  $("selection-bar").hidden = ids === null;
+  const where = { scatter: "scatter plot", splom: "scatter matrix", parcoords: "parallel coordinates" };
+  if (ids) $("selection-text").textContent = `${ids.size} trial${ids.size === 1 ? "" : "s"} selected in the ${where[selection.source]}.`;
+  render();
 }
 
 async function refreshExperiment() {
@@ -199,6 +227,8 @@ function wire() {
     render();
   });
   $("show-all-searches").addEventListener("click", () => selectSearch(null));
+  $("clear-selection").addEventListener("click", () => state.selection.clear());
+  state.selection.subscribe(selectionChanged);
 }
 
 async function start() {

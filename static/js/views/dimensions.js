@@ -44,6 +44,11 @@ export function logTicks(lo, hi) {
   return { tickvals, ticktext: tickvals.map((t) => tickText(10 ** t)) };
 }
 
+// Long category names would run into the next axis: cut them (the hover shows them whole).
+export function shorten(text, max = 16) {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function span(values) {
   let lo = Infinity;
   let hi = -Infinity;
@@ -73,7 +78,7 @@ export function dimension(label, spec, trials, get) {
   if (categorical) {
     dim.range = [0, Math.max(1, spec.choices.length - 1)];
     dim.tickvals = spec.choices.map((_, i) => i);
-    dim.ticktext = spec.choices.map((c) => escapeHtml(String(c)));
+    dim.ticktext = spec.choices.map((c) => shorten(String(c))); // plain text: escape for SVG axes
   } else {
     dim.range = span(values) || [0, 1];
     if (dim.range[0] === dim.range[1]) dim.range = [dim.range[0] - 0.5, dim.range[1] + 0.5];

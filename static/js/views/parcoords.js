@@ -7,14 +7,15 @@ import { dimension } from "./dimensions.js";
 // The dimensions of the lines: every non-fixed parameter, then the objective. Trials missing
 // a dimension (an inactive conditional parameter) are left out.
 export function parcoordsDimensions(trials, space, objective) {
-  const keys = [...Object.keys(space).filter((k) => space[k].type !== "fixed"), VALUE];
-  const dims = keys.map((k) => {
-    const dim =
-      k === VALUE
-        ? dimension(objective, null, trials, (t) => t.value)
-        : dimension(k, space[k], trials, (t) => axisValue(t, paramKey(k)));
-    return { ...dim, key: k };
-  });
+  const names = Object.keys(space).filter((k) => space[k].type !== "fixed");
+  // Keyed by axis key, so a parameter named "value" is not taken for the objective.
+  const dims = [
+    ...names.map((name) => {
+      const key = paramKey(name);
+      return { ...dimension(name, space[name], trials, (t) => axisValue(t, key)), key };
+    }),
+    { ...dimension(objective, null, trials, (t) => t.value), key: VALUE },
+  ];
   const complete = trials.map((_, i) => dims.every((d) => d.values[i] !== null));
   const rows = trials.filter((_, i) => complete[i]);
   for (const d of dims) d.values = d.values.filter((_, i) => complete[i]);

@@ -15,19 +15,18 @@ export function matrixParams(ranking, space, n = MATRIX_PARAMS) {
 }
 
 function axisFor(dim) {
-  const axis = { automargin: true, title: { text: dim.label, font: { size: 11 } } };
-  if (dim.categorical) return { ...axis, tickvals: dim.tickvals, ticktext: dim.ticktext };
+  const axis = { automargin: true, zeroline: false, title: { text: dim.label, font: { size: 11 } } };
+  if (dim.categorical) return { ...axis, tickvals: dim.tickvals, ticktext: dim.ticktext.map(escapeHtml) };
   return { ...axis, type: dim.log ? "log" : "linear" };
 }
 
 // `trials` are complete ones with a value; `hover` gives a trial's hover text.
 export function splomFigure({ trials, space, params, objective, direction, selected = null, hover }) {
-  const keys = [...params, VALUE];
-  const dims = keys.map((k) =>
-    k === VALUE
-      ? dimension(objective, null, trials, (t) => t.value)
-      : dimension(k, space[k], trials, (t) => axisValue(t, paramKey(k))),
-  );
+  const keys = [...params.map(paramKey), VALUE];
+  const dims = [
+    ...params.map((name) => dimension(name, space[name], trials, (t) => axisValue(t, paramKey(name)))),
+    dimension(objective, null, trials, (t) => t.value),
+  ];
   const ids = trials.map((t) => t.id);
   const trace = {
     type: "splom",

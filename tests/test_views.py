@@ -1,0 +1,307 @@
+"""The experiment page's analysis views in Chromium: importance, scatter matrix, parallel
+coordinates, learning curves, the linked selection, WebGL for large experiments, and parameters
+named like the built-in axes.
+
+Screenshots of each view land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.test_browser import NASTY, browser, drag, page, shot
+from tests.test_dashboard import STEPS, api, experiment, open_dashboard, play, table_ids
+
+__all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+SPACE = {
+    "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
+    "x": {"type": "float", "low": 0.0, "high": 1.0},
+    "solver": {"type": "categorical", "choices": ["sgd", "adam", NASTY]},  # bowl ignores it
+}
+
+
+def open_tab(page: Any, view: str) -> None:
+    """Click a tab and wait until its plot is drawn."""
+    page.click(f"#tab-{view}")
+    page.wait_for_function(
+        "(v) => { const el = document.getElementById(v); return el.data && el.data.length; }",
+        arg=view,
+    )
+
+
+def drawn(page: Any, view: str) -> bool:
+    """Whether plotly has drawn into the view's element."""
+    return page.evaluate("(v) => Boolean(document.getElementById(v).data)", view)
+
+
+def test_views_draw_lazily_and_share_one_selection(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 80, space=SPACE)
+    play(factory, 80)
+    trials = api.get(f"/api/experiments/{created['id']}/trials", params={"limit": 500}).json()
+    complete = {t["id"]: t for t in trials if t["state"] == "complete"}
+    open_dashboard(page, f"{live_server}/experiments/{created['id']}", 50)
+    assert page.get_attribute("#tab-history", "aria-selected") == "true"
+    assert drawn(page, "history")
+    assert not any(drawn(page, v) for v in ("importance", "splom", "parcoords", "curves"))
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # Importance: the bowl depends on learning_rate (decades) far more than on x, not on solver.
+    open_tab(page, "importance")
+    bars = page.evaluate("() => document.getElementById('importance').data[0]")
+    scores = dict(zip(bars["y"], bars["x"], strict=True))
+    assert bars["y"][-1] == "learning_rate"  # most important on top
+    assert scores["learning_rate"] > 0.6 > scores["x"]
+    assert scores["solver"] < 0.15
+    assert page.get_attribute("#tab-history", "aria-selected") == "false"
+    assert "view=importance" in page.url
+    shot(page, "20-importance")
+
+    # Scatter matrix: the most important parameters then the objective, log axis for the rate.
+    open_tab(page, "splom")
+    labels = page.evaluate(
+        "() => document.getElementById('splom').data[0].dimensions.map(d => d.label)"
+    )
+    assert labels[0] == "learning_rate" and labels[-1] == "bowl"
+    assert sorted(labels[1:3]) == ["solver", "x"]
+    axis_type = page.evaluate("() => document.getElementById('splom')._fullLayout.xaxis.type")
+    assert axis_type == "log"
+    shot(page, "21-scatter-matrix")
+
+    # A box on the matrix's learning_rate × objective panel selects trials everywhere.
+    geo = page.evaluate(
+        """() => { const fl = document.getElementById('splom')._fullLayout;
+          const ax = (a) => ({offset: a._offset, length: a._length, range: a.range});
+          const y = Object.keys(fl).filter(k => /^yaxis\\d*$/.test(k))
+            .map(k => fl[k]).sort((a, b) => b._offset - a._offset)[0];
+          return {x: ax(fl.xaxis), y: ax(y)}; }"""
+    )
+    page.locator("#splom").scroll_into_view_if_needed()
+    box = page.locator("#splom").bounding_box()
+    left, top = box["x"] + geo["x"]["offset"], box["y"] + geo["y"]["offset"]
+    drag(page, left + 2, top + 2, left + 0.5 * geo["x"]["length"], top + geo["y"]["length"] - 2)
+    page.wait_for_selector("#selection-bar:not([hidden])")
+    r0, _ = geo["x"]["range"]
+    r1 = r0 + 0.5 * (geo["x"]["range"][1] - r0)
+    low, high = 10 ** (r0 + (geo["x"]["range"][1] - r0) * 2 / geo["x"]["length"]), 10**r1
+    expected = {i for i, t in complete.items() if low <= t["params"]["learning_rate"] <= high}
+    selected = set(page.evaluate("() => window.__selection || []") or [])
+    rows = set(table_ids(page))
+    assert rows and rows <= set(complete)
+    # Points near the box's edges may fall either way by a pixel; the rest must agree.
+    assert len(rows ^ expected) <= 2, (rows, expected)
+    assert page.locator("#selection-text").inner_text().startswith(f"{len(rows)} trial")
+    assert "selected" in page.locator(".table-info").inner_text()
+    highlighted = page.evaluate(
+        """() => document.getElementById('scatter').data.flatMap(
+          t => (t.selectedpoints || []).map(i => t.customdata[i]))"""
+    )
+    assert set(highlighted) == rows
+    del selected
+    shot(page, "22-scatter-matrix-selection")
+
+    # Parallel coordinates show the selection in orange, then a brush replaces it.
+    open_tab(page, "parcoords")
+    line = page.evaluate("() => document.getElementById('parcoords').data[0].line")
+    assert sum(line["color"]) == len(rows)
+    dims = page.evaluate(
+        """() => document.getElementById('parcoords').data[0].dimensions.map(
+          d => ({label: d.label, ticktext: d.ticktext || null}))"""
+    )
+    assert [d["label"] for d in dims] == ["learning_rate", "x", "solver", "bowl"]
+    assert "0.001" in dims[0]["ticktext"] and "1e-5" in dims[0]["ticktext"]
+    assert dims[2]["ticktext"] == ["sgd", "adam", "<img src=x oner…"]  # cut; plain SVG text
+    shot(page, "23-parallel-coordinates-linked")
+    page.evaluate(
+        """() => Plotly.restyle('parcoords', {'dimensions[1].constraintrange': [[0.2, 0.4]]})"""
+    )
+    page.wait_for_function(
+        "() => document.getElementById('selection-text').textContent.includes('parallel')"
+    )
+    brushed = {i for i, t in complete.items() if 0.2 <= t["params"]["x"] <= 0.4}
+    assert set(table_ids(page)) == brushed or len(brushed) > 50
+    assert page.locator("#selection-text").inner_text().startswith(f"{len(brushed)} trial")
+    shot(page, "24-parallel-coordinates-brushed")
+
+    # Learning curves: the best trials and the selected ones, from the bulk endpoint.
+    open_tab(page, "curves")
+    curves = page.evaluate(
+        """() => document.getElementById('curves').data.map(
+          t => ({id: t.customdata[0], x: t.x, y: t.y, color: t.line.color}))"""
+    )
+    best = sorted(complete.values(), key=lambda t: (t["value"], t["id"]))[:8]
+    ids = [c["id"] for c in curves]
+    assert ids[:8] == [t["id"] for t in best]
+    assert set(ids[8:]) <= brushed and len(ids) == min(40, len(brushed | set(ids[:8])))
+    for c in curves:
+        assert c["x"] == list(range(STEPS))
+        assert c["y"][-1] == pytest.approx(complete[c["id"]]["value"] + 0.5)
+    shot(page, "25-learning-curves")
+
+    # Keyboard: arrows move between tabs; the URL keeps the tab; Clear empties the selection.
+    page.focus("#tab-curves")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("() => document.activeElement.id") == "tab-parcoords"
+    assert page.get_attribute("#tab-parcoords", "aria-selected") == "true"
+    page.click("#clear-selection")
+    page.wait_for_selector("#selection-bar[hidden]", state="attached")
+    assert len(table_ids(page)) == 50
+    page.reload()
+    page.wait_for_function("() => document.getElementById('parcoords').data")
+    assert page.get_attribute("#tab-parcoords", "aria-selected") == "true"
+    assert not drawn(page, "splom")
+
+
+IMPORTANCE_CHECK = """async () => {
+  const { importance, ranks } = await import('/static/js/importance.js');
+  let seed = 11;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const space = {
+    lr: {type: 'float', low: 1e-6, high: 1, log: true},
+    width: {type: 'int', low: 1, high: 4},
+    noise: {type: 'float', low: 0, high: 1},
+    opt: {type: 'categorical', choices: ['sgd', 'adam']},
+    fixed: {type: 'fixed', value: 3},
+  };
+  const trials = [];
+  for (let i = 0; i < 400; i += 1) {
+    const params = {lr: 10 ** (-6 + 6 * random()), width: 1 + Math.floor(4 * random()),
+      noise: random(), opt: random() < 0.5 ? 'sgd' : 'adam', fixed: 3};
+    // The objective follows log10(lr); width and opt matter a little; noise not at all.
+    // One diverged trial (1e12) must not swamp the others: ranks, not raw values.
+    const value = i === 7 ? 1e12 : Math.abs(Math.log10(params.lr) + 3) + 0.4 * params.width
+      + (params.opt === 'adam' ? 0.5 : 0) + 0.05 * random();
+    trials.push({id: i + 1, state: 'complete', value, params});
+  }
+  trials.push({id: 999, state: 'failed', value: null, params: {lr: 1, width: 1, noise: 0}});
+  const few = trials.slice(0, 5);
+  return {
+    ranking: importance(trials, space),
+    few: importance(few, space),
+    ties: ranks([3, 1, 3, 2]),
+    linear: importance(trials, {...space, lr: {type: 'float', low: 1e-6, high: 1}})
+      .find((r) => r.name === 'lr').score,
+  };
+}"""
+
+
+def test_importance_ranks_a_known_dataset(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    got = page.evaluate(IMPORTANCE_CHECK)
+    scores = {r["name"]: r["score"] for r in got["ranking"]}
+    assert [r["name"] for r in got["ranking"]] == ["lr", "width", "opt", "noise"]
+    assert all(r["n"] == 400 for r in got["ranking"])  # the failed trial does not count
+    assert scores["lr"] > 0.7
+    assert 0.02 < scores["opt"] < scores["width"] < scores["lr"]
+    assert scores["noise"] < 0.02  # chance-adjusted: an irrelevant parameter scores near 0
+    # Binned in log10 for a log parameter: on a linear scale nearly all draws share one bin.
+    assert got["linear"] < scores["lr"] / 2
+    assert all(r["score"] is None for r in got["few"])  # too few trials to rank
+    assert got["ties"] == [2.5, 0, 2.5, 1]
+
+
+CLASHING = {
+    "value": {"type": "float", "low": 10.0, "high": 20.0},
+    "number": {"type": "int", "low": 100, "high": 200},
+    "duration": {"type": "float", "low": 1e-3, "high": 1.0, "log": True},
+    "metric:acc": {"type": "categorical", "choices": ["a", "b"]},
+    "x": {"type": "float", "low": 0.0, "high": 1.0},
+    NASTY: {"type": "float", "low": 0.0, "high": 1.0},
+}
+
+
+def scatter_xy(page: Any) -> dict[int, tuple[Any, Any]]:
+    """Trial id -> (x, y) as the scatter plot draws it."""
+    return {
+        i: (x, y)
+        for i, x, y in page.evaluate(
+            """() => document.getElementById('scatter').data.flatMap(
+              t => t.name.startsWith('search') ? t.customdata.map((id, k) => [id, t.x[k], t.y[k]])
+                : [])"""
+        )
+    }
+
+
+def test_parameters_named_like_built_in_axes_keep_their_own_axes(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 24, space=CLASHING)
+    play(factory, 24)  # metrics {"acc": ...}: a metric named like the parameter "metric:acc"
+    trials = {t["id"]: t for t in api.get(f"/api/experiments/{created['id']}/trials").json()}
+    done = {i: t for i, t in trials.items() if t["state"] == "complete"}
+    columns = api.get(f"/api/experiments/{created['id']}/trials/columns").json()
+    duration = dict(zip(columns["id"], columns["duration"], strict=True))
+    open_dashboard(page, f"{live_server}/experiments/{created['id']}", 10)
+    options = page.eval_on_selector_all("#x-axis option", "os => os.map(o => [o.value, o.text])")
+    assert options == [
+        ["param:value", "value (parameter)"],
+        ["param:number", "number (parameter)"],
+        ["param:duration", "duration (parameter)"],
+        ["param:metric:acc", "metric:acc (parameter)"],
+        ["x", "x"],
+        [NASTY, NASTY],
+        ["value", "objective (bowl)"],
+        ["metric:acc", "metric acc"],
+        ["duration", "duration (s)"],
+        ["number", "trial number"],
+    ]
+    # The first log parameter goes on x by default: the one named "duration".
+    assert page.locator("#x-axis").input_value() == "param:duration"
+    layout_type = page.evaluate("() => document.getElementById('scatter')._fullLayout.xaxis.type")
+    assert layout_type == "log"
+
+    def params(name: str) -> Any:
+        return lambda t: t["params"][name]
+
+    pairs = [
+        ("param:value", "value", params("value"), lambda t: t["value"]),
+        ("param:number", "number", params("number"), lambda t: t["number"]),
+        ("metric:acc", "param:metric:acc", lambda t: t["metrics"]["acc"], params("metric:acc")),
+        ("duration", "param:duration", lambda t: duration[t["id"]], params("duration")),
+    ]
+    for x, y, want_x, want_y in pairs:
+        page.select_option("#x-axis", x)
+        page.select_option("#y-axis", y)
+        page.wait_for_function("() => location.search.includes('y=')")
+        drawn = scatter_xy(page)
+        assert set(drawn) == set(done)
+        for i, t in done.items():
+            assert drawn[i] == (want_x(t), want_y(t)), (x, y, t)
+    titles = page.evaluate(
+        """() => { const fl = document.getElementById('scatter')._fullLayout;
+          return [fl.xaxis.title.text, fl.yaxis.title.text, fl.yaxis.type]; }"""
+    )
+    assert titles == ["duration (s)", "duration (parameter)", "log"]
+    shot(page, "26-parameters-named-like-axes")
+
+    page.select_option("#x-axis", "param:value")
+    page.select_option("#y-axis", "value")
+    page.wait_for_function("() => location.search.includes('x=param%3Avalue')")
+    page.reload()
+    page.wait_for_selector("#trials-table tbody tr")
+    assert page.locator("#x-axis").input_value() == "param:value"
+    assert page.locator("#y-axis").input_value() == "value"
+
+    # The other views name the same parameters, and a name is text, never markup.
+    open_tab(page, "parcoords")
+    labels = page.evaluate(
+        "() => document.getElementById('parcoords').data[0].dimensions.map(d => d.label)"
+    )
+    assert labels[:4] == ["value", "number", "duration", "metric:acc"]
+    assert labels[-1] == "bowl"
+    shown = page.eval_on_selector_all(
+        "#parcoords text.axis-title", "ts => ts.map(t => t.textContent)"
+    )
+    assert NASTY in shown, shown
+    open_tab(page, "splom")
+    open_tab(page, "importance")
+    assert page.locator("img").count() == 0
+    shot(page, "27-named-like-axes-parcoords")
