@@ -71,15 +71,26 @@ export function bestOf(trials, direction) {
 // Whether a trial lies inside a full region (name -> [low, high] or a list of choices). With
 // the `space`, a categorical's two numeric choices are not mistaken for a range.
 export function insideRegion(trial, region, space = {}) {
-  return Object.entries(region).every(([name, bounds]) => {
-    const v = trial.params[name];
-    if (v === undefined || v === null) return true; // inactive here: the region does not apply
+  return regionTest(region, space)(trial);
+}
+
+// The same test, prepared once for many trials.
+export function regionTest(region, space = {}) {
+  const tests = Object.entries(region).map(([name, bounds]) => {
     const categorical = space[name] && space[name].type === "categorical";
-    if (!categorical && bounds.length === 2 && typeof bounds[0] === "number" && typeof v === "number") {
-      return v >= bounds[0] && v <= bounds[1];
+    if (!categorical && bounds.length === 2 && bounds.every((b) => typeof b === "number")) {
+      const [lo, hi] = bounds;
+      return (v) => (typeof v === "number" ? v >= lo && v <= hi : bounds.some((c) => String(c) === String(v)));
     }
-    return bounds.some((c) => String(c) === String(v));
+    const allowed = new Set(bounds.map(String));
+    return (v) => allowed.has(String(v));
   });
+  const names = Object.keys(region);
+  return (trial) =>
+    names.every((name, i) => {
+      const v = trial.params[name];
+      return v === undefined || v === null || tests[i](v); // inactive: the region does not apply
+    });
 }
 
 function span(values, log) {

@@ -4,7 +4,7 @@
 import { ApiError, getJSON, postJSON } from "./api.js";
 import { axisValue } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
-import { boxFromRegion, insideRegion, regionFromBox, trialsInside } from "./region.js";
+import { boxFromRegion, regionFromBox, regionTest, trialsInside } from "./region.js";
 import { checkBound, otherParams, readNarrowing, spanOf, withNarrowing } from "./regionedit.js";
 import { regionEdges, statsOf } from "./regionstats.js";
 import { fillSelect } from "./pickers.js";
@@ -138,7 +138,8 @@ export class RegionPanel {
     this.renderBounds(d.region, d.space);
     const exp = this.view.experiment();
     const [inside, outside] = [[], []];
-    for (const t of d.pool) (insideRegion(t, d.region, d.space) ? inside : outside).push(t);
+    const isInside = regionTest(d.region, d.space);
+    for (const t of d.pool) (isInside(t) ? inside : outside).push(t);
     const [statsIn, statsOut] = [statsOf(inside, exp.direction), statsOf(outside, exp.direction)];
     $("region-stats").querySelector("tbody").replaceChildren(...statsRows(statsIn, statsOut));
     $("region-selected").textContent = String(d.selected.length);
