@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_browser import ARTIFACTS, browser, drag, page, plot_geometry, shot
+from tests.test_browser import ARTIFACTS, NASTY, browser, drag, page, plot_geometry, shot
 from tests.test_dashboard import api, play
 
 __all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
@@ -285,6 +285,41 @@ def test_a_box_short_of_the_optimum_warns_at_its_edge(
     assert set(shown) == want
     text = page.locator("#region-edges li[data-side='high']").inner_text()
     assert text.startswith("the best trials inside sit at the high end of learning_rate")
+
+
+def test_parameter_names_in_the_panel_are_text(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    space = {
+        NASTY: {"type": "float", "low": 0.0, "high": 1.0},
+        "x": {"type": "float", "low": 0.0, "high": 1.0},
+        "kind": {"type": "categorical", "choices": [NASTY, "plain"]},
+    }
+    body = {"name": NASTY, "objective": "bowl", "space": space, "search": {"n_trials": 30}}
+    created = api.post("/api/experiments", json=body)
+    assert created.status_code == 201, created.text
+    play(factory, 30)
+    open_page(page, f"{live_server}/experiments/{created.json()['id']}")
+    assert page.locator("#x-axis").input_value() == NASTY
+    draw_x_box(page, 0.2, 0.8)
+    names = page.eval_on_selector_all(
+        "#region-bounds th[scope='row'], #region-others .param",
+        "els => els.map(e => e.textContent)",
+    )
+    assert names == [NASTY, "x", "kind"]
+    page.select_option("#region-others li[data-param='kind'] select", "span")
+    low, high = bounds(page, NASTY)
+    trials = api.get(f"/api/experiments/{created.json()['id']}/trials").json()
+    selected = [t for t in trials if low <= t["params"][NASTY] <= high and t["value"] is not None]
+    seen = {t["params"]["kind"] for t in selected}
+    kinds = [k for k in space["kind"]["choices"] if k in seen]
+    outcome = page.locator("#region-others li[data-param='kind'] .outcome").inner_text()
+    assert outcome == "{" + ", ".join(kinds) + "}"
+    assert page.locator("img").count() == 0
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+    assert page.locator("img").count() == 0
+    shot(page, "18-region-names-as-text")
 
 
 PURE_CHECKS = """async () => {
