@@ -224,6 +224,7 @@ def test_a_refused_bound_is_explained_next_to_it_and_holds_refine(
         assert problem.inner_text() == f"learning_rate: {message}"
         assert page.locator("#refine-button").is_disabled()
         assert page.locator(field).get_attribute("aria-invalid") == "true"
+        assert page.locator(field.replace("high", "low")).get_attribute("aria-invalid") is None
         assert page.locator(field).input_value() == text  # what was typed stays to be fixed
         assert "Fix the bounds" in page.locator("#refine-message").inner_text()
         # The box stays where it was.

@@ -190,8 +190,9 @@ export class RegionPanel {
     $("region-bounds").querySelector("tbody").replaceChildren(...rows);
     for (const row of rows) {
       if (!row.classList.contains("bound-problem")) continue;
-      for (const input of $("region-bounds").querySelectorAll(`input.bound`)) {
-        if (input.dataset.param !== row.dataset.param) continue;
+      const refused = this.typed[row.dataset.param];
+      for (const input of $("region-bounds").querySelectorAll("input.bound")) {
+        if (input.dataset.param !== row.dataset.param || !(input.dataset.side in refused)) continue;
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", row.firstChild.id);
       }
