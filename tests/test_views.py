@@ -7,13 +7,14 @@ Screenshots of each view land in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_browser import NASTY, browser, drag, page, shot
+from tests.test_browser import ARTIFACTS, NASTY, browser, drag, page, shot
 from tests.test_dashboard import STEPS, api, experiment, open_dashboard, play, table_ids
 
 __all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
@@ -305,3 +306,83 @@ def test_parameters_named_like_built_in_axes_keep_their_own_axes(
     open_tab(page, "importance")
     assert page.locator("img").count() == 0
     shot(page, "27-named-like-axes-parcoords")
+
+
+GL_FIGURE = """async (n) => {
+  const { buildFigure } = await import('/static/js/scatter.js');
+  const space = {lr: {type: 'float', low: 1e-6, high: 1, log: true},
+                 x: {type: 'float', low: 0, high: 1}};
+  let seed = 5;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const trials = Array.from({length: n}, (_, i) => {
+    const lr = 10 ** (-6 + 6 * random());
+    const failed = i % 50 === 7;  // no value: nothing to draw on the objective's axis
+    return {id: i + 1, searchId: 1, number: i, state: failed ? 'failed' : 'complete',
+      value: failed ? null : (Math.log10(lr) + 3) ** 2, params: {lr, x: random()}, metrics: {},
+      duration: 1};
+  });
+  const args = {trials, space, searches: [{id: 1, parent_id: null}], x: 'lr', y: 'value',
+    color: 'value', direction: 'minimize', objective: 'bowl', box: null};
+  const el = document.createElement('div');
+  el.id = 'gl-test';
+  el.style.cssText = 'position:fixed;left:0;top:0;width:700px;height:450px;z-index:99';
+  document.body.append(el);
+  const figure = buildFigure(args);
+  await Plotly.newPlot(el, figure.data, figure.layout);
+  window.glArgs = args;
+  window.glEvents = [];
+  el.on('plotly_selected', (e) => window.glEvents.push(e));
+  const fl = el._fullLayout;
+  const ax = (a) => ({offset: a._offset, length: a._length, range: a.range, type: a.type});
+  return {types: figure.data.map((t) => t.type), x: ax(fl.xaxis), y: ax(fl.yaxis),
+    small: buildFigure({...args, trials: trials.slice(0, 100)}).data.map((t) => t.type)};
+}"""
+
+
+def test_a_large_experiment_is_drawn_with_webgl_and_box_select_still_works(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 3)
+    play(factory, 3)
+    open_dashboard(page, f"{live_server}/experiments/{created['id']}", 1)
+    got = page.evaluate(GL_FIGURE, 6000)
+    assert got["types"] == ["scattergl"]  # failed trials have no value to plot on y
+    assert set(got["small"]) == {"scatter"}
+    assert got["x"]["type"] == "log"
+    # Box over the middle of the x axis, the whole height: the points inside come back.
+    x, y = got["x"], got["y"]
+    drag(page, x["offset"] + 0.3 * x["length"], y["offset"] + 1,
+         x["offset"] + 0.6 * x["length"], y["offset"] + y["length"] - 1)  # fmt: skip
+    page.wait_for_function("() => window.glEvents.length > 0")
+    result = page.evaluate(
+        """async () => {
+          const { idsOfEvent } = await import('/static/js/selection.js');
+          const { buildFigure } = await import('/static/js/scatter.js');
+          const el = document.getElementById('gl-test');
+          const event = window.glEvents[window.glEvents.length - 1];
+          const ids = idsOfEvent(event, el.data);
+          const [lo, hi] = event.range.x;
+          const inside = window.glArgs.trials.filter((t) => t.state === 'complete'
+            && t.params.lr >= lo && t.params.lr <= hi).map((t) => t.id);
+          // Another view selects these trials: the WebGL traces highlight them.
+          const figure = buildFigure({...window.glArgs, selected: new Set(ids)});
+          await Plotly.react(el, figure.data, figure.layout);
+          const highlighted = el._fullData[0].selectedpoints.map((i) => el.data[0].customdata[i]);
+          const lrs = Object.fromEntries(window.glArgs.trials.map((t) => [t.id, t.params.lr]));
+          return {ids, inside, highlighted, range: event.range.x, lrs};
+        }"""
+    )
+    assert len(result["ids"]) > 500
+    # WebGL tests points in float32: one on the box's very edge may fall either way.
+    edges = [math.log10(v) for v in result["range"]]
+    per_pixel = (x["range"][1] - x["range"][0]) / x["length"]
+    for i in set(result["ids"]) ^ set(result["inside"]):
+        lr = math.log10(result["lrs"][str(i)])
+        assert min(abs(lr - e) for e in edges) < per_pixel, (i, lr, edges)
+    assert len(set(result["ids"]) ^ set(result["inside"])) <= 3
+    assert sorted(result["highlighted"]) == sorted(result["ids"])
+    lo, hi = (math.log10(v) for v in result["range"])
+    r0, r1 = x["range"]
+    assert lo == pytest.approx(r0 + 0.3 * (r1 - r0), abs=0.02)
+    assert hi == pytest.approx(r0 + 0.6 * (r1 - r0), abs=0.02)
+    page.locator("#gl-test").screenshot(path=str(ARTIFACTS / "28-webgl-scatter-selected.png"))

@@ -68,8 +68,11 @@ export function buildFigure({
   showFailed = true,
   selected = null, // a Set of trial ids that other views selected, or null
 }) {
-  const pool = visible ? trials.filter((t) => visible.has(t.searchId)) : trials;
-  const type = pool.length >= GL_POINTS ? "scattergl" : "scatter";
+  const shownSearch = visible ? trials.filter((t) => visible.has(t.searchId)) : trials;
+  const type = shownSearch.length >= GL_POINTS ? "scattergl" : "scatter";
+  // Only trials with both coordinates: WebGL's box select would pick a missing y as if it
+  // were anywhere (a failed trial has no value).
+  const pool = shownSearch.filter((t) => axisValue(t, x) !== null && axisValue(t, y) !== null);
   const complete = pool.filter((t) => t.state === "complete");
   const colorsOf = new Map(complete.map((t) => [t, colorOf(t, color, space)]));
   // A loop, not Math.min(...values): spreading 100,000 arguments overflows the stack.
@@ -134,7 +137,7 @@ export function buildFigure({
   if (selected) {
     for (const trace of data) {
       trace.selectedpoints = selectedIndices(trace.customdata, selected);
-      trace.unselected = { marker: { opacity: 0.15 } };
+      trace.unselected = { marker: { opacity: 0.2, color: "#b8bec6" } };
     }
   }
   const xaxis = axisLayout(x, space, objective);

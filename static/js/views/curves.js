@@ -49,10 +49,13 @@ export function curvesFigure({ trials, curves, selected = null, objective }) {
     if (v > hi) hi = v;
   }
   const log = ys.length > 0 && lo > 0 && hi / lo > 100;
+  let maxStep = 0;
+  for (const trace of data) maxStep = Math.max(maxStep, trace.x[trace.x.length - 1]);
   return {
     data,
     layout: {
-      xaxis: { title: { text: "step" }, automargin: true },
+      // Whole steps only: no tick at step 0.5 on short curves.
+      xaxis: { title: { text: "step" }, automargin: true, ...(maxStep <= 20 ? { dtick: 1 } : {}) },
       yaxis: { title: { text: escapeHtml(`intermediate ${objective}`) }, type: log ? "log" : "linear", automargin: true },
       showlegend: data.length <= 16,
       legend: { font: { size: 11 } },
