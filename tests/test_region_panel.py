@@ -288,6 +288,33 @@ def test_a_box_short_of_the_optimum_warns_at_its_edge(
     assert text.startswith("the best trials inside sit at the high end of learning_rate")
 
 
+def test_suggest_offers_its_range_for_the_other_parameters_and_keep_overrides_it(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start(api, factory, 60)
+    root = created["root_search_id"]
+    open_page(page, f"{live_server}/experiments/{created['id']}")
+    page.click("#suggest-button")
+    page.wait_for_selector("#region-details:not([hidden])")
+    suggested = api.get(f"/api/searches/{root}/suggest-region").json()["region"]
+    assert set(suggested) == {"learning_rate", "x", "layers", "kind"}
+    for param in ("x", "layers", "kind"):
+        select = page.locator(f"#region-others select[data-param='{param}']")
+        assert select.input_value() == "suggested"
+    page.select_option("#region-others select[data-param='layers']", "keep")
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+
+    child = api.get(f"/api/experiments/{created['id']}").json()["searches"][1]
+    space = child["space"]
+    assert [space["learning_rate"]["low"], space["learning_rate"]["high"]] == suggested[
+        "learning_rate"
+    ]
+    assert [space["x"]["low"], space["x"]["high"]] == suggested["x"]
+    assert space["kind"]["choices"] == suggested["kind"]
+    assert space["layers"] == SPACE["layers"]  # kept the parent's range
+
+
 def test_parameter_names_in_the_panel_are_text(
     live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
 ) -> None:
