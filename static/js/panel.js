@@ -79,7 +79,7 @@ export function statsRows(inside, outside) {
   });
 }
 
-export const NARROWING = {
+const NARROWING = {
   keep: "keep the parent's range",
   span: "narrow to the selected span",
   suggested: "use the suggested range",
@@ -112,7 +112,7 @@ export function otherItem(name, choices, mode) {
   return li;
 }
 
-export function boundsText(bounds, categorical) {
+function boundsText(bounds, categorical) {
   if (categorical) return `{${bounds.map(String).join(", ")}}`;
   return `[${fmt(bounds[0])}, ${fmt(bounds[1])}]`;
 }
