@@ -37,6 +37,12 @@ def open_tab(page: Any, view: str) -> None:
     )
 
 
+def view_shot(page: Any, name: str) -> None:
+    """Save a screenshot of the analysis section (the views' details show at full size)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#analysis").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
 def drawn(page: Any, view: str) -> bool:
     """Whether plotly has drawn into the view's element."""
     return page.evaluate("(v) => Boolean(document.getElementById(v).data)", view)
@@ -64,7 +70,7 @@ def test_views_draw_lazily_and_share_one_selection(
     assert scores["solver"] < 0.15
     assert page.get_attribute("#tab-history", "aria-selected") == "false"
     assert "view=importance" in page.url
-    shot(page, "20-importance")
+    view_shot(page, "20-importance")
 
     # Scatter matrix: the most important parameters then the objective, log axis for the rate.
     open_tab(page, "splom")
@@ -75,7 +81,7 @@ def test_views_draw_lazily_and_share_one_selection(
     assert sorted(labels[1:3]) == ["solver", "x"]
     axis_type = page.evaluate("() => document.getElementById('splom')._fullLayout.xaxis.type")
     assert axis_type == "log"
-    shot(page, "21-scatter-matrix")
+    view_shot(page, "21-scatter-matrix")
 
     # A box on the matrix's learning_rate × objective panel selects trials everywhere.
     geo = page.evaluate(
@@ -120,7 +126,7 @@ def test_views_draw_lazily_and_share_one_selection(
     assert [d["label"] for d in dims] == ["learning_rate", "x", "solver", "bowl"]
     assert "0.001" in dims[0]["ticktext"] and "1e-5" in dims[0]["ticktext"]
     assert dims[2]["ticktext"] == ["sgd", "adam", "<img src=x oner…"]  # cut; plain SVG text
-    shot(page, "23-parallel-coordinates-linked")
+    view_shot(page, "23-parallel-coordinates-linked")
     page.evaluate(
         """() => Plotly.restyle('parcoords', {'dimensions[1].constraintrange': [[0.2, 0.4]]})"""
     )
@@ -145,7 +151,7 @@ def test_views_draw_lazily_and_share_one_selection(
     for c in curves:
         assert c["x"] == list(range(STEPS))
         assert c["y"][-1] == pytest.approx(complete[c["id"]]["value"] + 0.5)
-    shot(page, "25-learning-curves")
+    view_shot(page, "25-learning-curves")
 
     # Keyboard: arrows move between tabs; the URL keeps the tab; Clear empties the selection.
     page.focus("#tab-curves")
@@ -305,7 +311,7 @@ def test_parameters_named_like_built_in_axes_keep_their_own_axes(
     open_tab(page, "splom")
     open_tab(page, "importance")
     assert page.locator("img").count() == 0
-    shot(page, "27-named-like-axes-parcoords")
+    view_shot(page, "27-named-like-axes-parcoords")
 
 
 GL_FIGURE = """async (n) => {
@@ -386,3 +392,40 @@ def test_a_large_experiment_is_drawn_with_webgl_and_box_select_still_works(
     assert lo == pytest.approx(r0 + 0.3 * (r1 - r0), abs=0.02)
     assert hi == pytest.approx(r0 + 0.6 * (r1 - r0), abs=0.02)
     page.locator("#gl-test").screenshot(path=str(ARTIFACTS / "28-webgl-scatter-selected.png"))
+
+
+def view_note(page: Any, view: str) -> str:
+    """The status line above a view's plot."""
+    return page.locator(f"#view-{view} .view-note").inner_text()
+
+
+def test_views_say_when_there_is_nothing_to_draw_or_the_server_fails(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 6, space=SPACE)
+    page.goto(f"{live_server}/experiments/{created['id']}")
+    page.wait_for_selector("#status:has-text('No trials yet')")
+    assert view_note(page, "history") == "No finished trials yet."
+    expected = {
+        "importance": "Needs at least 8 finished trials to rank the parameters.",
+        "splom": "Needs at least 2 finished trials.",
+        "parcoords": "Needs at least 2 finished trials.",
+        "curves": "No finished trials yet.",
+    }
+    for view, text in expected.items():
+        page.click(f"#tab-{view}")
+        page.wait_for_selector(f"#view-{view} .view-note:not([hidden])")
+        assert view_note(page, view) == text
+        assert not drawn(page, view)
+
+    # The curves come from the server: when it fails, the view says so and tries again.
+    page.route("**/curves?*", lambda route: route.fulfill(status=503, json={"message": "down"}))
+    play(factory, 6)
+    page.wait_for_selector("#view-curves .view-note.error")
+    assert view_note(page, "curves") == "Could not load the learning curves: down"
+    view_shot(page, "29-curves-error")
+    page.unroute("**/curves?*")
+    page.click("#tab-history")
+    page.click("#tab-curves")  # showing the view again tries again
+    page.wait_for_function("() => (document.getElementById('curves').data || []).length")
+    assert view_note(page, "curves") == "Intermediate values of the best trials."
