@@ -6,6 +6,7 @@ Errors end the command with one readable line and a non-zero exit, never a trace
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -114,6 +115,14 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="uvicorn log level: info logs every request.")
     ] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port (more reads per second on more cores). "
+            "Not trial workers: those are `hyperzoom worker`.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web server (dashboard and REST API)."""
     import uvicorn
@@ -124,8 +133,33 @@ def serve(
     _check_host(host, settings, insecure_no_token)
     registered(settings.objectives, settings.config)
     _check_database(settings)
-    out.print(f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    processes = f" in {workers} processes" if workers > 1 else ""
+    out.print(
+        f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}{processes}"
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        return
+    _settings_to_environment(settings)
+    os.environ["HYPERZOOM_SERVE_PARENT_PID"] = str(os.getpid())
+    # uvicorn's supervisor spawns the processes from an import string; they read the
+    # environment, and it stops them all on SIGTERM or SIGINT.
+    uvicorn.run(
+        "app.main:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        workers=workers,
+    )
+
+
+def _settings_to_environment(settings: Settings) -> None:
+    """Hand the flags to `serve`'s child processes through HYPERZOOM_* variables, not argv."""
+    os.environ["HYPERZOOM_DATABASE_URL"] = settings.database_url
+    os.environ["HYPERZOOM_OBJECTIVES"] = json.dumps(settings.objectives)
+    if settings.config is not None:
+        os.environ["HYPERZOOM_CONFIG"] = str(settings.config)
 
 
 def _check_database(settings: Settings) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -78,3 +82,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one `serve --workers N` process: Settings come from the environment only.
+
+    uvicorn needs an import string to start several processes, so `serve` puts its flags into
+    HYPERZOOM_* variables (never argv, so the database password and the token stay out of `ps`).
+    """
+    _stop_when_orphaned(os.environ.get("HYPERZOOM_SERVE_PARENT_PID"))
+    return create_app(Settings())
+
+
+def _stop_when_orphaned(parent: str | None, every: float = 1.0) -> None:
+    """SIGTERM this process once the `serve` supervisor that started it is gone (SIGKILLed):
+    otherwise it would keep serving the port, unsupervised, after its parent died."""
+    if parent is None:
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="hyperzoom-orphan-watch", daemon=True).start()
