@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_browser import ARTIFACTS, NASTY, browser, drag, page, shot
+from tests.test_browser import ARTIFACTS, NASTY, browser, drag, page, plot_geometry, shot
 from tests.test_dashboard import STEPS, api, experiment, open_dashboard, play, table_ids
 
 __all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
@@ -161,6 +161,26 @@ def test_views_draw_lazily_and_share_one_selection(
     page.click("#clear-selection")
     page.wait_for_selector("#selection-bar[hidden]", state="attached")
     assert len(table_ids(page)) == 50
+    cleared = page.evaluate("() => document.getElementById('parcoords').data[0]")
+    assert cleared["line"]["showscale"]  # coloured by the objective again, no brush left
+    assert not any("constraintrange" in d for d in cleared["dimensions"])
+
+    # A box on the scatter plot selects too: the parallel coordinates follow it.
+    page.locator("#scatter").scroll_into_view_if_needed()
+    geo = plot_geometry(page)
+    box = page.locator("#scatter").bounding_box()
+    left, top = box["x"] + geo["x"]["offset"], box["y"] + geo["y"]["offset"]
+    drag(page, left + 0.5 * geo["x"]["length"], top + 1, left + geo["x"]["length"] - 1,
+         top + geo["y"]["length"] - 1)  # fmt: skip
+    page.wait_for_selector("#selection-text:has-text('scatter plot')")
+    boxed = page.evaluate(
+        """() => document.getElementById('scatter').data.filter(t => t.name.startsWith('search'))
+          .flatMap(t => (t.selectedpoints || []).map(i => t.customdata[i]))"""
+    )
+    assert boxed and set(boxed) <= set(complete)
+    lit = "document.getElementById('parcoords').data[0].line.color.filter(c => c).length"
+    page.wait_for_function(f"(n) => {lit} === n", arg=len(boxed))
+    assert page.locator("#region-details").is_visible()  # the same box is the region
     page.reload()
     page.wait_for_function("() => document.getElementById('parcoords').data")
     assert page.get_attribute("#tab-parcoords", "aria-selected") == "true"
