@@ -1,0 +1,156 @@
+"""Reading every trial of a big study over HTTP: ours against optuna-dashboard, on SQLite.
+
+The two databases are bulk-filled with the same finished trials (benchmarks/fill.py) to each
+size in turn. Ours: `hyperzoom serve` in a subprocess, `GET /api/experiments/1/trials/columns`
+(the page's plot data) without and with gzip. Theirs: `optuna-dashboard` with its own server in
+a subprocess, `GET /api/studies/1` (what its page loads). Each server is started afresh per
+size; the first request is "cold" (optuna-dashboard then fills its in-memory cache), the best
+of the next two is "warm". The server's peak resident memory over all its requests is sampled
+every 20 ms. optuna-dashboard stops at the first size whose cold read took longer than
+`--optuna-budget` / 10 seconds (the next one would take ten times as long).
+
+    .venv/bin/python benchmarks/reads.py [--sizes 10000,100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from benchmarks.fill import Ours, TheirOptuna  # noqa: E402
+from benchmarks.report import ROOT, PeakRss, fmt, fresh, machine, ratio, table  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+
+@contextmanager
+def server(command: list[str], ready: str) -> Iterator[tuple[str, PeakRss]]:
+    """Start a server subprocess on a free port; yield its base URL and a memory sampler."""
+    port = free_port()
+    child = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + ready, timeout=5).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield base, PeakRss(child.pid)
+    finally:
+        child.terminate()
+        child.wait(30)
+
+
+def get(url: str, gzip: bool, timeout: float) -> tuple[float, int]:
+    """Seconds to read the whole answer, and the bytes that crossed the wire."""
+    headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
+    started = time.perf_counter()
+    response = httpx.get(url, headers=headers, timeout=timeout)
+    response.raise_for_status()
+    return time.perf_counter() - started, response.num_bytes_downloaded
+
+
+def measure(url: str, gzip_too: bool, timeout: float) -> dict[str, Any]:
+    """Cold read, best warm read, and with gzip (when asked) the best of two."""
+    cold, size = get(url, False, timeout)
+    warm = min(get(url, False, timeout)[0] for _ in range(2))
+    result = {"cold": cold, "warm": warm, "bytes": size}
+    if gzip_too:
+        reads = [get(url, True, timeout) for _ in range(2)]
+        result["gzip"] = min(t for t, _ in reads)
+        result["gzip_bytes"] = reads[0][1]
+    return result
+
+
+def read_ours(db: Ours, timeout: float) -> tuple[dict[str, Any], float]:
+    command = [sys.executable, "-m", "app", "serve", "--db", db.url]
+    with server(command, "/api/experiments") as (base, peak), peak.watching():
+        url = f"{base}/api/experiments/{db.experiment_id}/trials/columns"
+        result = measure(url, True, timeout)
+    return result, peak.peak_total
+
+
+def read_optuna(db: TheirOptuna, timeout: float) -> tuple[dict[str, Any], float]:
+    command = [str(Path(sys.executable).parent / "optuna-dashboard"), db.url, "--quiet"]
+    with server(command, "/api/meta") as (base, peak), peak.watching():
+        result = measure(f"{base}/api/studies/{db.study_id}", False, timeout)
+    return result, peak.peak_total
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--optuna-budget", type=float, default=300.0)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-reads-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"Reading every trial over HTTP; {machine()}\n")
+    ours = Ours.create(str(fresh(workdir / "ours.db")), budget=10**8)
+    theirs: TheirOptuna | None = TheirOptuna.create(str(fresh(workdir / "optuna.db")))
+    rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        ours.fill(size, rng_ours)
+        mine, my_rss = read_ours(ours, args.optuna_budget)
+        other: dict[str, Any] = {}
+        other_rss = None
+        if theirs is not None:
+            theirs.fill(size, rng_theirs)
+            other, other_rss = read_optuna(theirs, args.optuna_budget)
+            if other["cold"] > args.optuna_budget / 10:
+                theirs = None
+        rows.append(
+            [
+                f"{size:,}",
+                f"{mine['cold']:.2f} / {mine['warm']:.2f}",
+                f"{mine['gzip']:.2f}",
+                f"{mb(mine['bytes'])} / {mb(mine['gzip_bytes'])}",
+                f"{my_rss:.0f}",
+                f"{other['cold']:.2f} / {other['warm']:.2f}" if other else "-",
+                mb(other["bytes"]) if other else "-",
+                fmt(other_rss, 4),
+                ratio(mine["warm"], other.get("warm")),
+            ]
+        )
+        print(rows[-1], file=sys.stderr, flush=True)
+    headers = [
+        "trials",
+        "ours s cold / warm",
+        "ours s gzip",
+        "ours MB plain / gzip",
+        "ours server peak RSS MB",
+        "optuna-dashboard s cold / warm",
+        "optuna-dashboard MB",
+        "optuna-dashboard peak RSS MB",
+        "warm: theirs / ours",
+    ]
+    print(table(headers, rows))
+
+
+if __name__ == "__main__":
+    main()

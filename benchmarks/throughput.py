@@ -1,0 +1,201 @@
+"""Trials per second through the real worker path, ours against Optuna's, on SQLite.
+
+Ours: `hyperzoom worker --processes K` on a fresh database holding one random search of the
+built-in `bowl` objective (two parameters, a line of arithmetic): ask, evaluate in the worker's
+sandbox child process, tell, each in its own transaction, as in production. Optuna: K processes,
+each `study.optimize` of the same function with RandomSampler on one `RDBStorage` SQLite file
+(`create_study(..., load_if_exists=True)`). Rates are taken from the databases' own start and
+finish times (first start to last finish), so process start-up is left out on both sides; the
+wall time of the whole command is printed too. Every "database is locked" is counted.
+
+    .venv/bin/python benchmarks/throughput.py [--trials 2000] [--processes 1,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from app.core.space import SearchSpace  # noqa: E402
+from app.objectives import BUILTINS  # noqa: E402
+from app.store.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
+from app.store.experiments import create_experiment  # noqa: E402
+from app.store.migrate import upgrade  # noqa: E402
+from app.store.models import Direction, Trial, TrialState  # noqa: E402
+from benchmarks.report import ROOT, fmt, fresh, machine, ratio, table  # noqa: E402
+
+LOCKED = "database is locked"
+
+
+def bowl(trial: Any) -> float:
+    """The built-in bowl, written as an Optuna objective."""
+    lr = trial.suggest_float("learning_rate", 1e-6, 1.0, log=True)
+    x = trial.suggest_float("x", 0.0, 1.0)
+    return (math.log10(lr) + 3.0) ** 2 + (x - 0.3) ** 2
+
+
+def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
+    """Run `hyperzoom worker --processes K` until the search is done; rate from the DB."""
+    url = f"sqlite:///{fresh(workdir / f'ours-{processes}.db')}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        create_experiment(
+            session,
+            name="throughput",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(BUILTINS["bowl"].space),
+            n_trials=trials,
+            seed=0,
+        )
+    command = [sys.executable, "-m", "app", "worker", "--db", url]
+    command += ["--processes", str(processes), "--idle-exit", "1", "--poll", "0.05"]
+    log = workdir / f"ours-{processes}.log"
+    started = time.perf_counter()
+    with log.open("w") as out:
+        subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, check=True)
+    wall = time.perf_counter() - started
+    with engine.connect() as conn:
+        first, last, done = conn.execute(
+            select(func.min(Trial.started_at), func.max(Trial.finished_at), func.count()).where(
+                Trial.state == TrialState.COMPLETE
+            )
+        ).one()
+    engine.dispose()
+    return _result(done, first, last, wall, log.read_text().count(LOCKED))
+
+
+def run_optuna(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
+    """K processes each optimizing trials/K times on one SQLite RDBStorage."""
+    import optuna
+
+    url = f"sqlite:///{fresh(workdir / f'optuna-{processes}.db')}"
+    optuna.create_study(storage=url, study_name="throughput", direction="minimize")
+    each = [trials // processes + (i < trials % processes) for i in range(processes)]
+    log = workdir / f"optuna-{processes}.log"
+    started = time.perf_counter()
+    with log.open("w") as out:
+        children = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--optuna-worker", url, str(n), str(seed)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+            for seed, n in enumerate(each)
+        ]
+        for child in children:
+            child.wait()
+    wall = time.perf_counter() - started
+    text = log.read_text()
+    errors = sum(json.loads(line)["locked"] for line in text.splitlines() if line[:1] == "{")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        first, last, done = conn.exec_driver_sql(
+            "SELECT min(datetime_start), max(datetime_complete), count(*) FROM trials "
+            "WHERE state = 'COMPLETE'"
+        ).one()
+    engine.dispose()
+    return _result(done, _parse(first), _parse(last), wall, errors + text.count(LOCKED))
+
+
+def _parse(stamp: Any) -> Any:
+    return datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
+
+
+def _result(done: int, first: Any, last: Any, wall: float, locked: int) -> dict[str, Any]:
+    span = (last - first).total_seconds() if done else None
+    return {
+        "done": done,
+        "rate": done / span if span else None,
+        "wall": wall,
+        "locked": locked,
+    }
+
+
+def optuna_worker(url: str, n: int, seed: int) -> None:
+    """One Optuna process: optimize until `n` trials are done, counting locked errors."""
+    import optuna
+    from sqlalchemy.exc import OperationalError
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=url,
+        study_name="throughput",
+        direction="minimize",
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+        load_if_exists=True,
+    )
+    done = locked = 0
+
+    def count(_study: Any, _trial: Any) -> None:
+        nonlocal done
+        done += 1
+
+    while done < n and locked < 1000:
+        try:
+            study.optimize(bowl, n_trials=n - done, callbacks=[count])
+        except OperationalError as exc:  # count it and carry on, as a user's retry would
+            if LOCKED not in str(exc):
+                raise
+            locked += 1
+    print(json.dumps({"locked": locked}), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--trials", type=int, default=2000)
+    parser.add_argument("--processes", default="1,4")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--optuna-worker", nargs=3, metavar=("URL", "N", "SEED"))
+    args = parser.parse_args()
+    if args.optuna_worker:
+        url, n, seed = args.optuna_worker
+        optuna_worker(url, int(n), int(seed))
+        return
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-throughput-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"Throughput, {args.trials} trials; {machine()}\n")
+    rows = []
+    for processes in (int(p) for p in args.processes.split(",")):
+        ours = run_ours(workdir, args.trials, processes)
+        theirs = run_optuna(workdir, args.trials, processes)
+        rows.append(
+            [
+                processes,
+                f"{ours['done']} / {theirs['done']}",
+                fmt(ours["rate"]),
+                fmt(theirs["rate"]),
+                ratio(theirs["rate"], ours["rate"]),
+                f"{ours['wall']:.1f} / {theirs['wall']:.1f}",
+                f"{ours['locked']} / {theirs['locked']}",
+            ]
+        )
+        print(f"processes={processes}: ours {ours}, optuna {theirs}", file=sys.stderr)
+    headers = [
+        "processes",
+        "trials done (ours / Optuna)",
+        "ours trials/s",
+        "Optuna trials/s",
+        "ours / Optuna",
+        "wall s (ours / Optuna)",
+        '"database is locked" (ours / Optuna)',
+    ]
+    print(table(headers, rows))
+
+
+if __name__ == "__main__":
+    main()
