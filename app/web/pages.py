@@ -38,7 +38,7 @@ def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
 def experiment_detail(
     request: Request, experiment_id: ExperimentId, session: SessionDep
 ) -> HTMLResponse:
-    """One experiment's dashboard: scatter plot, region panel, searches."""
+    """One experiment's dashboard: scatter plot, region panel, searches, analysis views."""
     protected = request.app.state.settings.protect_reads
     experiment = None if protected else store.get_experiment(session, experiment_id)
     return request.app.state.templates.TemplateResponse(
