@@ -449,3 +449,46 @@ def test_views_say_when_there_is_nothing_to_draw_or_the_server_fails(
     page.click("#tab-curves")  # showing the view again tries again
     page.wait_for_function("() => (document.getElementById('curves').data || []).length")
     assert view_note(page, "curves") == "Intermediate values of the best trials."
+
+
+COOLDOWN_CHECK = """async () => {
+  const { AnalysisViews } = await import('/static/js/analysis.js');
+  const { Selection } = await import('/static/js/selection.js');
+  const root = document.createElement('section');
+  root.innerHTML = `<button role="tab" data-view="history"></button>
+    <div role="tabpanel" data-view="history"><p class="view-note"></p></div>`;
+  document.body.append(root);
+  const views = new AnalysisViews(root, {selection: new Selection()});
+  const draws = [];
+  views.history = () => {  // a view that takes 400 ms to draw
+    const t0 = performance.now();
+    while (performance.now() - t0 < 400) {}
+    draws.push(performance.now());
+  };
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const update = async (version, filter) => {
+    views.update({trials: [], version, filter});
+    await sleep(50);
+    return draws.length;
+  };
+  const counts = {
+    first: await update(1, 'all'),
+    newTrials: await update(2, 'all'),  // within 10 x 400 ms: put off
+    newFilter: await update(2, 'search 3'),  // a person's choice: drawn at once
+    moreTrials: await update(3, 'search 3'),  // put off again
+  };
+  await sleep(5500);
+  counts.later = draws.length;  // the put-off redraw happened once the cooldown ran out
+  counts.gap = draws[draws.length - 1] - draws[draws.length - 2];
+  return counts;
+}"""
+
+
+def test_a_slow_view_is_redrawn_for_new_trials_at_most_once_per_cooldown(
+    live_server: str, page: Any
+) -> None:
+    page.goto(f"{live_server}/")
+    got = page.evaluate(COOLDOWN_CHECK)
+    assert (got["first"], got["newTrials"], got["newFilter"], got["moreTrials"]) == (1, 1, 2, 2)
+    assert got["later"] == 3
+    assert got["gap"] >= 10 * 400 - 100

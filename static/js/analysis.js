@@ -14,6 +14,10 @@ import { matrixParams, splomFigure } from "./views/splom.js";
 export const VIEWS = ["history", "importance", "splom", "parcoords", "curves"];
 const CONFIG = { displaylogo: false, responsive: true };
 const FINAL = new Set(["complete", "failed", "pruned"]);
+// A view that took longer than SLOW_MS to draw is redrawn for new trials at most once per
+// COOLDOWN times its drawing time, so a live 100,000-trial search does not keep the page busy.
+const SLOW_MS = 300;
+const COOLDOWN = 10;
 
 function finished(trials) {
   return trials.filter((t) => t.state === "complete" && typeof t.value === "number" && Number.isFinite(t.value));
@@ -29,6 +33,9 @@ export class AnalysisViews {
     this.onView = onView;
     this.active = VIEWS.includes(view) ? view : "history";
     this.drawn = {}; // view -> signature of what it shows
+    this.shownFor = {}; // view -> the filter and selection it was drawn for
+    this.timing = {}; // view -> {at, took} of its last draw (ms)
+    this.pending = null; // a timer for a redraw put off by the cooldown
     this.ctx = null;
     this.ranked = null; // {version, ranking}
     this.constraints = {}; // the parallel coordinates' brushes, by dimension key
@@ -79,8 +86,8 @@ export class AnalysisViews {
     if (plot) window.Plotly.Plots.resize(plot); // the window may have changed while hidden
   }
 
-  // ctx: {trials (the visible ones), version (changes with them), space, objective,
-  // direction, searches, visible (search ids or null)}.
+  // ctx: {trials (the visible ones), version (of the page's trials), filter (which of them
+  // are visible), space, objective, direction, searches, visible (search ids or null)}.
   update(ctx) {
     this.ctx = ctx;
     this.render();
@@ -98,18 +105,38 @@ export class AnalysisViews {
     const view = this.active;
     // A view that made the selection already shows it: redrawing would only drop its marks.
     const sel = this.selection.madeBy(view) ? "own" : this.selection.version;
-    const signature = `${this.ctx.version}|${view === "history" || view === "importance" ? "" : sel}`;
+    const shownFor = `${this.ctx.filter}|${view === "history" || view === "importance" ? "" : sel}`;
+    const signature = `${this.ctx.version}|${shownFor}`;
     if (this.drawn[view] === signature) return;
+    const last = this.timing[view];
+    if (last && this.shownFor[view] === shownFor && last.took > SLOW_MS) {
+      const wait = last.at + COOLDOWN * last.took - performance.now();
+      if (wait > 0) return this.later(wait); // only new trials: they can wait a little
+    }
     this.drawn[view] = signature;
+    this.shownFor[view] = shownFor;
+    const t0 = performance.now();
     // The curves view is async: one catch for both kinds.
     Promise.resolve()
       .then(() => this[view]())
+      .then(() => {
+        this.timing[view] = { at: performance.now(), took: performance.now() - t0 };
+      })
       .catch((error) => this.note(view, `Could not draw this view: ${error.message}`, true));
   }
 
+  later(wait) {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.render();
+    }, wait);
+  }
+
   ranking() {
-    if (!this.ranked || this.ranked.version !== this.ctx.version) {
-      this.ranked = { version: this.ctx.version, ranking: importance(this.ctx.trials, this.ctx.space) };
+    const key = `${this.ctx.version}|${this.ctx.filter}`;
+    if (!this.ranked || this.ranked.key !== key) {
+      this.ranked = { key, ranking: importance(this.ctx.trials, this.ctx.space) };
     }
     return this.ranked.ranking;
   }

@@ -135,7 +135,8 @@ function render() {
   state.table.update(trials, Object.keys(exp.space), state.metrics);
   views.update({
     trials,
-    version: `${state.store.version}|${state.selectedSearch}|${exp.searches.length}`,
+    version: state.store.version,
+    filter: `${state.selectedSearch}|${exp.searches.length}`,
     space: exp.space,
     objective: exp.objective,
     direction: exp.direction,
