@@ -170,7 +170,8 @@ export class AnalysisViews {
       return;
     }
     const n = Math.max(...ranking.map((r) => r.n));
-    this.note("importance", `From ${n} finished trials.`);
+    const rough = n < 30 ? " With this few, the ranking is rough: chance alone can score a parameter." : "";
+    this.note("importance", `From ${n} finished trials.${rough}`);
     this.plot("importance", el, importanceFigure(ranking));
   }
 
