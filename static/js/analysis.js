@@ -37,7 +37,7 @@ export class AnalysisViews {
     this.timing = {}; // view -> {at, took} of its last draw (ms)
     this.pending = null; // a timer for a redraw put off by the cooldown
     this.ctx = null;
-    this.ranked = null; // {version, ranking}
+    this.ranked = null; // {key, ranking}: the importance of the trials shown
     this.constraints = {}; // the parallel coordinates' brushes, by dimension key
     this.curveCache = new Map(); // trial id -> {steps, values, final}
     this.wired = new Set();
@@ -176,15 +176,15 @@ export class AnalysisViews {
   }
 
   // The finished trials, evenly thinned past MAX_LINES (the selected ones always kept).
-  sample(view) {
+  sample() {
     const all = finished(this.ctx.trials);
     const shown = thin(all, undefined, this.selection.ids);
     const thinned = shown.length < all.length ? ` Showing ${shown.length} of ${all.length} trials, evenly thinned.` : "";
-    return { shown, thinned, enough: shown.length >= 2, view };
+    return { shown, thinned, enough: shown.length >= 2 };
   }
 
   splom() {
-    const { shown, thinned, enough } = this.sample("splom");
+    const { shown, thinned, enough } = this.sample();
     const el = this.panel("splom").querySelector(".view-plot");
     if (!enough) {
       this.note("splom", "Needs at least 2 finished trials.");
@@ -208,7 +208,7 @@ export class AnalysisViews {
   }
 
   parcoords() {
-    const { shown, thinned, enough } = this.sample("parcoords");
+    const { shown, thinned, enough } = this.sample();
     const el = this.panel("parcoords").querySelector(".view-plot");
     if (!enough) {
       this.note("parcoords", "Needs at least 2 finished trials.");
