@@ -197,11 +197,13 @@ IMPORTANCE_CHECK = """async () => {
     noise: {type: 'float', low: 0, high: 1},
     opt: {type: 'categorical', choices: ['sgd', 'adam']},
     fixed: {type: 'fixed', value: 3},
+    momentum: {type: 'float', low: 0, high: 1},  // only for sgd: ranked on those trials alone
   };
   const trials = [];
   for (let i = 0; i < 400; i += 1) {
     const params = {lr: 10 ** (-6 + 6 * random()), width: 1 + Math.floor(4 * random()),
       noise: random(), opt: random() < 0.5 ? 'sgd' : 'adam', fixed: 3};
+    if (params.opt === 'sgd') params.momentum = random();
     // The objective follows log10(lr); width and opt matter a little; noise not at all.
     // One diverged trial (1e12) must not swamp the others: ranks, not raw values.
     const value = i === 7 ? 1e12 : Math.abs(Math.log10(params.lr) + 3) + 0.4 * params.width
@@ -224,8 +226,12 @@ def test_importance_ranks_a_known_dataset(live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/")
     got = page.evaluate(IMPORTANCE_CHECK)
     scores = {r["name"]: r["score"] for r in got["ranking"]}
-    assert [r["name"] for r in got["ranking"]] == ["lr", "width", "opt", "noise"]
-    assert all(r["n"] == 400 for r in got["ranking"])  # the failed trial does not count
+    names = [r["name"] for r in got["ranking"]]
+    assert names[:3] == ["lr", "width", "opt"] and set(names[3:]) == {"noise", "momentum"}
+    n = {r["name"]: r["n"] for r in got["ranking"]}
+    assert n["lr"] == n["noise"] == 400  # the failed trial does not count
+    assert 150 < n["momentum"] < 250  # the sgd trials
+    assert scores["momentum"] < 0.03
     assert scores["lr"] > 0.7
     assert 0.02 < scores["opt"] < scores["width"] < scores["lr"]
     assert scores["noise"] < 0.02  # chance-adjusted: an irrelevant parameter scores near 0

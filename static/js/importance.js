@@ -67,6 +67,7 @@ export function explainedShare(labels, y) {
 // fewer than MIN_TRIALS complete trials have the parameter.
 export function importance(trials, space, { maxBins = 10 } = {}) {
   const done = trials.filter((t) => t.state === "complete" && isNumber(t.value));
+  let allRanks = null; // one sort serves every parameter that all the trials have
   const out = [];
   for (const [name, spec] of Object.entries(space)) {
     if (spec.type === "fixed") continue;
@@ -77,7 +78,8 @@ export function importance(trials, space, { maxBins = 10 } = {}) {
       out.push({ name, score: null, n: keep.length });
       continue;
     }
-    const y = ranks(keep.map((i) => done[i].value));
+    if (keep.length === done.length && allRanks === null) allRanks = ranks(done.map((t) => t.value));
+    const y = keep.length === done.length ? allRanks : ranks(keep.map((i) => done[i].value));
     out.push({ name, score: explainedShare(keep.map((i) => labels[i]), y), n: keep.length });
   }
   return out.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name));
