@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,19 @@ class Ours:
             ids = experiment.id, search.id
         return cls(url, engine, *ids)
 
+    @classmethod
+    def open_or_create(cls, path: str, budget: int) -> Ours:
+        """The database at `path` made by `create`, or a new one."""
+        if not Path(path).exists():
+            return cls.create(path, budget)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            experiment_id, search_id = conn.execute(
+                select(Search.experiment_id, Search.id).order_by(Search.id).limit(1)
+            ).one()
+        return cls(url, engine, experiment_id, search_id)
+
     def count(self) -> int:
         """Trials asked so far."""
         with self.engine.connect() as conn:
@@ -155,6 +169,17 @@ class TheirOptuna:
         url = f"sqlite:///{path}"
         study = optuna.create_study(storage=url, study_name="scale", direction="minimize")
         return cls(url, make_engine(url), study._study_id)
+
+    @classmethod
+    def open_or_create(cls, path: str) -> TheirOptuna:
+        """The study at `path` made by `create`, or a new one."""
+        if not Path(path).exists():
+            return cls.create(path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            study_id = conn.exec_driver_sql("SELECT min(study_id) FROM studies").scalar_one()
+        return cls(url, engine, study_id)
 
     def count(self) -> int:
         """Trials in the study."""
