@@ -272,7 +272,12 @@ export class AnalysisViews {
       window.Plotly.purge(el);
       return;
     }
-    const what = this.selection.ids ? "the best trials and the selected ones (orange)" : "the best trials";
+    let what = "the best trials";
+    const ids = this.selection.ids;
+    if (ids) {
+      const shown = picked.filter((t) => ids.has(t.id)).length;
+      what += shown < ids.size ? ` and the best ${shown} of the ${ids.size} selected (orange)` : " and the selected ones (orange)";
+    }
     this.note("curves", `Intermediate values of ${what}.`);
     this.plot("curves", el, figure);
   }

@@ -16,7 +16,11 @@ export function curveTrials(trials, direction, selected = null, best = BEST_CURV
   if (selected) {
     const chosen = trials.filter((t) => selected.has(t.id));
     chosen.sort((a, b) => (a.value === null) - (b.value === null) || sign * (a.value - b.value) || a.id - b.id);
-    for (const t of chosen.slice(0, MAX_CURVES - picked.length)) if (!picked.includes(t)) picked.push(t);
+    const have = new Set(picked);
+    for (const t of chosen) {
+      if (picked.length >= MAX_CURVES) break;
+      if (!have.has(t)) picked.push(t);
+    }
   }
   return picked;
 }
