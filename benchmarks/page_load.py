@@ -1,0 +1,120 @@
+"""The experiment page's time to first plot in headless Chromium at 1k, 10k and 100k trials.
+
+Each size gets its own SQLite database filled with finished trials (benchmarks/fill.py), a real
+`hyperzoom serve` process and a fresh browser page per repeat (cold page, warm server). The clock
+is the page's own `performance.now()` (milliseconds since navigation started) at the first
+animation frame where the scatter plot holds every trial: HTML, plotly.js, the columnar `GET`,
+decoding and the WebGL draw all count. The columnar read the page makes is timed from Python too,
+so the doc can say how the first plot's time splits between the server and the browser.
+
+    .venv/bin/python benchmarks/page_load.py                 # 1k, 10k, 100k; 3 repeats each
+    .venv/bin/python benchmarks/page_load.py --sizes 1000 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.fill import Ours  # noqa: E402
+from benchmarks.report import fmt, machine, median, table, wait_for_http  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# True at the first frame in which the scatter's traces hold `n` points between them.
+PLOTTED = """(n) => {
+  const gd = document.getElementById("scatter");
+  const points = (gd && gd.data || []).reduce((sum, t) => sum + (t.x ? t.x.length : 0), 0);
+  if (points >= n && window.__firstPlot === undefined) window.__firstPlot = performance.now();
+  return points >= n;
+}"""
+
+
+def serve(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A real server on loopback, as users run it."""
+    hyperzoom = Path(sys.executable).with_name("hyperzoom")
+    command = [str(hyperzoom), "serve", "--db", db_url, "--port", str(port)]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [*command, "--log-level", "warning"], stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def first_plot(browser: object, url: str, n: int) -> float:
+    """Seconds from navigation to the first frame with all `n` trials plotted."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_function(PLOTTED, arg=n, polling="raf", timeout=120_000)
+        return page.evaluate("window.__firstPlot") / 1000
+    finally:
+        page.close()
+
+
+def columns_read(base: str, experiment_id: int) -> tuple[float, int]:
+    """Seconds and gzip bytes of the page's columnar read of every trial."""
+    url = f"{base}/api/experiments/{experiment_id}/trials/columns"
+    start = time.perf_counter()
+    answer = httpx.get(url, headers={"Accept-Encoding": "gzip"}, timeout=120)
+    elapsed = time.perf_counter() - start
+    answer.raise_for_status()
+    return elapsed, int(answer.headers.get("content-length", len(answer.content)))
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (another server on a fixed port would answer)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    from playwright.sync_api import sync_playwright
+
+    print(machine())
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        for n in sizes:
+            ours = Ours.create(os.path.join(tmp, f"page-{n}.db"), n)
+            ours.fill(n, np.random.default_rng(n))
+            ours.engine.dispose()
+            port = free_port()
+            server = serve(ours.url, port, Path(tmp) / f"serve-{n}.log")
+            base = f"http://127.0.0.1:{port}"
+            try:
+                wait_for_http(f"{base}/openapi.json")
+                url = f"{base}/experiments/{ours.experiment_id}"
+                first_plot(browser, url, n)  # warm the server's caches and the disk
+                plots = [first_plot(browser, url, n) for _ in range(args.repeats)]
+                reads = [columns_read(base, ours.experiment_id) for _ in range(args.repeats)]
+            finally:
+                server.terminate()
+                server.wait(30)
+            read_s = median([r[0] for r in reads])
+            rows.append([f"{n:,}", fmt(median(plots)), fmt(max(plots)), fmt(read_s), reads[0][1]])
+            print(f"{n:,} trials: first plot {plots}, columnar read {read_s:.3f} s", flush=True)
+        browser.close()
+    headers = ["trials", "first plot s (median)", "worst", "columnar GET s", "gzip bytes"]
+    print()
+    print(table(headers, rows))
+
+
+if __name__ == "__main__":
+    main()
