@@ -505,3 +505,29 @@ def test_a_slow_view_is_redrawn_for_new_trials_at_most_once_per_cooldown(
     assert (got["first"], got["newTrials"], got["newFilter"], got["moreTrials"]) == (1, 1, 2, 2)
     assert got["later"] == 3
     assert got["gap"] >= 10 * 400 - 100
+
+
+CURVE_PICKS = """async () => {
+  const { curveTrials } = await import('/static/js/views/curves.js');
+  const t = (id, value, state = 'complete') => ({id, state, value});
+  const trials = Array.from({length: 100}, (_, i) => t(i + 1, i % 2 ? i : -i));
+  trials.push(t(101, null, 'failed'));
+  const ids = (picked) => picked.map((p) => p.id);
+  return {
+    best: ids(curveTrials(trials, 'maximize')),
+    all: ids(curveTrials(trials, 'minimize', new Set(trials.map((x) => x.id)))),
+    failed: ids(curveTrials(trials, 'minimize', new Set([101, 3]))),
+  };
+}"""
+
+
+def test_curves_show_the_best_trials_and_at_most_forty(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    got = page.evaluate(CURVE_PICKS)
+    assert got["best"] == [100, 98, 96, 94, 92, 90, 88, 86]  # values 99, 97, ... (odd ids - 1)
+    assert len(got["all"]) == 40 and len(set(got["all"])) == 40
+    # The eight best (most negative) first, then the best of the rest of the selection.
+    assert got["all"][:8] == [99, 97, 95, 93, 91, 89, 87, 85]
+    assert got["all"][8:10] == [83, 81]
+    # A selected failed trial has no value but may have a curve: it comes after valued ones.
+    assert got["failed"][8:] == [3, 101]
