@@ -531,3 +531,23 @@ def test_curves_show_the_best_trials_and_at_most_forty(live_server: str, page: A
     assert got["all"][8:10] == [83, 81]
     # A selected failed trial has no value but may have a curve: it comes after valued ones.
     assert got["failed"][8:] == [3, 101]
+
+
+def test_a_box_from_a_link_selects_the_points_it_holds(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 30)
+    play(factory, 30)
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    drawn = [t for t in trials if t["value"] is not None]  # complete and pruned: failed have none
+    inside = {t["id"] for t in drawn if 0.2 <= t["params"]["x"] <= 0.6 and t["value"] <= 4}
+    assert 0 < len(inside) < len(drawn)
+    page.goto(
+        f"{live_server}/experiments/{created['id']}?x=x&y=value&color=value&box=0.2,0.6,-1,4"
+    )
+    page.wait_for_selector("#selection-bar:not([hidden])")
+    assert (
+        page.locator("#selection-text").inner_text()
+        == f"{len(inside)} trials selected in the scatter plot."
+    )
+    assert set(table_ids(page)) == inside

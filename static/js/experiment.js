@@ -1,7 +1,7 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
 // and wire in the region panel (regionpanel.js), which turns a box drawn on it into a refinement.
 import { getJSON } from "./api.js";
-import { sameBox } from "./region.js";
+import { sameBox, trialsInside } from "./region.js";
 import { RegionPanel } from "./regionpanel.js";
 import { AnalysisViews } from "./analysis.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
@@ -247,7 +247,16 @@ async function start() {
   panel.renderParentPicker();
   renderSearches();
   render();
+  selectRestoredBox();
   setTimeout(poll, pollMs);
+}
+
+// A box restored from a link selects the points it holds, as drawing it would have.
+function selectRestoredBox() {
+  if (!panel.box) return;
+  const drawn = new Set($("scatter").data.flatMap((trace) => trace.customdata || []));
+  const shown = visibleTrials().filter((t) => drawn.has(t.id));
+  state.selection.set(trialsInside(shown, panel.box, state.experiment.space).map((t) => t.id), "scatter");
 }
 
 start();
