@@ -293,6 +293,13 @@ def test_parameters_named_like_built_in_axes_keep_their_own_axes(
         ["duration", "duration (s)"],
         ["number", "trial number"],
     ]
+    headers = dict(
+        page.eval_on_selector_all(
+            "#trials-table thead th", "ths => ths.map(th => [th.dataset.key, th.textContent])"
+        )
+    )
+    assert headers["value"] == "value" and headers["param:value"] == "value (parameter)"
+    assert headers["param:metric:acc"] == "metric:acc" and headers["metric:acc"] == "metric acc"
     # The first log parameter goes on x by default: the one named "duration".
     assert page.locator("#x-axis").input_value() == "param:duration"
     layout_type = page.evaluate("() => document.getElementById('scatter')._fullLayout.xaxis.type")

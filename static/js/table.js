@@ -2,6 +2,14 @@
 export const PAGE_SIZE = 50;
 export const STATES = ["complete", "failed", "pruned", "running", "waiting"];
 
+const FIXED = ["#", "search", "state", "value", "duration (s)"];
+
+// A parameter's header: its name, unless a fixed or metric column has that name (a CSV with
+// two "value" columns could not be read back).
+function paramLabel(name) {
+  return FIXED.includes(name) || name.startsWith("metric ") ? `${name} (parameter)` : name;
+}
+
 // One column per field a person may sort by: fixed ones, then params, then metrics.
 export function tableColumns(paramNames, metricNames) {
   return [
@@ -10,7 +18,11 @@ export function tableColumns(paramNames, metricNames) {
     { key: "state", label: "state", get: (t) => t.state },
     { key: "value", label: "value", get: (t) => t.value },
     { key: "duration", label: "duration (s)", get: (t) => t.duration ?? null },
-    ...paramNames.map((name) => ({ key: `param:${name}`, label: name, get: (t) => t.params[name] ?? null })),
+    ...paramNames.map((name) => ({
+      key: `param:${name}`,
+      label: paramLabel(name),
+      get: (t) => t.params[name] ?? null,
+    })),
     ...metricNames.map((name) => ({
       key: `metric:${name}`,
       label: `metric ${name}`,
