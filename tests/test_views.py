@@ -558,3 +558,47 @@ def test_a_box_from_a_link_selects_the_points_it_holds(
         == f"{len(inside)} trials selected in the scatter plot."
     )
     assert set(table_ids(page)) == inside
+
+
+PARCOORDS_CHECK = """async () => {
+  const pc = await import('/static/js/views/parcoords.js');
+  const space = {opt: {type: 'categorical', choices: ['sgd', 'adam']},
+                 momentum: {type: 'float', low: 0, high: 1},
+                 lr: {type: 'float', low: 1e-5, high: 1, log: true},
+                 fixed: {type: 'fixed', value: 2}};
+  const trials = [1, 2, 3, 4].map((i) => ({id: i, value: i, params: {opt: i % 2 ? 'sgd' : 'adam',
+    lr: 10 ** -i, fixed: 2, ...(i % 2 ? {momentum: i / 10} : {})}}));
+  const {rows, dims} = pc.parcoordsDimensions(trials, space, 'loss');
+  return {
+    rows: rows.map((r) => r.id),
+    dims: dims.map((d) => ({key: d.key, values: d.values, range: d.range,
+      tickvals: d.tickvals || null, ticktext: d.ticktext || null})),
+    brushed: pc.brushedIds(rows, dims, {momentum: [0.2, 0.4]}),
+    both: pc.brushedIds(rows, dims, {momentum: [0.09, 0.4], lr: [[-4.5, -3.5], [-1.5, -0.5]]}),
+    none: pc.brushedIds(rows, dims, {}),
+    slotBrushed: pc.brushedIds(rows, dims, {momentum: [0, 0.15]}),
+  };
+}"""
+
+
+def test_parallel_coordinates_keep_trials_without_a_conditional_parameter(
+    live_server: str, page: Any
+) -> None:
+    page.goto(f"{live_server}/")
+    got = page.evaluate(PARCOORDS_CHECK)
+    assert got["rows"] == [1, 2, 3, 4]  # adam trials have no momentum, and still a line
+    dims = {d["key"]: d for d in got["dims"]}
+    assert list(dims) == ["opt", "momentum", "lr", "value"]  # fixed parameters left out
+    momentum = dims["momentum"]
+    slot = momentum["values"][1]
+    assert momentum["values"] == [0.1, slot, 0.3, slot] and slot < 0.1
+    assert momentum["range"] == [slot, 0.3]
+    assert momentum["tickvals"][0] == slot and momentum["ticktext"][0] == "n/a"
+    assert momentum["ticktext"][1:] == ["0.1", "0.15", "0.2", "0.25", "0.3"]
+    assert dims["lr"]["values"] == [-1, -2, -3, -4]  # log10
+    assert dims["lr"]["ticktext"] == ["1e-4", "0.001", "0.01", "0.1"]
+    assert dims["opt"]["ticktext"] == ["sgd", "adam"]
+    assert got["brushed"] == [3]
+    assert got["both"] == [1]  # lr 0.1 in the second range, momentum 0.1 in its range
+    assert got["slotBrushed"] == [1, 2, 4]  # a brush over "n/a" takes the inactive ones
+    assert got["none"] is None

@@ -24,6 +24,14 @@ function niceStep(rough) {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= rough);
 }
 
+// Evenly spaced ticks on a linear axis from lo to hi, at round values.
+export function linearTicks(lo, hi) {
+  const step = niceStep((hi - lo) / 5 || 1);
+  const tickvals = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) tickvals.push(Number(v.toPrecision(12)));
+  return { tickvals, ticktext: tickvals.map(tickText) };
+}
+
 // Ticks for a log10 axis from lo to hi (log10 units): decades, 1-2-5 steps on a few decades,
 // evenly spaced real values on less than one.
 export function logTicks(lo, hi) {

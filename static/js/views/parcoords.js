@@ -2,24 +2,39 @@
 // parameters run in log10 with real-unit tick labels; categories are labelled ticks.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
-import { dimension } from "./dimensions.js";
+import { dimension, linearTicks } from "./dimensions.js";
 
-// The dimensions of the lines: every non-fixed parameter, then the objective. Trials missing
-// a dimension (an inactive conditional parameter) are left out.
+export const INACTIVE = "n/a";
+
+// A trial without a value here (an inactive conditional parameter) gets a slot below the axis
+// labelled "n/a", so its line still runs through the other axes.
+function withInactiveSlot(dim) {
+  if (!dim.values.includes(null)) return dim;
+  const [lo, hi] = dim.range;
+  const ticks = dim.tickvals ? { tickvals: dim.tickvals, ticktext: dim.ticktext } : linearTicks(lo, hi);
+  const slot = dim.categorical ? -1 : lo - 0.12 * (hi - lo);
+  return {
+    ...dim,
+    values: dim.values.map((v) => (v === null ? slot : v)),
+    range: [slot, hi],
+    tickvals: [slot, ...ticks.tickvals],
+    ticktext: [INACTIVE, ...ticks.ticktext],
+  };
+}
+
+// The dimensions of the lines: every non-fixed parameter, then the objective.
 export function parcoordsDimensions(trials, space, objective) {
   const names = Object.keys(space).filter((k) => space[k].type !== "fixed");
   // Keyed by axis key, so a parameter named "value" is not taken for the objective.
   const dims = [
     ...names.map((name) => {
       const key = paramKey(name);
-      return { ...dimension(name, space[name], trials, (t) => axisValue(t, key)), key };
+      return withInactiveSlot({ ...dimension(name, space[name], trials, (t) => axisValue(t, key)), key });
     }),
     { ...dimension(objective, null, trials, (t) => t.value), key: VALUE },
   ];
-  const complete = trials.map((_, i) => dims.every((d) => d.values[i] !== null));
-  const rows = trials.filter((_, i) => complete[i]);
-  for (const d of dims) d.values = d.values.filter((_, i) => complete[i]);
-  return { rows, dims };
+  // The objective is never missing: the trials are finished ones with a value.
+  return { rows: trials, dims };
 }
 
 function within(v, range) {
