@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--optuna-budget", type=float, default=240.0)
     parser.add_argument("--worker-trials", type=int, default=300)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-optuna", action="store_true", help="Measure ours only.")
     args = parser.parse_args()
     import optuna
 
@@ -119,7 +120,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"Cost of ask + tell as the study grows, {args.pairs} pairs a size; {machine()}\n")
     ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
-    theirs: TheirOptuna | None = TheirOptuna.open_or_create(str(workdir / "optuna.db"))
+    theirs = None if args.no_optuna else TheirOptuna.open_or_create(str(workdir / "optuna.db"))
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows: list[list[Any]] = []
     first: tuple[float, float | None] | None = None
