@@ -102,6 +102,18 @@ class Server:
                 raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.1)
 
+    def wait_for_processes(self, n: int, database: Path, timeout: float = 60) -> None:
+        """With `--workers n`: wait until all n server processes have opened the SQLite file,
+        which they do last before serving (the first may answer while the others import)."""
+        assert self.process is not None
+
+        def opened() -> int:
+            assert self.process is not None
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            return sum(holds(int(pid), database) for pid in children.read_text().split())
+
+        wait_for(lambda: opened() >= n, timeout, f"{n} server processes")
+
     def kill(self) -> None:
         """SIGKILL: no shutdown, no rollback, whatever it was doing."""
         if self.process is not None:
@@ -111,6 +123,17 @@ class Server:
         """SIGTERM and wait."""
         if self.process is not None:
             stop(self.process)
+
+
+def holds(pid: int, path: Path) -> bool:
+    """Whether process `pid` has the file `path` open."""
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            if fd.readlink() == path:
+                return True
+        except OSError:  # closed meanwhile
+            continue
+    return False
 
 
 def answers(url: str) -> bool:
