@@ -47,6 +47,7 @@ err = Console(stderr=True)
 out = Console()
 
 DEMO_NAME = "MLP on digits (demo)"
+DEMO_HEARTBEAT_TIMEOUT = 15.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 DbOption = Annotated[
@@ -300,6 +301,16 @@ def seed_demo(settings: Settings, n_trials: int) -> int:
         engine.dispose()
 
 
+def demo_settings(db: str | None) -> Settings:
+    """The demo's settings: a lost trial is retried after 15 s instead of a minute (unless
+    HYPERZOOM_HEARTBEAT_TIMEOUT says otherwise). Safe with trials of any length: workers
+    heartbeat from a thread every min(timeout / 4, 5 s)."""
+    settings = _settings(db)
+    if "HYPERZOOM_HEARTBEAT_TIMEOUT" not in os.environ:
+        settings.heartbeat_timeout = DEMO_HEARTBEAT_TIMEOUT
+    return settings
+
+
 @cli.command()
 @friendly
 def demo(
@@ -314,12 +325,16 @@ def demo(
 
     from app.main import create_app
 
-    settings = _settings(db)
+    settings = demo_settings(db)
     _check_host(host, settings, insecure=False)
     upgrade(settings.database_url)
     experiment_id = seed_demo(settings, trials)
     command = [sys.executable, "-m", "app", "worker", "--processes", str(workers)]
-    env = {**os.environ, "HYPERZOOM_DATABASE_URL": settings.database_url}
+    env = {
+        **os.environ,
+        "HYPERZOOM_DATABASE_URL": settings.database_url,
+        "HYPERZOOM_HEARTBEAT_TIMEOUT": str(settings.heartbeat_timeout),
+    }
     pool = subprocess.Popen(command, env=env, start_new_session=True) if workers else None
     try:
         out.print(

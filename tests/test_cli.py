@@ -85,6 +85,17 @@ def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
     engine.dispose()
 
 
+def test_the_demo_gives_a_lost_trial_up_after_15_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.cli import demo_settings
+
+    monkeypatch.delenv("HYPERZOOM_HEARTBEAT_TIMEOUT", raising=False)
+    assert demo_settings(None).heartbeat_timeout == 15
+    monkeypatch.setenv("HYPERZOOM_HEARTBEAT_TIMEOUT", "40")
+    assert demo_settings(None).heartbeat_timeout == 40
+
+
 @pytest.mark.slow
 def test_demo_serves_runs_workers_and_stops_them_all(tmp_path: Path) -> None:
     import signal
@@ -123,6 +134,14 @@ def test_demo_serves_runs_workers_and_stops_them_all(tmp_path: Path) -> None:
             time.sleep(0.3)
         assert experiment["objective"] == "mlp-digits"
         assert "Open http://127.0.0.1:" in log.read_text()
+        workers = subprocess.run(["pgrep", "-f", "app worker"], capture_output=True, text=True)
+        environments = [
+            Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            for pid in workers.stdout.split()
+            if str(db).encode() in Path(f"/proc/{pid}/environ").read_bytes()
+        ]
+        assert environments, "no worker of this demo found"
+        assert all(b"HYPERZOOM_HEARTBEAT_TIMEOUT=15.0" in env for env in environments)
     finally:
         demo.send_signal(signal.SIGTERM)
         demo.wait(timeout=30)
