@@ -15,7 +15,11 @@ log = logging.getLogger("hyperzoom.reaper")
 
 
 class Reaper:
-    """A daemon thread that calls `reap_stale` every half heartbeat timeout."""
+    """A daemon thread that calls `reap_stale` every half heartbeat timeout.
+
+    Any number may run at once (one per `serve --workers` process, one per worker): a recovery
+    is an UPDATE guarded by state, attempt and heartbeat, so only one of them wins each trial.
+    """
 
     def __init__(self, factory: sessionmaker[Session], timeout: float, max_retries: int) -> None:
         self.factory, self.timeout, self.max_retries = factory, timeout, max_retries
