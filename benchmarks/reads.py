@@ -6,8 +6,10 @@ size in turn. Ours: `hyperzoom serve` in a subprocess, `GET /api/experiments/1/t
 a subprocess, `GET /api/studies/1` (what its page loads). Each server is started afresh per
 size; the first request is "cold" (optuna-dashboard then fills its in-memory cache), the best
 of the next two is "warm". The server's peak resident memory over all its requests is sampled
-every 20 ms. optuna-dashboard stops at the first size whose cold read took longer than
-`--optuna-budget` / 10 seconds (the next one would take ten times as long).
+every 20 ms. The databases stay in `--workdir` and are topped up, never refilled, so a second
+run there re-measures the largest size without filling again. optuna-dashboard stops at the
+first size whose cold read took longer than `--optuna-budget` / 10 seconds (the next one would
+take ten times as long).
 
     .venv/bin/python benchmarks/reads.py [--sizes 10000,100000,1000000]
 """
@@ -30,7 +32,7 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks.fill import Ours, TheirOptuna  # noqa: E402
-from benchmarks.report import ROOT, PeakRss, fmt, fresh, machine, ratio, table  # noqa: E402
+from benchmarks.report import ROOT, PeakRss, fmt, machine, ratio, table  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 
@@ -106,12 +108,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--optuna-budget", type=float, default=300.0)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-optuna", action="store_true", help="Measure ours only.")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-reads-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"Reading every trial over HTTP; {machine()}\n")
-    ours = Ours.create(str(fresh(workdir / "ours.db")), budget=10**8)
-    theirs: TheirOptuna | None = TheirOptuna.create(str(fresh(workdir / "optuna.db")))
+    ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
+    theirs = None if args.no_optuna else TheirOptuna.open_or_create(str(workdir / "optuna.db"))
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
