@@ -32,8 +32,7 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks.fill import Ours, TheirOptuna  # noqa: E402
-from benchmarks.report import ROOT, PeakRss, fmt, machine, ratio, table  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from benchmarks.report import ROOT, PeakRss, fmt, free_port, machine, ratio, table  # noqa: E402
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import sqlite3
 import statistics
 import threading
@@ -95,6 +96,13 @@ class PeakRss:
         finally:
             self._stop.set()
             self._thread.join()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for_http(url: str, timeout: float = 60.0) -> None:
