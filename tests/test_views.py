@@ -576,6 +576,7 @@ PARCOORDS_CHECK = """async () => {
     brushed: pc.brushedIds(rows, dims, {momentum: [0.2, 0.4]}),
     both: pc.brushedIds(rows, dims, {momentum: [0.09, 0.4], lr: [[-4.5, -3.5], [-1.5, -0.5]]}),
     none: pc.brushedIds(rows, dims, {}),
+    line: pc.parcoordsFigure({rows, dims, objective: 'loss', direction: 'minimize'}).data[0].line,
     slotBrushed: pc.brushedIds(rows, dims, {momentum: [0, 0.15]}),
   };
 }"""
@@ -602,3 +603,9 @@ def test_parallel_coordinates_keep_trials_without_a_conditional_parameter(
     assert got["both"] == [1]  # lr 0.1 in the second range, momentum 0.1 in its range
     assert got["slotBrushed"] == [1, 2, 4]  # a brush over "n/a" takes the inactive ones
     assert got["none"] is None
+    # Plotly draws higher colours on top: when minimizing, the colour is the negated value,
+    # so the best line is drawn last; the colour bar still reads in the objective's values.
+    line = got["line"]
+    assert line["color"] == [-1, -2, -3, -4] and "reversescale" not in line
+    bar = line["colorbar"]
+    assert [-v for v in bar["tickvals"]] == [float(t) for t in bar["ticktext"]]

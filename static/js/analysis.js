@@ -6,7 +6,7 @@ import { importance } from "./importance.js";
 import { hoverOf, searchLabel } from "./scatter.js";
 import { idsOfEvent } from "./selection.js";
 import { curveTrials, curvesFigure } from "./views/curves.js";
-import { thin } from "./views/dimensions.js";
+import { bestLast, thin } from "./views/dimensions.js";
 import { importanceFigure } from "./views/importance.js";
 import { brushedIds, parcoordsDimensions, parcoordsFigure } from "./views/parcoords.js";
 import { matrixParams, splomFigure } from "./views/splom.js";
@@ -178,7 +178,7 @@ export class AnalysisViews {
   // The finished trials, evenly thinned past MAX_LINES (the selected ones always kept).
   sample() {
     const all = finished(this.ctx.trials);
-    const shown = thin(all, undefined, this.selection.ids);
+    const shown = bestLast(thin(all, undefined, this.selection.ids), this.ctx.direction);
     const thinned = shown.length < all.length ? ` Showing ${shown.length} of ${all.length} trials, evenly thinned.` : "";
     return { shown, thinned, enough: shown.length >= 2 };
   }

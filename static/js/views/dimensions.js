@@ -111,3 +111,9 @@ export function thin(trials, max = MAX_LINES, keep = null) {
   }
   return out;
 }
+
+// The trials ordered worst to best, so the best are drawn last, on top of the crowd.
+export function bestLast(trials, direction) {
+  const sign = direction === "maximize" ? 1 : -1;
+  return [...trials].sort((a, b) => sign * (a.value - b.value) || a.id - b.id);
+}

@@ -68,13 +68,23 @@ export function parcoordsFigure({ rows, dims, objective, direction, constraints 
       cmax: 1,
     };
   } else {
+    // Plotly draws lines with higher colour values on top: colour by how good a trial is
+    // (the objective, negated when minimizing), so the best lines are not buried, and label
+    // the colour bar with the objective's own values. Brighter is better.
+    const sign = direction === "minimize" ? -1 : 1;
     const objectiveDim = dims[dims.length - 1];
+    const [lo, hi] = objectiveDim.range;
+    const ticks = linearTicks(lo, hi);
     line = {
-      color: order.map((i) => objectiveDim.values[i]),
+      color: order.map((i) => sign * objectiveDim.values[i]),
       colorscale: "Viridis",
-      reversescale: direction === "minimize", // brighter is better
       showscale: true,
-      colorbar: { title: { text: escapeHtml(objective) }, thickness: 12 },
+      colorbar: {
+        title: { text: escapeHtml(objective) },
+        thickness: 12,
+        tickvals: ticks.tickvals.map((v) => sign * v),
+        ticktext: ticks.ticktext,
+      },
     };
   }
   const dimensions = dims.map((d) => {

@@ -42,13 +42,13 @@ export function splomFigure({ trials, space, params, objective, direction, selec
     showupperhalf: false,
     diagonal: { visible: false },
     marker: {
-      size: 5,
+      size: trials.length > 5000 ? 3 : 5,
       color: trials.map((t) => t.value),
       colorscale: "Viridis",
       reversescale: direction === "minimize", // brighter is better
       showscale: true,
       colorbar: { title: { text: escapeHtml(objective) }, thickness: 12 },
-      line: { width: 0.3, color: "#333" },
+      line: { width: trials.length > 5000 ? 0 : 0.3, color: "#333" },
     },
     selected: { marker: { opacity: 1 } },
     unselected: { marker: { opacity: 0.08, color: "#9aa3ad" } },
