@@ -401,7 +401,7 @@ def test_metrics_that_are_not_unicode_are_refused(
         content=body.encode(),
         headers={"Content-Type": "application/json"},
     )
-    # Today: 204, and from then on every read of the experiment's trials is a 500.
+    # It was a 204, and from then on every read of the experiment's trials was a 500.
     assert client.get(f"/api/experiments/{experiment_id}/trials").status_code == 200
     assert told.status_code == 422
 
