@@ -20,6 +20,7 @@ from tests.conftest import free_port, hyperzoom, stop
 
 pytestmark = pytest.mark.slow
 TOKEN = "s3cret-token-for-the-children"
+OBJECTIVE = "tests.worker.objectives_for_tests:slow"
 
 
 def descendants(pid: int) -> list[int]:
@@ -57,7 +58,7 @@ def served(db_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes
     with log.open("wb") as out:
         process = hyperzoom(
             "serve", "--db", db_url, "--port", str(port), "--workers", "2",
-            "--log-level", "warning",
+            "--log-level", "warning", "--objective", OBJECTIVE,
             stdout=out, stderr=subprocess.STDOUT, env={"HYPERZOOM_TOKEN": TOKEN},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -103,6 +104,8 @@ def test_two_server_processes_answer_with_the_flags_and_token_from_the_environme
             with httpx.Client(base_url=url, timeout=10) as fresh:
                 names = [e["name"] for e in fresh.get("/api/experiments").json()]
                 assert names == ["via --workers"]
+                objectives = [o["name"] for o in fresh.get("/api/objectives").json()]
+                assert OBJECTIVE in objectives  # --objective reached every process
 
 
 def cmdline(pid: int) -> str:
