@@ -358,6 +358,8 @@ PURE_CHECKS = """async () => {
   const lr = {type: 'float', low: 1e-6, high: 1, log: true};
   const cat = {type: 'categorical', choices: [1, 3, 5]};
   const ramp = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const clash = {value: {type: 'float', low: 10, high: 20},
+    duration: {type: 'float', low: 1e-3, high: 1, log: true}, x: {type: 'float', low: 0, high: 1}};
   const edges = (trials, direction) =>
     stats.regionEdges(trials, {a: [1, 10]}, {a: {type: 'int', low: 1, high: 10}}, direction);
   return {
@@ -381,6 +383,26 @@ PURE_CHECKS = """async () => {
       'minimize'),
     edgeFew: edges([1, 2].map((i) => t('complete', i, {a: i})), 'minimize'),
     catInside: region.insideRegion(t('complete', 1, {c: 3}), {c: [1, 5]}, {c: cat}),
+    // Parameters named like the built-in axes: "value" is the objective, "param:value" the
+    // parameter, and a region is keyed by the parameter's own name.
+    objectiveOnY: region.regionFromBox(
+      {x: 'x', y: 'value', xRange: [0.1, 0.2], yRange: [12, 14]}, clash),
+    paramOnX: region.regionFromBox(
+      {x: 'param:value', y: 'value', xRange: [12, 14], yRange: [0, 1]}, clash),
+    outsideNamed: region.regionFromBox(
+      {x: 'param:value', y: 'value', xRange: [30, 40], yRange: [0, 1]}, clash).problems,
+    othersObjective: edit.otherParams(clash, ['x', 'value']),
+    othersParam: edit.otherParams(clash, ['param:value', 'duration']),
+    boxObjective: region.boxFromRegion({value: [12, 14], duration: [0.01, 0.1]},
+      'param:duration', 'value', clash, () => [1, 3]),
+    boxParam: region.boxFromRegion({value: [12, 14], duration: [0.01, 0.1]},
+      'param:value', 'param:duration', clash, () => [1, 3]),
+    // 0.1002 is within a thousandth of a decade of 0.1, not of the linear width 0.09.
+    sameLog: region.sameBox({x: 'param:duration', y: 'value', xRange: [0.01, 0.1], yRange: [0, 1]},
+      {x: 'param:duration', y: 'value', xRange: [0.01, 0.1002], yRange: [0, 1]}, clash),
+    inside: region.trialsInside(
+      [t('complete', 0.5, {value: 13, x: 0.5}), t('complete', 13, {value: 20, x: 0.5})],
+      {x: 'param:value', y: 'value', xRange: [12, 14], yRange: [0, 1]}, clash).length,
   };
 }"""
 
@@ -405,3 +427,179 @@ def test_pure_region_modules_handle_edge_cases(live_server: str, page: Any) -> N
     assert [(e["param"], e["side"]) for e in got["edgeMax"]] == [("a", "high")]
     assert got["edgeNone"] == [] and got["edgeFew"] == []  # best spread over the range; too few
     assert got["catInside"] is False  # choices 1 and 5 of a categorical, not the range 1..5
+    assert got["objectiveOnY"] == {"region": {"x": [0.1, 0.2]}, "problems": []}
+    assert got["paramOnX"] == {"region": {"value": [12, 14]}, "problems": []}
+    assert got["outsideNamed"] == ["value: the box lies outside the parent search's range"]
+    assert got["othersObjective"] == ["value", "duration"]
+    assert got["othersParam"] == ["duration", "x"]
+    objective_box = got["boxObjective"]
+    assert objective_box["xRange"] == [0.01, 0.1]
+    assert objective_box["yRange"] == pytest.approx([1 - 0.06, 3 + 0.06])  # the values' span
+    assert got["boxParam"]["xRange"] == [12, 14] and got["boxParam"]["yRange"] == [0.01, 0.1]
+    assert got["sameLog"] is True
+    assert got["inside"] == 1
+
+
+# Parameters named like the page's built-in axes: on the plot they are "param:value" and
+# "param:duration", while "value" is the objective and "duration" the trial's run time.
+CLASHING = {
+    "value": {"type": "float", "low": 10.0, "high": 20.0},
+    "duration": {"type": "float", "low": 1e-3, "high": 1.0, "log": True},
+    "x": {"type": "float", "low": 0.0, "high": 1.0},
+}
+
+
+def start_clashing(api: httpx.Client, factory: sessionmaker[Session], n: int) -> dict[str, Any]:
+    """An experiment over CLASHING with `n` trials played (some failed, some pruned)."""
+    body = {"name": "clash", "objective": "bowl", "space": CLASHING}
+    created = api.post("/api/experiments", json={**body, "search": {"n_trials": n, "seed": 11}})
+    assert created.status_code == 201, created.text
+    play(factory, n)
+    return created.json()
+
+
+def drawn_box(page: Any) -> dict[str, list[float]]:
+    """The box plotly draws, each axis sorted."""
+    s = page.evaluate("() => document.getElementById('scatter').layout.selections[0]")
+    return {"x": sorted([s["x0"], s["x1"]]), "y": sorted([s["y0"], s["y1"]])}
+
+
+def clipped(r: list[float], spec: dict[str, Any]) -> tuple[float, float]:
+    return max(r[0], spec["low"]), min(r[1], spec["high"])
+
+
+def shown_params(page: Any, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.dataset.param)")
+
+
+def inside_of(trials: list[dict[str, Any]], region: dict[str, list[float]]) -> list[Any]:
+    return [t for t in trials if all(lo <= t["params"][p] <= hi for p, (lo, hi) in region.items())]
+
+
+def check_stats(page: Any, trials: list[dict[str, Any]], region: dict[str, Any]) -> None:
+    """The inside/outside table and count match the trials inside `region` (by name)."""
+    inside = inside_of(trials, region)
+    outside = [t for t in trials if t not in inside]
+    assert inside and outside
+    got = shown_stats(page)
+    assert got["inside"] == expected_stats(inside)
+    assert got["outside"] == expected_stats(outside)
+    assert int(page.locator("#region-count").inner_text()) == len(inside)
+
+
+def refine_and_get_child(page: Any, api: httpx.Client, experiment_id: int) -> dict[str, Any]:
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+    root, child = api.get(f"/api/experiments/{experiment_id}").json()["searches"]
+    assert child["parent_id"] == root["id"]
+    return child
+
+
+def test_the_objective_on_an_axis_does_not_narrow_a_parameter_named_value(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start_clashing(api, factory, 60)
+    open_page(page, f"{live_server}/experiments/{created['id']}?x=x&y=value")
+    assert page.locator("#y-axis").input_value() == "value"  # the objective
+    draw_x_box(page, 0.2, 0.65)
+    # Only x has bounds; the parameters "value" and "duration" are off the plot.
+    assert shown_params(page, "#region-bounds tbody tr") == ["x"]
+    assert shown_params(page, "#region-others li") == ["value", "duration"]
+    low, high = bounds(page, "x")
+    assert (low, high) == clipped(drawn_box(page)["x"], CLASHING["x"])
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    check_stats(page, trials, {"x": [low, high]})
+    assert page.locator("#refine-button").is_enabled()
+    child = refine_and_get_child(page, api, created["id"])
+    assert child["region"] == {"x": [low, high]}
+    assert child["space"]["value"] == CLASHING["value"]
+    assert child["space"]["duration"] == CLASHING["duration"]
+
+
+def test_a_box_on_the_parameter_named_value_narrows_it_and_duration_to_its_span(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start_clashing(api, factory, 60)
+    url = f"{live_server}/experiments/{created['id']}?x=param%3Avalue&y=value"
+    open_page(page, url)
+    assert page.locator("#x-axis").input_value() == "param:value"
+    draw_x_box(page, 0.15, 0.7)
+    assert shown_params(page, "#region-bounds tbody tr") == ["value"]
+    assert page.locator("#region-bounds th[scope='row']").inner_text() == "value"
+    assert shown_params(page, "#region-others li") == ["duration", "x"]
+    low, high = bounds(page, "value")
+    assert (low, high) == clipped(drawn_box(page)["x"], CLASHING["value"])
+    assert 10 < low < high < 20
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    check_stats(page, trials, {"value": [low, high]})
+
+    # The parameter named "duration" narrowed to the selected trials' span (not their run time).
+    plotted = [t for t in trials if t["value"] is not None]  # a failed trial has no objective
+    selected = [t for t in plotted if low <= t["params"]["value"] <= high]
+    assert int(page.locator("#region-selected").inner_text()) == len(selected)
+    durations = [t["params"]["duration"] for t in selected]
+    span = [min(durations), max(durations)]
+    assert span != [CLASHING["duration"]["low"], CLASHING["duration"]["high"]]
+    page.select_option("#region-others select[data-param='duration']", "span")
+    outcome = page.locator("#region-others li[data-param='duration'] .outcome")
+    assert outcome.inner_text().startswith("[")
+    check_stats(page, trials, {"value": [low, high], "duration": span})
+    page.wait_for_function("() => new URLSearchParams(location.search).has('narrow')")
+    assert parse_qs(urlparse(page.url).query)["narrow"] == ["duration"]
+    page.reload()
+    page.wait_for_selector("#region-details:not([hidden])")
+    assert bounds(page, "value") == (low, high)
+    duration_mode = page.locator("#region-others select[data-param='duration']")
+    assert duration_mode.input_value() == "span"
+    shot(page, "19-region-parameter-named-value")
+
+    child = refine_and_get_child(page, api, created["id"])
+    assert child["region"] == {"value": [low, high], "duration": span}
+    assert child["space"]["value"] == {"type": "float", "low": low, "high": high}
+    assert child["space"]["x"] == CLASHING["x"]
+
+
+def test_suggest_region_with_parameters_named_like_built_in_axes(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start_clashing(api, factory, 60)
+    root = created["root_search_id"]
+    url = f"{live_server}/experiments/{created['id']}?x=param%3Avalue&y=param%3Aduration"
+    open_page(page, url)
+    suggested = api.get(f"/api/searches/{root}/suggest-region").json()["region"]
+    assert set(suggested) == {"value", "duration", "x"}
+
+    # Both parameters on the axes: the box is the suggested region's bounds for each.
+    page.click("#suggest-button")
+    page.wait_for_selector("#region-details:not([hidden])")
+    box = drawn_box(page)
+    assert box["x"] == pytest.approx(suggested["value"], rel=1e-12)
+    assert box["y"] == pytest.approx(suggested["duration"], rel=1e-12)
+    assert bounds(page, "value") == tuple(suggested["value"])
+    assert bounds(page, "duration") == tuple(suggested["duration"])
+    assert shown_params(page, "#region-others li") == ["x"]
+
+    # The objective on y: the box spans every objective value, not the parameter "value"'s
+    # suggested range; the parameters "value" and "x" take the suggested range off the plot.
+    page.select_option("#x-axis", "param:duration")
+    page.select_option("#y-axis", "value")
+    page.wait_for_function("() => location.search.includes('y=value')")
+    page.click("#suggest-button")
+    page.wait_for_function(
+        "() => document.querySelector('#region-bounds tbody tr')?.dataset.param === 'duration'"
+    )
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    objective = [t["value"] for t in trials if t["value"] is not None]
+    box = drawn_box(page)
+    assert box["x"] == pytest.approx(suggested["duration"], rel=1e-12)
+    assert box["y"][0] < min(objective) and box["y"][1] > max(objective)
+    assert box["y"][1] < CLASHING["value"]["low"]  # the bowl stays far below 10
+    assert shown_params(page, "#region-bounds tbody tr") == ["duration"]
+    assert bounds(page, "duration") == tuple(suggested["duration"])
+    for param in ("value", "x"):
+        select = page.locator(f"#region-others select[data-param='{param}']")
+        assert select.input_value() == "suggested"
+    check_stats(page, trials, suggested)
+    assert page.locator("#refine-button").is_enabled()
+    child = refine_and_get_child(page, api, created["id"])
+    assert child["region"] == suggested

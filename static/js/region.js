@@ -1,37 +1,42 @@
 // A box drawn on the plot, turned into a region of the parent search's space (in real units).
-import { axisValue } from "./axes.js";
+// The box names its axes by axis key ("value" is the objective, "param:value" the parameter);
+// a region names parameters by their own names, so every look-up goes through axes.js.
+import { axisValue, paramName, paramSpec } from "./axes.js";
 
 // `range` is plotly's selection range for one axis: real units on linear and log axes,
 // category positions on a category axis, whose categories are `axisSpace`'s choices (the
 // experiment's). The bounds are clipped to the parent search's space. Returns a region
 // entry, or null if the axis is not a parameter of the parent.
 export function boundsFor(key, range, space, axisSpace = space) {
-  const spec = space[key];
+  const spec = paramSpec(key, space);
   if (!spec || !range) return null;
   const lo = Math.min(range[0], range[1]);
   const hi = Math.max(range[0], range[1]);
   if (spec.type === "categorical") {
-    const onAxis = (axisSpace[key] || spec).choices.filter((_, i) => i >= lo && i <= hi).map(String);
+    const axisChoices = (paramSpec(key, axisSpace) || spec).choices;
+    const onAxis = axisChoices.filter((_, i) => i >= lo && i <= hi).map(String);
     return { kind: "choices", choices: spec.choices.filter((c) => onAxis.includes(String(c))) };
   }
   if (spec.type !== "float" && spec.type !== "int") return null;
   return { kind: "range", low: Math.max(lo, spec.low), high: Math.min(hi, spec.high) };
 }
 
-// The region to send to /refine: only the axes that are parameters of the parent's space.
+// The region to send to /refine, keyed by parameter name: only the axes that are parameters
+// of the parent's space (the objective, metrics, duration and trial number are not).
 export function regionFromBox(box, parentSpace, axisSpace = parentSpace) {
   const region = {};
   const problems = [];
   for (const [key, range] of [[box.x, box.xRange], [box.y, box.yRange]]) {
     const b = boundsFor(key, range, parentSpace, axisSpace);
     if (!b) continue;
+    const name = paramName(key);
     if (b.kind === "choices") {
-      if (b.choices.length === 0) problems.push(`${key}: the box holds no category`);
-      else region[key] = b.choices;
+      if (b.choices.length === 0) problems.push(`${name}: the box holds no category`);
+      else region[name] = b.choices;
     } else if (!(b.low < b.high)) {
-      problems.push(`${key}: the box lies outside the parent search's range`);
+      problems.push(`${name}: the box lies outside the parent search's range`);
     } else {
-      region[key] = [b.low, b.high];
+      region[name] = [b.low, b.high];
     }
   }
   return { region, problems };
@@ -52,8 +57,8 @@ function insideRange(v, range, spec) {
 export function trialsInside(trials, box, space) {
   return trials.filter(
     (t) =>
-      insideRange(axisValue(t, box.x), box.xRange, space[box.x]) &&
-      insideRange(axisValue(t, box.y), box.yRange, space[box.y]),
+      insideRange(axisValue(t, box.x), box.xRange, paramSpec(box.x, space)) &&
+      insideRange(axisValue(t, box.y), box.yRange, paramSpec(box.y, space)),
   );
 }
 
@@ -77,7 +82,7 @@ export function insideRegion(trial, region, space = {}) {
 // The same test, prepared once for many trials.
 export function regionTest(region, space = {}) {
   const tests = Object.entries(region).map(([name, bounds]) => {
-    const categorical = space[name] && space[name].type === "categorical";
+    const categorical = Object.hasOwn(space, name) && space[name].type === "categorical";
     if (!categorical && bounds.length === 2 && bounds.every((b) => typeof b === "number")) {
       const [lo, hi] = bounds;
       return (v) => (typeof v === "number" ? v >= lo && v <= hi : bounds.some((c) => String(c) === String(v)));
@@ -106,12 +111,13 @@ function span(values, log) {
   return [lo - pad, hi + pad];
 }
 
-// The box to draw for a suggested region on the current axes: the region's bounds where the
-// axis is one of its parameters, the whole span of the trials otherwise.
+// The box to draw for a suggested region on the current axes (axis keys): the region's bounds
+// where the axis is one of its parameters, the whole span of the trials otherwise.
 export function boxFromRegion(region, x, y, space, values) {
   const range = (key) => {
-    const spec = space[key];
-    const bounds = region[key];
+    const spec = paramSpec(key, space);
+    const name = paramName(key);
+    const bounds = name !== null && Object.hasOwn(region, name) ? region[name] : undefined;
     if (spec && spec.type === "categorical") {
       const idx = (bounds || spec.choices).map((c) => spec.choices.findIndex((d) => String(d) === String(c)));
       return [Math.min(...idx) - 0.4, Math.max(...idx) + 0.4];
@@ -129,7 +135,7 @@ export function boxFromRegion(region, x, y, space, values) {
 export function sameBox(a, b, space = {}) {
   if (!a || !b || a.x !== b.x || a.y !== b.y) return false;
   const same = (key, p, q) => {
-    const log = space[key] && space[key].log;
+    const log = Boolean(paramSpec(key, space)?.log);
     const [p0, p1, q0, q1] = [...sorted(p), ...sorted(q)].map((v) => (log ? Math.log10(v) : v));
     const tolerance = 1e-3 * Math.max(Math.abs(p1 - p0), Math.abs(q1 - q0), 1e-12);
     return Math.abs(p0 - q0) <= tolerance && Math.abs(p1 - q1) <= tolerance;

@@ -1,5 +1,6 @@
 // Pure: checking a bound typed into the region panel, and narrowing the parameters that are
 // not on the plot's axes to the span of the selected trials.
+import { paramName } from "./axes.js";
 import { fmt } from "./format.js";
 
 // Check the text typed for one side ("low" or "high") of a numeric parameter's bounds.
@@ -18,15 +19,20 @@ export function checkBound(text, side, bounds, spec) {
 }
 
 // The parameters a region can narrow besides the plotted ones (fixed ones have nothing to narrow).
+// `axes` are axis keys: the objective's axis "value" leaves a parameter named "value" off the
+// plot, while "param:value" puts it on.
 export function otherParams(space, axes) {
-  return Object.keys(space).filter((k) => !axes.includes(k) && space[k].type !== "fixed");
+  const plotted = new Set(axes.map(paramName).filter((name) => name !== null));
+  return Object.keys(space).filter((k) => !plotted.has(k) && space[k].type !== "fixed");
 }
 
 // The span of `trials`' values of parameter `key`: the categories seen (in the space's order)
 // or [min, max] clipped to the space. Returns {bounds} or {problem} when there is nothing
 // to narrow to (no selected trial uses the parameter, or they share one number).
 export function spanOf(trials, key, spec) {
-  const values = trials.map((t) => t.params[key]).filter((v) => v !== undefined && v !== null);
+  const values = trials
+    .map((t) => (Object.hasOwn(t.params, key) ? t.params[key] : null))
+    .filter((v) => v !== undefined && v !== null);
   if (!values.length) return { problem: "no selected trial uses it" };
   if (spec.type === "categorical") {
     const seen = new Set(values.map(String));

@@ -2,7 +2,7 @@
 // the trials inside compare with the rest, how to narrow the parameters off the axes, the
 // suggested region, and Refine, which starts the child search.
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { axisValue } from "./axes.js";
+import { axisValue, paramName } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
 import { boxFromRegion, regionFromBox, regionTest, trialsInside } from "./region.js";
 import { checkBound, otherParams, readNarrowing, spanOf, withNarrowing } from "./regionedit.js";
@@ -25,6 +25,7 @@ export class RegionPanel {
     this.box = null; // {x, y, xRange, yRange} in the plot's units
     this.suggested = null; // {region, edges, n_trials} the box was drawn from
     this.parentId = null;
+    // Both keyed by parameter name, as regions are (the box's axes are axis keys).
     this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"
     this.typed = {}; // parameter -> {low?, high?, problem}: refused bound text
     this.problemShown = false;
@@ -114,7 +115,8 @@ export class RegionPanel {
     for (const key of otherParams(space, [this.box.x, this.box.y])) {
       const spec = space[key];
       const choices = { keep: null, span: spanOf(selected, key, spec) };
-      const suggested = this.suggested && this.suggested.region[key];
+      const offered = this.suggested ? this.suggested.region : {};
+      const suggested = Object.hasOwn(offered, key) && offered[key];
       if (suggested) choices.suggested = { bounds: suggested, categorical: spec.type === "categorical" };
       let mode = this.modes[key] in choices ? this.modes[key] : suggested ? "suggested" : "keep";
       if (choices[mode] && choices[mode].problem) mode = "keep";
@@ -177,8 +179,9 @@ export class RegionPanel {
     const editing = focused && focused.matches && focused.matches("#region-bounds input.bound");
     if (editing && !force) return;
     const rows = [];
+    const plotted = [paramName(this.box.x), paramName(this.box.y)];
     for (const [key, bounds] of Object.entries(region)) {
-      if (!(key === this.box.x || key === this.box.y)) continue;
+      if (!plotted.includes(key)) continue;
       const spec = space[key];
       const b = spec && spec.type === "categorical"
         ? { kind: "choices", choices: bounds }
@@ -208,19 +211,21 @@ export class RegionPanel {
   // A bound typed into the table: a valid one moves the box on the plot, a refused one is
   // kept with its reason next to it and Refine waits.
   editBound(input) {
-    const key = input.dataset.param;
+    const key = input.dataset.param; // a parameter's name, not an axis key
     const side = input.dataset.side;
     const space = this.parentSpace();
+    if (!Object.hasOwn(space, key)) return;
+    const spec = space[key];
     const { region } = regionFromBox(this.box, space, this.view.experiment().space);
-    const current = region[key] || [space[key].low, space[key].high];
-    const checked = checkBound(input.value, side, current, space[key]);
+    const current = Object.hasOwn(region, key) ? region[key] : [spec.low, spec.high];
+    const checked = checkBound(input.value, side, current, spec);
     if (checked.problem) {
       this.typed[key] = { ...this.typed[key], [side]: input.value, problem: checked.problem };
     } else {
       delete this.typed[key]; // the other side shows the box's bound again
       const moved = { ...this.box };
       for (const axis of ["x", "y"]) {
-        if (moved[axis] !== key) continue;
+        if (paramName(moved[axis]) !== key) continue;
         const r = sorted(moved[`${axis}Range`]);
         r[side === "low" ? 0 : 1] = checked.value;
         moved[`${axis}Range`] = r;

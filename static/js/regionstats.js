@@ -43,7 +43,7 @@ export function regionEdges(trials, region, space, direction) {
   const best = done.filter((t) => (maximize ? t.value >= cut : t.value <= cut));
   const edges = [];
   for (const [param, bounds] of Object.entries(region)) {
-    const spec = space[param];
+    const spec = Object.hasOwn(space, param) ? space[param] : undefined;
     if (!spec || (spec.type !== "float" && spec.type !== "int")) continue;
     const f = spec.log ? Math.log10 : (v) => v;
     const [lo, hi] = [f(bounds[0]), f(bounds[1])];
