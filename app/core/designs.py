@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from app.core.params import CategoricalParam, FixedParam, IntParam
 from app.core.sampling import History, NoOptions, Position, check_options
@@ -22,9 +21,6 @@ from app.core.space import Dimension, Params, SearchSpace, SpaceError
 # Beyond this many configurations a grid is a mistake, not a search.
 MAX_GRID = 200_000
 DEFAULT_RESOLUTION = 5
-
-# scipy 1.15 renamed the qmc engines' `seed` to `rng`.
-_RNG_KEY = "rng" if "rng" in inspect.signature(qmc.Sobol.__init__).parameters else "seed"
 
 
 class GridSampler:
@@ -205,20 +201,31 @@ class LhsSampler(_QmcSampler):
 @lru_cache(maxsize=64)
 def sobol_design(seed: int, d: int, m: int) -> np.ndarray:
     """The first 2**m points of the scrambled Sobol' sequence for `seed` (prefix-stable)."""
-    engine = qmc.Sobol(d, scramble=True, **{_RNG_KEY: np.random.default_rng([seed, 1])})
+    engine = _engine("Sobol", d, np.random.default_rng([seed, 1]), scramble=True)
     return _frozen(engine.random_base2(m))
 
 
 @lru_cache(maxsize=64)
 def _halton(seed: int, d: int, size: int) -> np.ndarray:
-    engine = qmc.Halton(d, scramble=True, **{_RNG_KEY: np.random.default_rng([seed, 2])})
+    engine = _engine("Halton", d, np.random.default_rng([seed, 2]), scramble=True)
     return _frozen(engine.random(size))
 
 
 @lru_cache(maxsize=64)
 def _lhs(seed: int, d: int, budget: int, block: int) -> np.ndarray:
-    engine = qmc.LatinHypercube(d, **{_RNG_KEY: np.random.default_rng([seed, 3, block])})
+    engine = _engine("LatinHypercube", d, np.random.default_rng([seed, 3, block]))
     return _frozen(engine.random(budget))
+
+
+def _engine(kind: str, d: int, rng: np.random.Generator, **options: Any) -> Any:
+    """A scipy.stats.qmc engine, imported on first use: scipy.stats takes over a second to
+    import, and the server, the CLI and workers running other samplers never need it."""
+    from scipy.stats import qmc
+
+    engine = getattr(qmc, kind)
+    # scipy 1.15 renamed the engines' `seed` to `rng`.
+    key = "rng" if "rng" in inspect.signature(engine.__init__).parameters else "seed"
+    return engine(d, **options, **{key: rng})
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -21,10 +21,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.interpolate import RBFInterpolator
 
 from app.core.designs import sobol_design
 from app.core.params import CategoricalParam
@@ -38,6 +37,9 @@ from app.core.sampling import (
     valid_history,
 )
 from app.core.space import Params, SearchSpace
+
+if TYPE_CHECKING:
+    from scipy.interpolate import RBFInterpolator
 
 # Budget assumed for the initial design when the caller gives no position.
 _DEFAULT_BUDGET = 100
@@ -278,6 +280,8 @@ def fit_surrogate(
     y = (y - y.mean()) / (np.std(y) or 1.0)
     x, first = np.unique(np.where(np.isnan(x), _INACTIVE, x), axis=0, return_index=True)
     try:
+        from scipy.interpolate import RBFInterpolator  # on first use: a second to import
+
         return RBFInterpolator(x, y[first], kernel="thin_plate_spline", smoothing=1e-8)
     except (np.linalg.LinAlgError, ValueError):
         return None
