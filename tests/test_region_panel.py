@@ -530,6 +530,13 @@ def test_a_box_on_the_parameter_named_value_narrows_it_and_duration_to_its_span(
     low, high = bounds(page, "value")
     assert (low, high) == clipped(drawn_box(page)["x"], CLASHING["value"])
     assert 10 < low < high < 20
+    # A bound typed for the parameter "value" moves the box on its axis.
+    low = float(f"{low + (high - low) / 4:.4g}")
+    set_bound(page, "value", "low", str(low))
+    page.wait_for_function(
+        "(v) => document.getElementById('scatter').layout.selections[0].x0 === v", arg=low
+    )
+    assert bounds(page, "value") == (low, high)
     trials = api.get(f"/api/experiments/{created['id']}/trials").json()
     check_stats(page, trials, {"value": [low, high]})
 
