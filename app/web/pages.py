@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+from functools import lru_cache
 from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from app.api.deps import SessionDep
 from app.api.schemas import ExperimentId, TrialId
@@ -15,6 +17,7 @@ from app.core.samplers import SAMPLERS
 from app.store import experiments as store
 from app.store.errors import NotFound
 from app.store.models import Trial
+from app.web.modules import module_graph
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -47,6 +50,8 @@ def experiment_detail(
         {
             "experiment": experiment,
             "experiment_id": experiment_id,
+            "protected": protected,
+            "modules": module_graph("js/experiment.js"),
             "poll_ms": int(request.app.state.settings.poll_interval * 1000),
             "samplers": list(SAMPLERS),
         },
@@ -64,11 +69,18 @@ def trial_detail(request: Request, trial_id: TrialId, session: SessionDep) -> HT
     )
 
 
+@lru_cache(maxsize=1)
+def plotly_gzipped() -> bytes:
+    """plotly.min.js gzipped once: 4.6 MB compressed on every page load cost the server 60 ms
+    or more (at level 1, for 1.71 MB) just when the page's first trials read needs it."""
+    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=9, mtime=0)
+
+
 @router.get("/vendor/plotly-{version}.min.js", name="plotly_js")
-def plotly_js(version: str) -> FileResponse:
+def plotly_js(request: Request, version: str) -> Response:
     """plotly.js from the installed plotly package; the version in the URL busts caches."""
-    return FileResponse(
-        PLOTLY_JS,
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
-    )
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"  # GZipMiddleware leaves it as it is
+        return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
+    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)

@@ -10,7 +10,7 @@ import { TrialTable } from "./tableview.js";
 import { subtreeIds } from "./tree.js";
 import { Selection, idsOfEvent } from "./selection.js";
 import { renderTree } from "./treeview.js";
-import { TrialStore, metricNames } from "./trials.js";
+import { TrialStore } from "./trials.js";
 import { readState, writeState } from "./urlstate.js";
 
 const root = document.getElementById("dashboard");
@@ -74,7 +74,7 @@ function setupAxes(restored) {
 
 // Metrics appear as trials report them: offer new ones without touching the choices made.
 function refreshMetrics() {
-  const names = metricNames(state.store.all());
+  const names = state.store.metricNames();
   if (names.join("\n") === state.metrics.join("\n")) return;
   state.metrics = names;
   fillAxes(currentAxes());
@@ -115,7 +115,54 @@ function syncUrl() {
   if (query !== window.location.search) history.replaceState(null, "", query);
 }
 
+// plotly.js loads async (experiment_detail.html), so the trials' fetch and decoding overlap its
+// 4.6 MB parse; everything that draws awaits this first.
+function plotlyLoaded() {
+  if (window.Plotly) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const script = $("plotly-js");
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => reject(new Error("plotly.js did not load")));
+  });
+}
+
+// Run `fn` once the browser has painted what is on the page now (or after 200 ms in a
+// background tab, where frames never come).
+function afterPaint(fn) {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 200);
+}
+
 function render() {
+  drawScatter();
+  renderOthers();
+}
+
+// The table, the analysis views and the region panel: everything but the scatter plot.
+function renderOthers() {
+  const exp = state.experiment;
+  const trials = visibleTrials();
+  state.table.update(trials, Object.keys(exp.space), state.metrics);
+  views.update({
+    trials,
+    version: state.store.version,
+    filter: `${state.selectedSearch}|${exp.searches.length}`,
+    space: exp.space,
+    objective: exp.objective,
+    direction: exp.direction,
+    searches: exp.searches,
+    visible: visibleIds(),
+  });
+  panel.render();
+}
+
+function drawScatter() {
   const exp = state.experiment;
   const figure = buildFigure({
     trials: state.store.all(),
@@ -131,18 +178,7 @@ function render() {
     showFailed: state.showFailed,
     selected: state.selection.ids,
   });
-  const trials = visibleTrials();
-  state.table.update(trials, Object.keys(exp.space), state.metrics);
-  views.update({
-    trials,
-    version: state.store.version,
-    filter: `${state.selectedSearch}|${exp.searches.length}`,
-    space: exp.space,
-    objective: exp.objective,
-    direction: exp.direction,
-    searches: exp.searches,
-    visible: visibleIds(),
-  });
+  performance.mark("hz:figure");
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
   if (!state.plotted) {
     state.plotted = true;
@@ -162,7 +198,6 @@ function render() {
       panel.render();
     });
   }
-  panel.render();
 }
 
 // One selection on the page: a selection made elsewhere replaces the scatter plot's box.
@@ -235,6 +270,9 @@ function wire() {
 async function start() {
   try {
     await refresh();
+    performance.mark("hz:trials");
+    await plotlyLoaded();
+    performance.mark("hz:plotly");
   } catch (error) {
     setStatus(`Could not load the experiment: ${error.message}`, true);
     return;
@@ -246,9 +284,15 @@ async function start() {
   wire();
   panel.renderParentPicker();
   renderSearches();
-  render();
-  selectRestoredBox();
-  setTimeout(poll, pollMs);
+  // The scatter plot first: the table, the views and the panel are drawn once it is on screen.
+  drawScatter();
+  performance.mark("hz:scatter");
+  afterPaint(() => {
+    renderOthers();
+    performance.mark("hz:others");
+    selectRestoredBox();
+    setTimeout(poll, pollMs);
+  });
 }
 
 // A box restored from a link selects the points it holds, as drawing it would have.

@@ -9,11 +9,17 @@ export const GL_POINTS = 5000; // from this many trials on, the scatter plot use
 
 const SYMBOLS = ["circle", "diamond", "square", "triangle-up", "star", "hexagon", "pentagon", "cross"];
 
-function colorOf(trial, key, space) {
-  const v = axisValue(trial, key);
+// A trial -> its colour number: a category's index, a number as it is, else null.
+function colorGetter(key, space) {
   const spec = paramSpec(key, space);
-  if (spec && spec.type === "categorical") return spec.choices.findIndex((c) => String(c) === String(v));
-  return typeof v === "number" ? v : null;
+  if (spec && spec.type === "categorical") {
+    const choices = spec.choices.map(String);
+    return (t) => choices.indexOf(String(axisValue(t, key)));
+  }
+  return (t) => {
+    const v = axisValue(t, key);
+    return typeof v === "number" ? v : null;
+  };
 }
 
 // A trial's hover text is built once: trial objects are replaced when they change, so the
@@ -28,11 +34,37 @@ export function hoverOf(trial, label = `search ${trial.searchId}`) {
   return text;
 }
 
+// Only text can hold markup: a formatted number is digits, signs, "." and "e".
+const safe = (v) => (typeof v === "number" ? fmt(v) : escapeHtml(fmt(v)));
+const escapedNames = new Map();
+const safeName = (k) => {
+  if (!escapedNames.has(k)) escapedNames.set(k, escapeHtml(k));
+  return escapedNames.get(k);
+};
+
 function hoverText(trial, searchLabel) {
   const lines = [`<b>${searchLabel} · trial ${trial.number}</b>`, `value: ${fmt(trial.value)}`];
-  for (const [k, v] of Object.entries(trial.params)) lines.push(`${escapeHtml(k)}: ${escapeHtml(fmt(v))}`);
+  for (const [k, v] of Object.entries(trial.params)) lines.push(`${safeName(k)}: ${safe(v)}`);
   if (trial.state !== "complete") lines.push(`state: ${trial.state}`);
   return lines.join("<br>");
+}
+
+// The hover texts of a WebGL trace, each built when plotly first reads it (on hover or in a
+// selection event): 100,000 strings built before the first plot cost more than drawing it.
+function lazyHover(trials, label) {
+  return new Proxy(new Array(trials.length).fill(""), {
+    get(target, key, receiver) {
+      if (typeof key === "string") {
+        const i = Number(key);
+        if (Number.isInteger(i) && i >= 0 && i < trials.length) return hoverOf(trials[i], label);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+function hovers(trials, label, type) {
+  return type === "scattergl" ? lazyHover(trials, label) : trials.map((t) => hoverOf(t, label));
 }
 
 export function searchLabel(search) {
@@ -40,8 +72,10 @@ export function searchLabel(search) {
 }
 
 function xy(trials, key, space) {
+  const spec = paramSpec(key, space);
+  const category = spec && spec.type === "categorical";
   return trials.map((t) => {
-    const v = plotValue(key, space, axisValue(t, key));
+    const v = category ? plotValue(key, space, axisValue(t, key)) : axisValue(t, key);
     return typeof v === "string" ? escapeHtml(v) : v;
   });
 }
@@ -73,25 +107,27 @@ export function buildFigure({
   // Only trials with both coordinates: WebGL's box select would pick a missing y as if it
   // were anywhere (a failed trial has no value).
   const pool = shownSearch.filter((t) => axisValue(t, x) !== null && axisValue(t, y) !== null);
-  const complete = pool.filter((t) => t.state === "complete");
-  const colorsOf = new Map(complete.map((t) => [t, colorOf(t, color, space)]));
-  // A loop, not Math.min(...values): spreading 100,000 arguments overflows the stack.
+  const colorOf = colorGetter(color, space);
+  // Finished trials by search, with their colours. A loop, not Math.min(...values): spreading
+  // 100,000 arguments overflows the stack.
+  const bySearch = new Map();
   let cmin = Infinity;
   let cmax = -Infinity;
-  for (const v of colorsOf.values()) {
+  for (const t of pool) {
+    if (t.state !== "complete") continue;
+    if (!bySearch.has(t.searchId)) bySearch.set(t.searchId, { own: [], colors: [] });
+    const group = bySearch.get(t.searchId);
+    const v = colorOf(t);
+    group.own.push(t);
+    group.colors.push(v);
     if (v === null) continue;
     if (v < cmin) cmin = v;
     if (v > cmax) cmax = v;
   }
   if (cmin > cmax) [cmin, cmax] = [0, 1];
   const shown = searches.map((search, i) => [search, i]).filter(([s]) => !visible || visible.has(s.id));
-  const bySearch = new Map();
-  for (const t of complete) {
-    if (!bySearch.has(t.searchId)) bySearch.set(t.searchId, []);
-    bySearch.get(t.searchId).push(t);
-  }
   const data = shown.map(([search, i], n) => {
-    const own = bySearch.get(search.id) || [];
+    const { own, colors } = bySearch.get(search.id) || { own: [], colors: [] };
     const label = searchLabel(search);
     return {
       type,
@@ -100,12 +136,12 @@ export function buildFigure({
       x: xy(own, x, space),
       y: xy(own, y, space),
       customdata: own.map((t) => t.id),
-      hovertext: own.map((t) => hoverOf(t, label)),
+      hovertext: hovers(own, label, type),
       hoverinfo: "text",
       marker: {
         symbol: SYMBOLS[i % SYMBOLS.length],
         size: type === "scattergl" ? 6 : 9,
-        color: own.map((t) => colorsOf.get(t)),
+        color: colors,
         colorscale: "Viridis",
         // Brighter is better whichever the direction.
         reversescale: color === VALUE && direction === "minimize",
@@ -128,7 +164,7 @@ export function buildFigure({
         x: xy(own, x, space),
         y: xy(own, y, space),
         customdata: own.map((t) => t.id),
-        hovertext: own.map((t) => hoverOf(t)),
+        hovertext: hovers(own, undefined, type),
         hoverinfo: "text",
         marker: style,
       });

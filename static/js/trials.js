@@ -1,7 +1,11 @@
 // The page's copy of an experiment's trials, kept current from columnar "since" updates.
-function column(columns, i) {
+// A merge costs what changed, never what the page already holds: polling a 100,000-trial
+// experiment that did not move does no work per trial.
+
+// The trial at row `i` of a group of columns (params or metrics), without its missing values.
+function row(entries, i) {
   const out = {};
-  for (const [name, values] of Object.entries(columns)) {
+  for (const [name, values] of entries) {
     const v = values[i];
     if (v !== null && v !== undefined) out[name] = v;
   }
@@ -14,29 +18,35 @@ export class TrialStore {
     this.cursor = 0;
     this.version = 0; // bumped by every merge that changed something
     this.list = null; // all() until the next change
+    this.metrics = new Set(); // names of the metrics that held a number for some trial
   }
 
   // Merge a TrialColumns answer; returns how many trials were new or changed.
   merge(columns) {
-    const metrics = columns.metrics || {};
-    for (let i = 0; i < columns.id.length; i += 1) {
-      this.byId.set(columns.id[i], {
-        id: columns.id[i],
-        searchId: columns.search_id[i],
-        number: columns.number[i],
-        state: columns.state[i],
-        value: columns.value[i],
-        params: column(columns.params, i),
-        metrics: column(metrics, i),
-        duration: columns.duration ? columns.duration[i] : null,
+    const params = Object.entries(columns.params);
+    const metrics = Object.entries(columns.metrics || {});
+    const { id, search_id: searchId, number, state, value, duration } = columns;
+    for (let i = 0; i < id.length; i += 1) {
+      this.byId.set(id[i], {
+        id: id[i],
+        searchId: searchId[i],
+        number: number[i],
+        state: state[i],
+        value: value[i],
+        params: row(params, i),
+        metrics: metrics.length ? row(metrics, i) : {},
+        duration: duration ? duration[i] : null,
       });
     }
+    for (const [name, values] of metrics) {
+      if (!this.metrics.has(name) && values.some((v) => typeof v === "number")) this.metrics.add(name);
+    }
     this.cursor = Math.max(this.cursor, columns.cursor);
-    if (columns.id.length) {
+    if (id.length) {
       this.version += 1;
       this.list = null;
     }
-    return columns.id.length;
+    return id.length;
   }
 
   // The trials (one shared array: callers must not modify it).
@@ -44,13 +54,10 @@ export class TrialStore {
     if (this.list === null) this.list = Array.from(this.byId.values());
     return this.list;
   }
+
+  // Names of the metrics that held a number for at least one trial, sorted.
+  metricNames() {
+    return [...this.metrics].sort();
+  }
 }
 
-// Names of the metrics that hold a number for at least one trial, sorted.
-export function metricNames(trials) {
-  const names = new Set();
-  for (const t of trials) {
-    for (const [k, v] of Object.entries(t.metrics || {})) if (typeof v === "number") names.add(k);
-  }
-  return [...names].sort();
-}
