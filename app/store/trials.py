@@ -16,10 +16,11 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, case, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.core.pruners import make_pruner
 from app.core.region import inside
@@ -93,9 +94,9 @@ def ask(session: Session, *, objectives: Collection[str] | None, worker: str) ->
     if objectives is not None:
         query = query.where(Experiment.objective.in_(list(objectives)))
     for search_id in session.scalars(query).all():
-        number = _claim_number(session, search_id)
-        if number is not None:
-            return _start_trial(session, search_id, number, worker)
+        claim = _claim_next(session, search_id, worker)
+        if claim is not None:
+            return claim
     return None
 
 
@@ -121,29 +122,85 @@ def _claim_waiting(
             update(Trial)
             .where(Trial.id == trial_id, Trial.state == TrialState.WAITING)
             .values(state=TrialState.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
-            .returning(Trial.search_id, Trial.experiment_id)
+            .returning(
+                Trial.search_id, Trial.experiment_id, Trial.number, Trial.attempt, Trial.params
+            )
             .execution_options(synchronize_session=False)
         ).one_or_none()
         if claimed is not None:
-            search_id, experiment_id = claimed
-            _mark_running(session, search_id)
-            _stamp(session, trial_id, experiment_id)
-            return _claim_of(session, session.get_one(Trial, trial_id, populate_existing=True))
+            pruner = _mark_running(session, claimed.search_id)
+            objective, direction = _stamp(session, trial_id, claimed.experiment_id)
+            return Claim(
+                trial_id,
+                claimed.attempt,
+                claimed.search_id,
+                claimed.number,
+                objective,
+                direction,
+                dict(claimed.params),
+                _pruner_type(pruner),
+            )
     return None
 
 
-def _mark_running(session: Session, search_id: int) -> None:
-    session.execute(
+def _mark_running(session: Session, search_id: int) -> dict[str, Any] | None:
+    """A queued search becomes running; returns its pruner settings."""
+    return session.execute(
         update(Search)
-        .where(Search.id == search_id, Search.status == SearchStatus.QUEUED)
-        .values(status=SearchStatus.RUNNING)
+        .where(Search.id == search_id)
+        .values(
+            status=case(
+                (Search.status == SearchStatus.QUEUED, _status(SearchStatus.RUNNING)),
+                else_=Search.status,
+            )
+        )
+        .returning(Search.pruner)
         .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def _status(status: SearchStatus) -> Any:
+    """A status as a SQL literal of the column's type (inside CASE, where it is not inferred)."""
+    return literal(status, Search.__table__.c.status.type)
+
+
+def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
+    """Reserve the next trial number of a search with budget left, sample it and insert it."""
+    search = _reserve(session, search_id)
+    if search is None:
+        return None
+    number = search.n_asked - 1
+    seq, objective, direction = _bump_seq(session, search.experiment_id)
+    params = sample(session, search, number, direction)
+    now = utcnow()
+    trial_id = session.execute(
+        insert(Trial)
+        .values(
+            experiment_id=search.experiment_id,
+            search_id=search_id,
+            number=number,
+            state=TrialState.RUNNING,
+            params=params,
+            worker=worker,
+            attempt=0,
+            started_at=now,
+            heartbeat_at=now,
+            seq=seq,
+        )
+        .returning(Trial.id)
+    ).scalar_one()
+    return Claim(
+        trial_id, 0, search_id, number, objective, direction, params, _pruner_type(search.pruner)
     )
 
 
-def _claim_number(session: Session, search_id: int) -> int | None:
-    # One atomic statement: it reserves a trial number only while budget remains.
-    claimed = session.execute(
+def _reserve(session: Session, search_id: int) -> Row[Any] | None:
+    """Take the next trial number of a search, only while budget remains: one atomic statement.
+
+    It returns what sampling needs (`n_asked` is the number taken plus one), so the search is
+    never read apart from its reservation.
+    """
+    return session.execute(
         update(Search)
         .where(
             Search.id == search_id,
@@ -151,35 +208,37 @@ def _claim_number(session: Session, search_id: int) -> int | None:
             Search.status.in_(_ACTIVE),
         )
         .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
-        .returning(Search.n_asked)
+        .returning(
+            Search.id,
+            Search.n_asked,
+            Search.experiment_id,
+            Search.parent_id,
+            Search.space,
+            Search.sampler,
+            Search.sampler_options,
+            Search.seed,
+            Search.n_trials,
+            Search.pruner,
+        )
         .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    return None if claimed is None else claimed - 1
+    ).one_or_none()
 
 
-def _start_trial(session: Session, search_id: int, number: int, worker: str) -> Claim:
-    search = session.get_one(Search, search_id, populate_existing=True)
-    experiment = session.get_one(Experiment, search.experiment_id)
-    params = sample(session, search, number, experiment.direction)
-    now = utcnow()
-    trial = Trial(
-        experiment_id=experiment.id,
-        search_id=search_id,
-        number=number,
-        state=TrialState.RUNNING,
-        params=params,
-        worker=worker,
-        attempt=0,
-        started_at=now,
-        heartbeat_at=now,
-        seq=_bump_seq(session, experiment.id),
-    )
-    session.add(trial)
-    session.flush()
-    return _claim_of(session, trial, experiment)
+class SearchFields(Protocol):
+    """What sampling reads of a search: a `Search`, or a row returned by its claim."""
+
+    id: int
+    parent_id: int | None
+    space: dict[str, Any]
+    sampler: str
+    sampler_options: dict[str, Any] | None
+    seed: int
+    n_trials: int
 
 
-def sample(session: Session, search: Search, number: int, direction: Direction) -> dict[str, Any]:
+def sample(
+    session: Session, search: SearchFields, number: int, direction: Direction
+) -> dict[str, Any]:
     """The configuration of trial `number` of `search`, from its sampler."""
     space = SearchSpace.from_dict(search.space)
     sampler = make_sampler(search.sampler, search.sampler_options)
@@ -195,45 +254,40 @@ def sample(session: Session, search: Search, number: int, direction: Direction) 
     )[0]
 
 
-def _claim_of(session: Session, trial: Trial, experiment: Experiment | None = None) -> Claim:
-    experiment = experiment or session.get_one(Experiment, trial.experiment_id)
-    search = session.get_one(Search, trial.search_id)
-    pruner = (search.pruner or {}).get("type")
-    return Claim(
-        trial.id,
-        trial.attempt,
-        trial.search_id,
-        trial.number,
-        experiment.objective,
-        experiment.direction,
-        dict(trial.params),
-        pruner,
-    )
+def _pruner_type(pruner: dict[str, Any] | None) -> str | None:
+    return (pruner or {}).get("type")
 
 
-def _bump_seq(session: Session, experiment_id: int) -> int:
-    return session.execute(
+def _bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction]:
+    """The experiment's next change number, with its objective and direction."""
+    seq, objective, direction = session.execute(
         update(Experiment)
         .where(Experiment.id == experiment_id)
         .values(seq=Experiment.seq + 1)
-        .returning(Experiment.seq)
+        .returning(Experiment.seq, Experiment.objective, Experiment.direction)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    ).one()
+    return seq, objective, direction
 
 
-def _stamp(session: Session, trial_id: int, experiment_id: int) -> None:
+def _stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
     """Give a changed trial the experiment's next change number (for since-cursors)."""
-    seq = _bump_seq(session, experiment_id)
+    seq, objective, direction = _bump_seq(session, experiment_id)
     session.execute(
         update(Trial)
         .where(Trial.id == trial_id)
         .values(seq=seq)
         .execution_options(synchronize_session=False)
     )
+    # Every trial change ends here: a caller holding the trial in its session reloads it.
+    loaded = session.identity_map.get(identity_key(Trial, trial_id))
+    if loaded is not None:
+        session.expire(loaded)
+    return objective, direction
 
 
 def _history(
-    session: Session, search: Search, space: SearchSpace
+    session: Session, search: SearchFields, space: SearchSpace
 ) -> list[tuple[dict[str, Any], float | None]]:
     """Finished trials in trial order: the ancestors' inside this space first (warm start)."""
     lineage: list[int] = []
@@ -263,7 +317,7 @@ def tell(
     value: float | None = None,
     error: str | None = None,
     metrics: dict[str, Any] | None = None,
-) -> Trial:
+) -> None:
     """Record a running trial's result; a complete trial needs a finite value.
 
     Raises NotFound for an unknown trial and Conflict for one that is no longer running (or
@@ -290,7 +344,6 @@ def tell(
     search_id, experiment_id = finished
     _count_finished(session, search_id)
     _stamp(session, trial_id, experiment_id)
-    return session.get_one(Trial, trial_id, populate_existing=True)
 
 
 def _explain_refusal(session: Session, trial_id: int) -> None:
@@ -304,16 +357,15 @@ def _explain_refusal(session: Session, trial_id: int) -> None:
 
 
 def _count_finished(session: Session, search_id: int) -> None:
+    # One statement: the right-hand side sees the row before the update.
+    met = Search.n_finished + 1 >= Search.n_trials
     session.execute(
         update(Search)
         .where(Search.id == search_id)
-        .values(n_finished=Search.n_finished + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(Search)
-        .where(Search.id == search_id, Search.n_finished >= Search.n_trials)
-        .values(status=SearchStatus.DONE)
+        .values(
+            n_finished=Search.n_finished + 1,
+            status=case((met, _status(SearchStatus.DONE)), else_=Search.status),
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -441,18 +493,18 @@ def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
     if search is None:
         raise NotFound("search", search_id)
     SearchSpace.from_dict(search.space).validate_params(params)
-    number = _claim_number(session, search_id)
-    if number is None:
+    reserved = _reserve(session, search_id)
+    if reserved is None:
         raise Conflict(f"search {search_id} has no budget left for another trial")
     trial = Trial(
         experiment_id=search.experiment_id,
         search_id=search_id,
-        number=number,
+        number=reserved.n_asked - 1,
         state=TrialState.WAITING,
         params=params,
         attempt=0,
         started_at=None,
-        seq=_bump_seq(session, search.experiment_id),
+        seq=_bump_seq(session, search.experiment_id)[0],
     )
     session.add(trial)
     session.flush()
