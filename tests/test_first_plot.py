@@ -1,0 +1,151 @@
+"""The experiment page at WebGL scale in Chromium: the scatter plot comes first, the table,
+views and panel after it; hover texts are built when hovered; unchanged polls redraw nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from benchmarks.fill import Ours
+from tests.conftest import running_server
+from tests.test_browser import NASTY, browser, page, shot
+
+__all__ = ["browser", "page"]  # fixtures, imported for pytest to find
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+N = 6000  # above GL_POINTS (scatter.js): the scatter plot is WebGL
+
+# When each part of the page first appeared, seen from before the page's scripts run.
+FIRST_SEEN = """
+window.__seen = {};
+new MutationObserver(() => {
+  const at = performance.now();
+  const parts = {scatter: '#scatter .main-svg', table: '#trials-table tbody tr',
+                 tree: '#searches tbody tr', history: '#history .main-svg'};
+  for (const [name, selector] of Object.entries(parts)) {
+    if (!(name in window.__seen) && document.querySelector(selector)) window.__seen[name] = at;
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A server over an experiment of N finished trials (filled in bulk, as the benchmark does),
+    polled every 0.3 s."""
+    folder = tmp_path_factory.mktemp("big")
+    ours = Ours.create(str(folder / "big.db"), N)
+    ours.fill(N, np.random.default_rng(3))
+    ours.engine.dispose()
+    env = {"HYPERZOOM_POLL_INTERVAL": "0.3"}
+    with running_server(ours.url, folder / "server.log", **env) as url:
+        yield url, ours.experiment_id
+
+
+def open_big(page: Any, big: Any) -> None:
+    url, experiment_id = big
+    page.add_init_script(FIRST_SEEN)
+    page.goto(f"{url}/experiments/{experiment_id}")
+    page.wait_for_selector("#trials-table tbody tr")
+    page.wait_for_function("() => window.__seen.history !== undefined")
+
+
+def test_the_scatter_plot_is_drawn_before_the_table_and_the_views(page: Any, big: Any) -> None:
+    open_big(page, big)
+    seen = page.evaluate("window.__seen")
+    assert seen["scatter"] < seen["table"], seen
+    assert seen["scatter"] < seen["history"], seen
+    assert "tree" in seen
+    traces = page.evaluate(
+        "() => document.getElementById('scatter').data.map((t) => [t.type, t.x.length])"
+    )
+    assert {kind for kind, _ in traces} == {"scattergl"}
+    assert sum(n for _, n in traces) == N
+    # The table holds one page of rows, not N.
+    assert page.locator("#trials-table tbody tr").count() == 50
+    assert page.locator(".table-info").inner_text() == f"1–50 of {N}"
+    assert page.locator("#searches tbody tr").count() == 1
+    shot(page, "30-first-plot-6000-trials")
+
+
+def test_hover_text_is_built_when_a_point_is_hovered(page: Any, big: Any) -> None:
+    open_big(page, big)
+    url, experiment_id = big
+    columns = httpx.get(f"{url}/api/experiments/{experiment_id}/trials/columns").json()
+    trials = {
+        trial_id: (columns["number"][i], columns["params"]["solver"][i])
+        for i, trial_id in enumerate(columns["id"])
+    }
+    # Where plotly put point 0 of the first trace, in page pixels.
+    where = page.evaluate(
+        """() => {
+          const el = document.getElementById('scatter');
+          const {xaxis: xa, yaxis: ya} = el._fullLayout;
+          const box = el.getBoundingClientRect();
+          const t = el.data[0];
+          window.__hovered = [];
+          el.on('plotly_hover', (e) => window.__hovered.push(...e.points.map(
+            (p) => el.data[p.curveNumber].customdata[p.pointNumber])));
+          return [box.left + xa._offset + xa.l2p(xa.d2l(t.x[0])),
+                  box.top + ya._offset + ya.l2p(ya.d2l(t.y[0]))];
+        }"""
+    )
+    page.mouse.move(where[0] - 30, where[1] - 30)
+    page.mouse.move(*where, steps=3)
+    page.wait_for_function("() => window.__hovered.length > 0")
+    label = page.locator("#scatter .hoverlayer .hovertext").first.text_content()
+    hovered = page.evaluate("window.__hovered[window.__hovered.length - 1]")
+    number, solver = trials[hovered]
+    assert f"search 1 (coarse) · trial {number}" in label
+    assert f"solver: {solver}" in label and "lr: " in label
+    shot(page, "31-hover-6000-trials")
+
+
+def test_webgl_hover_texts_escape_what_users_typed(page: Any, big: Any) -> None:
+    open_big(page, big)
+    texts = page.evaluate(
+        """async (nasty) => {
+          const { buildFigure } = await import('/static/js/scatter.js');
+          const trials = Array.from({length: 6000}, (_, i) => ({id: i + 1, searchId: 1,
+            number: i, state: 'complete', value: i, params: {[nasty]: nasty, x: i / 6000},
+            metrics: {}, duration: 1}));
+          const space = {[nasty]: {type: 'categorical', choices: [nasty]},
+                         x: {type: 'float', low: 0, high: 1}};
+          const figure = buildFigure({trials, space, searches: [{id: 1, parent_id: null}],
+            x: 'x', y: 'value', color: 'value', direction: 'minimize', objective: 'o', box: null});
+          const t = figure.data[0];
+          const h = t.hovertext;
+          return [t.type, h.length, h[5], h[5999], h[6000]];
+        }""",
+        NASTY,
+    )
+    kind, length, fifth, last, beyond = texts
+    assert (kind, length, beyond) == ("scattergl", 6000, None)
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    head = "<b>search 1 (coarse) · trial 5</b><br>value: 5"
+    assert fifth == f"{head}<br>{escaped}: {escaped}<br>x: 8.333e-4"
+    assert "trial 5999" in last
+    assert NASTY not in fifth
+
+
+def test_polls_that_bring_nothing_redraw_nothing(page: Any, big: Any) -> None:
+    open_big(page, big)
+    page.evaluate(
+        """() => {
+          window.__data = document.getElementById('scatter').data;
+          window.__row = document.querySelector('#trials-table tbody tr');
+        }"""
+    )
+    polls = (
+        "() => performance.getEntriesByType('resource')"
+        f".filter((e) => e.name.endsWith('since={N}')).length >= 3"
+    )
+    page.wait_for_function(polls)
+    same = page.evaluate(
+        """() => [document.getElementById('scatter').data === window.__data,
+                  document.querySelector('#trials-table tbody tr') === window.__row]"""
+    )
+    assert same == [True, True]
