@@ -16,6 +16,7 @@ from typing import Any
 from app.objectives import ObjectiveSpec
 from app.store.trials import Claim
 from app.worker.backend import Backend
+from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import Sandbox
 from app.worker.trial import Outcome
 
@@ -60,6 +61,10 @@ class Worker:
         self.on_result = on_result
         self.stop_event = threading.Event()
         self._last_reap = 0.0
+        # Beat often whatever our own timeout: the server or another worker may reap with a
+        # shorter one.
+        interval = min(max(self.options.heartbeat_timeout / 4, 0.05), HEARTBEAT_EVERY)
+        self.heartbeat = Heartbeat(self.backend.heartbeat, interval)
 
     def run_once(self) -> Claim | None:
         """Evaluate one trial if there is one; return its claim, or None."""
@@ -78,9 +83,7 @@ class Worker:
         return claim
 
     def _evaluate(self, claim: Claim) -> Outcome | None:
-        lost = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(claim, lost), daemon=True)
-        beat.start()
+        lost = self.heartbeat.watch(claim)
         try:
             return self.evaluator.evaluate(
                 self.objectives[claim.objective],
@@ -90,8 +93,7 @@ class Worker:
                 cancelled=lambda: lost.is_set() or self.stop_event.is_set(),
             )
         finally:
-            lost.set()  # also ends the heartbeat thread
-            beat.join()
+            self.heartbeat.unwatch()
 
     def _report(self, claim: Claim, step: int, value: float) -> bool:
         try:
@@ -112,18 +114,6 @@ class Worker:
                 if self.stop_event.wait(delay):
                     return False
         return False
-
-    def _heartbeat(self, claim: Claim, lost: threading.Event) -> None:
-        # Beat often whatever our own timeout: the server or another worker may reap with a
-        # shorter one.
-        interval = min(max(self.options.heartbeat_timeout / 4, 0.05), HEARTBEAT_EVERY)
-        while not lost.wait(interval):
-            try:
-                if not self.backend.heartbeat(claim):
-                    log.warning("trial %s was given up by the server; stopping it", claim.trial_id)
-                    lost.set()
-            except Exception as exc:  # a blip must not kill the trial; the timeout decides
-                log.warning("heartbeat for trial %s failed: %s", claim.trial_id, exc)
 
     def _maybe_reap(self) -> None:
         now = time.monotonic()
@@ -156,6 +146,7 @@ class Worker:
                 else:
                     self.stop_event.wait(self.options.poll)
         finally:
+            self.heartbeat.close()
             self.evaluator.close()
         return done
 
