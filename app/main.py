@@ -13,7 +13,6 @@ import plotly
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import (
@@ -35,6 +34,7 @@ from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import check_schema
 from app.store.reaper import Reaper
 from app.web import pages
+from app.web.static import RevalidatedStaticFiles
 from app.worker.objectives import registered
 
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, dependencies=[ReadAuthorized])
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=resource("static")), name="static")
+    app.mount("/static", RevalidatedStaticFiles(directory=resource("static")), name="static")
     return app
 
 

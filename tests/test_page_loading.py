@@ -70,3 +70,14 @@ def test_plotly_is_served_gzipped_once_and_cached_for_good(client: TestClient) -
     assert "content-encoding" not in identity.headers
     assert identity.content == plain
     assert identity.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_static_modules_are_revalidated_not_reused_blindly(client: TestClient) -> None:
+    first = client.get("/static/js/experiment.js")
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "no-cache"  # no build step: no version in URLs
+    etag = first.headers["etag"]
+    again = client.get("/static/js/experiment.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "no-cache"
+    assert again.content == b""
