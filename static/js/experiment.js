@@ -126,17 +126,12 @@ function plotlyLoaded() {
   });
 }
 
-// Run `fn` once the browser has painted what is on the page now (or after 200 ms in a
-// background tab, where frames never come).
+// Run `fn` once the browser has painted what is on the page now: right after the next frame
+// (no timer as a fallback: on a busy machine a software-WebGL frame can take longer than any
+// timer, which would then build the table first). A background tab has no frames until shown.
 function afterPaint(fn) {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
-  requestAnimationFrame(() => setTimeout(once, 0));
-  setTimeout(once, 200);
+  if (document.hidden) setTimeout(fn, 0);
+  else requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
 function render() {
