@@ -18,7 +18,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Row, case, delete, insert, literal, select, update
+from sqlalchemy import (
+    Executable,
+    Result,
+    Row,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -74,6 +87,39 @@ class Claim:
     pruned_by: str | None = None
 
 
+# The statements of ask and tell are built once, with bound parameters, and run as Core on the
+# session's connection (same transaction): building a statement and the ORM's execution path
+# each cost more Python than SQLite spends on the statement (see docs/benchmarks.md).
+
+
+def _run(session: Session, statement: Executable, **params: Any) -> Result[Any]:
+    return session.connection().execute(statement, params)
+
+
+def _of_objectives(query: Select[Any]) -> dict[bool, Select[Any]]:
+    """The query for any objective (False) and for the `objectives` list (True)."""
+    named = Experiment.objective.in_(bindparam("objectives", expanding=True))
+    return {False: query, True: query.where(named)}
+
+
+_WAITING = _of_objectives(
+    select(Trial.id)
+    .join(Search, Trial.search_id == Search.id)
+    .join(Experiment, Trial.experiment_id == Experiment.id)
+    .where(Trial.state == TrialState.WAITING, Search.status.in_(_ACTIVE))
+    .order_by(Trial.id)
+    .limit(1)
+)
+# Searches with budget left, newest first.
+_OPEN_SEARCHES = _of_objectives(
+    select(Search.id)
+    .join(Experiment)
+    .where(Search.status.in_(_ACTIVE), Search.n_asked < Search.n_trials)
+    .order_by(Search.id.desc())
+    .limit(_CANDIDATES)
+)
+
+
 def ask(session: Session, *, objectives: Collection[str] | None, worker: str) -> Claim | None:
     """Claim a waiting trial, or the next trial of a search with budget left.
 
@@ -81,54 +127,40 @@ def ask(session: Session, *, objectives: Collection[str] | None, worker: str) ->
     so a search the user just refined starts at once. Returns None when nothing is left for
     these objectives (any objective, when None).
     """
-    claim = _claim_waiting(session, objectives, worker)
+    named = {} if objectives is None else {"objectives": list(objectives)}
+    claim = _claim_waiting(session, named, worker)
     if claim is not None:
         return claim
-    query = (
-        select(Search.id)
-        .join(Experiment)
-        .where(Search.status.in_(_ACTIVE), Search.n_asked < Search.n_trials)
-        .order_by(Search.id.desc())
-        .limit(_CANDIDATES)
-    )
-    if objectives is not None:
-        query = query.where(Experiment.objective.in_(list(objectives)))
-    for search_id in session.scalars(query).all():
+    for search_id in _run(session, _OPEN_SEARCHES[bool(named)], **named).scalars().all():
         claim = _claim_next(session, search_id, worker)
         if claim is not None:
             return claim
     return None
 
 
-def _claim_waiting(
-    session: Session, objectives: Collection[str] | None, worker: str
-) -> Claim | None:
-    waiting = (
-        select(Trial.id)
-        .join(Search, Trial.search_id == Search.id)
-        .join(Experiment, Trial.experiment_id == Experiment.id)
-        .where(Trial.state == TrialState.WAITING, Search.status.in_(_ACTIVE))
-        .order_by(Trial.id)
-        .limit(1)
+_TAKE_WAITING = (
+    update(Trial)
+    .where(Trial.id == bindparam("trial_id"), Trial.state == TrialState.WAITING)
+    .values(
+        state=TrialState.RUNNING,
+        worker=bindparam("worker_name"),
+        started_at=bindparam("now"),
+        heartbeat_at=bindparam("now"),
     )
-    if objectives is not None:
-        waiting = waiting.where(Experiment.objective.in_(list(objectives)))
+    .returning(Trial.search_id, Trial.experiment_id, Trial.number, Trial.attempt, Trial.params)
+)
+
+
+def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Claim | None:
     for _ in range(3):  # another worker may take the same row between select and update
-        trial_id = session.scalars(waiting).first()
+        trial_id = _run(session, _WAITING[bool(named)], **named).scalar()
         if trial_id is None:
             return None
-        now = utcnow()
-        claimed = session.execute(
-            update(Trial)
-            .where(Trial.id == trial_id, Trial.state == TrialState.WAITING)
-            .values(state=TrialState.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
-            .returning(
-                Trial.search_id, Trial.experiment_id, Trial.number, Trial.attempt, Trial.params
-            )
-            .execution_options(synchronize_session=False)
+        claimed = _run(
+            session, _TAKE_WAITING, trial_id=trial_id, worker_name=worker, now=utcnow()
         ).one_or_none()
         if claimed is not None:
-            pruner = _mark_running(session, claimed.search_id)
+            pruner = _run(session, _MARK_RUNNING, search_id=claimed.search_id).scalar_one()
             objective, direction = _stamp(session, trial_id, claimed.experiment_id)
             return Claim(
                 trial_id,
@@ -143,25 +175,23 @@ def _claim_waiting(
     return None
 
 
-def _mark_running(session: Session, search_id: int) -> dict[str, Any] | None:
-    """A queued search becomes running; returns its pruner settings."""
-    return session.execute(
-        update(Search)
-        .where(Search.id == search_id)
-        .values(
-            status=case(
-                (Search.status == SearchStatus.QUEUED, _status(SearchStatus.RUNNING)),
-                else_=Search.status,
-            )
-        )
-        .returning(Search.pruner)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-
-
 def _status(status: SearchStatus) -> Any:
     """A status as a SQL literal of the column's type (inside CASE, where it is not inferred)."""
     return literal(status, Search.__table__.c.status.type)
+
+
+# A queued search becomes running; returns its pruner settings.
+_MARK_RUNNING = (
+    update(Search)
+    .where(Search.id == bindparam("search_id"))
+    .values(
+        status=case(
+            (Search.status == SearchStatus.QUEUED, _status(SearchStatus.RUNNING)),
+            else_=Search.status,
+        )
+    )
+    .returning(Search.pruner)
+)
 
 
 def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
@@ -173,59 +203,60 @@ def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
     seq, objective, direction = _bump_seq(session, search.experiment_id)
     params = sample(session, search, number, direction)
     now = utcnow()
-    trial_id = session.execute(
-        insert(Trial)
-        .values(
-            experiment_id=search.experiment_id,
-            search_id=search_id,
-            number=number,
-            state=TrialState.RUNNING,
-            params=params,
-            worker=worker,
-            attempt=0,
-            started_at=now,
-            heartbeat_at=now,
-            seq=seq,
-        )
-        .returning(Trial.id)
+    trial_id = _run(
+        session,
+        _INSERT_TRIAL,
+        experiment_id=search.experiment_id,
+        search_id=search_id,
+        number=number,
+        state=TrialState.RUNNING,
+        params=params,
+        worker=worker,
+        attempt=0,
+        lost=0,
+        started_at=now,
+        heartbeat_at=now,
+        seq=seq,
     ).scalar_one()
     return Claim(
         trial_id, 0, search_id, number, objective, direction, params, _pruner_type(search.pruner)
     )
 
 
-def _reserve(session: Session, search_id: int) -> Row[Any] | None:
-    """Take the next trial number of a search, only while budget remains: one atomic statement.
+_INSERT_TRIAL = insert(Trial).returning(Trial.id)
 
-    It returns what sampling needs (`n_asked` is the number taken plus one), so the search is
-    never read apart from its reservation.
-    """
-    return session.execute(
-        update(Search)
-        .where(
-            Search.id == search_id,
-            Search.n_asked < Search.n_trials,
-            Search.status.in_(_ACTIVE),
-        )
-        .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
-        .returning(
-            Search.id,
-            Search.n_asked,
-            Search.experiment_id,
-            Search.parent_id,
-            Search.space,
-            Search.sampler,
-            Search.sampler_options,
-            Search.seed,
-            Search.n_trials,
-            Search.pruner,
-        )
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+# Take the next trial number of a search, only while budget remains: one atomic statement. It
+# returns what sampling needs (`n_asked` is the number taken plus one), so the search is never
+# read apart from its reservation.
+_RESERVE = (
+    update(Search)
+    .where(
+        Search.id == bindparam("search_id"),
+        Search.n_asked < Search.n_trials,
+        Search.status.in_(_ACTIVE),
+    )
+    .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
+    .returning(
+        Search.id,
+        Search.n_asked,
+        Search.experiment_id,
+        Search.parent_id,
+        Search.space,
+        Search.sampler,
+        Search.sampler_options,
+        Search.seed,
+        Search.n_trials,
+        Search.pruner,
+    )
+)
+
+
+def _reserve(session: Session, search_id: int) -> Row[Any] | None:
+    return _run(session, _RESERVE, search_id=search_id).one_or_none()
 
 
 class SearchFields(Protocol):
-    """What sampling reads of a search: a `Search`, or a row returned by its claim."""
+    """What sampling reads of a search: a `Search`, or a row returned by its reservation."""
 
     id: int
     parent_id: int | None
@@ -258,27 +289,25 @@ def _pruner_type(pruner: dict[str, Any] | None) -> str | None:
     return (pruner or {}).get("type")
 
 
+_BUMP_SEQ = (
+    update(Experiment)
+    .where(Experiment.id == bindparam("experiment_id"))
+    .values(seq=Experiment.seq + 1)
+    .returning(Experiment.seq, Experiment.objective, Experiment.direction)
+)
+_SET_SEQ = update(Trial).where(Trial.id == bindparam("trial_id")).values(seq=bindparam("new_seq"))
+
+
 def _bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction]:
     """The experiment's next change number, with its objective and direction."""
-    seq, objective, direction = session.execute(
-        update(Experiment)
-        .where(Experiment.id == experiment_id)
-        .values(seq=Experiment.seq + 1)
-        .returning(Experiment.seq, Experiment.objective, Experiment.direction)
-        .execution_options(synchronize_session=False)
-    ).one()
+    seq, objective, direction = _run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
     return seq, objective, direction
 
 
 def _stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
     """Give a changed trial the experiment's next change number (for since-cursors)."""
     seq, objective, direction = _bump_seq(session, experiment_id)
-    session.execute(
-        update(Trial)
-        .where(Trial.id == trial_id)
-        .values(seq=seq)
-        .execution_options(synchronize_session=False)
-    )
+    _run(session, _SET_SEQ, trial_id=trial_id, new_seq=seq)
     # Every trial change ends here: a caller holding the trial in its session reloads it.
     loaded = session.identity_map.get(identity_key(Trial, trial_id))
     if loaded is not None:
@@ -329,21 +358,44 @@ def tell(
         raise ValueError(f"a complete trial needs a finite value, got {value!r}")
     if value is not None and not math.isfinite(value):
         value = None
-    guard = [Trial.id == trial_id, Trial.state == TrialState.RUNNING]
-    if attempt is not None:
-        guard.append(Trial.attempt == attempt)
-    finished = session.execute(
-        update(Trial)
-        .where(*guard)
-        .values(state=state, value=value, error=error, metrics=metrics, finished_at=utcnow())
-        .returning(Trial.search_id, Trial.experiment_id)
-        .execution_options(synchronize_session=False)
+    finished = _run(
+        session,
+        _FINISH[attempt is not None],
+        trial_id=trial_id,
+        attempt_told=attempt,
+        state=state,
+        value=value,
+        error=error,
+        metrics=metrics,
+        finished_at=utcnow(),
     ).one_or_none()
     if finished is None:
         _explain_refusal(session, trial_id)
     search_id, experiment_id = finished
     _count_finished(session, search_id)
     _stamp(session, trial_id, experiment_id)
+
+
+def _finish(of_attempt: bool) -> Update:
+    guard = [Trial.id == bindparam("trial_id"), Trial.state == TrialState.RUNNING]
+    if of_attempt:
+        guard.append(Trial.attempt == bindparam("attempt_told"))
+    return (
+        update(Trial)
+        .where(*guard)
+        .values(
+            state=bindparam("state"),
+            value=bindparam("value"),
+            error=bindparam("error"),
+            metrics=bindparam("metrics"),
+            finished_at=bindparam("finished_at"),
+        )
+        .returning(Trial.search_id, Trial.experiment_id)
+    )
+
+
+# Any attempt (False), or only the attempt told (True).
+_FINISH = {False: _finish(False), True: _finish(True)}
 
 
 def _explain_refusal(session: Session, trial_id: int) -> None:
@@ -356,18 +408,22 @@ def _explain_refusal(session: Session, trial_id: int) -> None:
     )
 
 
-def _count_finished(session: Session, search_id: int) -> None:
-    # One statement: the right-hand side sees the row before the update.
-    met = Search.n_finished + 1 >= Search.n_trials
-    session.execute(
-        update(Search)
-        .where(Search.id == search_id)
-        .values(
-            n_finished=Search.n_finished + 1,
-            status=case((met, _status(SearchStatus.DONE)), else_=Search.status),
-        )
-        .execution_options(synchronize_session=False)
+# One statement: the right-hand side sees the row before the update.
+_COUNT_FINISHED = (
+    update(Search)
+    .where(Search.id == bindparam("search_id"))
+    .values(
+        n_finished=Search.n_finished + 1,
+        status=case(
+            (Search.n_finished + 1 >= Search.n_trials, _status(SearchStatus.DONE)),
+            else_=Search.status,
+        ),
     )
+)
+
+
+def _count_finished(session: Session, search_id: int) -> None:
+    _run(session, _COUNT_FINISHED, search_id=search_id)
 
 
 def heartbeat(session: Session, trial_id: int, attempt: int) -> bool:
