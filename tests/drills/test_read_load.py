@@ -124,15 +124,16 @@ def test_reads_while_workers_write(
     processes.append(server.process)
     if SERVER_PROCESSES > 1:
         server.wait_for_processes(SERVER_PROCESSES, Path(engine.url.database))
-    log = tmp_path / "workers.log"
-    for _ in range(2):
-        processes.append(start_worker(db_url, log=log, HZ_TEST_SLOW="0.01"))
-    wait_for(lambda: progress(factory, search_id)[0] >= 20, 60, "the first trials")
-
     spawn = get_context("spawn")
     ready = spawn.Value("i", 0)
     with spawn.Pool(CLIENTS, initializer=client_ready, initargs=(ready,)) as pool:
+        # Clients first: the workers get through the budget in seconds, and spawning the
+        # clients on a loaded machine can take longer than that.
         wait_for(lambda: ready.value == CLIENTS, 120, "the client processes")
+        log = tmp_path / "workers.log"
+        for _ in range(2):  # 50 ms a trial: the budget outlasts the reads
+            processes.append(start_worker(db_url, log=log, HZ_TEST_SLOW="0.05"))
+        wait_for(lambda: progress(factory, search_id)[0] >= 20, 60, "the first trials")
         written_before = progress(factory, search_id)[0]
         start = time.time() + 0.5
         jobs = [(server.url, experiment_id, search_id, i, start) for i in range(CLIENTS)]
