@@ -29,10 +29,17 @@ SPACE = {
 }
 
 
-def start(api: httpx.Client, factory: sessionmaker[Session], n: int) -> dict[str, Any]:
-    """An experiment over SPACE with `n` trials played (some failed, some pruned)."""
-    body = {"name": "panel", "objective": "bowl", "space": SPACE}
-    created = api.post("/api/experiments", json={**body, "search": {"n_trials": n, "seed": 7}})
+def start(
+    api: httpx.Client,
+    factory: sessionmaker[Session],
+    n: int,
+    space: dict[str, Any] = SPACE,
+    name: str = "panel",
+    seed: int = 7,
+) -> dict[str, Any]:
+    """An experiment over `space` with `n` trials played (some failed, some pruned)."""
+    body = {"name": name, "objective": "bowl", "space": space}
+    created = api.post("/api/experiments", json={**body, "search": {"n_trials": n, "seed": seed}})
     assert created.status_code == 201, created.text
     play(factory, n)
     return created.json()
@@ -450,12 +457,8 @@ CLASHING = {
 
 
 def start_clashing(api: httpx.Client, factory: sessionmaker[Session], n: int) -> dict[str, Any]:
-    """An experiment over CLASHING with `n` trials played (some failed, some pruned)."""
-    body = {"name": "clash", "objective": "bowl", "space": CLASHING}
-    created = api.post("/api/experiments", json={**body, "search": {"n_trials": n, "seed": 11}})
-    assert created.status_code == 201, created.text
-    play(factory, n)
-    return created.json()
+    """An experiment over CLASHING with `n` trials played."""
+    return start(api, factory, n, CLASHING, name="clash", seed=11)
 
 
 def drawn_box(page: Any) -> dict[str, list[float]]:
