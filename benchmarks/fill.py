@@ -10,6 +10,7 @@ and values, drawn from one seeded generator.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -267,3 +268,14 @@ def suggest_optuna(trial: Any) -> dict[str, Any]:
         "units": trial.suggest_int("units", 8, 256, log=True),
         "solver": trial.suggest_categorical("solver", ["sgd", "adam"]),
     }
+
+
+def open_pair(
+    workdir: Path | None, prefix: str, with_optuna: bool
+) -> tuple[Ours, TheirOptuna | None]:
+    """Both big studies in `workdir` (a new temporary directory when None), reused if there."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
+    theirs = TheirOptuna.open_or_create(str(workdir / "optuna.db")) if with_optuna else None
+    return ours, theirs

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np  # noqa: E402
 from app.store.db import make_sessionmaker, session_scope  # noqa: E402
 from app.store.models import TrialState  # noqa: E402
 from app.store.trials import ask, tell  # noqa: E402
-from benchmarks.fill import Ours, TheirOptuna, suggest_optuna, value_of  # noqa: E402
+from benchmarks.fill import Ours, TheirOptuna, open_pair, suggest_optuna, value_of  # noqa: E402
 from benchmarks.report import ROOT, PeakRss, fmt, machine, median, ratio, table  # noqa: E402
 
 
@@ -116,11 +115,8 @@ def main() -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-growth-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     print(f"Cost of ask + tell as the study grows, {args.pairs} pairs a size; {machine()}\n")
-    ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
-    theirs = None if args.no_optuna else TheirOptuna.open_or_create(str(workdir / "optuna.db"))
+    ours, theirs = open_pair(args.workdir, "hz-growth-", not args.no_optuna)
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows: list[list[Any]] = []
     first: tuple[float, float | None] | None = None

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.fill import Ours, TheirOptuna  # noqa: E402
+from benchmarks.fill import Ours, TheirOptuna, open_pair  # noqa: E402
 from benchmarks.report import ROOT, PeakRss, fmt, free_port, machine, ratio, table  # noqa: E402
 
 
@@ -109,11 +108,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-optuna", action="store_true", help="Measure ours only.")
     args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-reads-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     print(f"Reading every trial over HTTP; {machine()}\n")
-    ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
-    theirs = None if args.no_optuna else TheirOptuna.open_or_create(str(workdir / "optuna.db"))
+    ours, theirs = open_pair(args.workdir, "hz-reads-", not args.no_optuna)
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
