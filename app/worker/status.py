@@ -50,10 +50,12 @@ class WorkerStatus:
             return
         value = "" if outcome.value is None else f" {outcome.value:.6g}"
         reason = f" ({outcome.error.strip().splitlines()[-1]})" if outcome.error else ""
+        # markup=False: the reason is the objective's own text, brackets and all.
         self.console.print(
             f"search {claim.search_id} trial {claim.number}: {outcome.state.value}{value}{reason}",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
 
     def _summary(self) -> str:
