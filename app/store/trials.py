@@ -67,7 +67,7 @@ __all__ = [
     "tell",
 ]
 
-# How many candidate searches one ask looks at before giving up on this round.
+# How often one ask chooses a search again after losing a race for its last trial.
 _CANDIDATES = 8
 _ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
 _FINAL = (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
@@ -110,13 +110,13 @@ _WAITING = _of_objectives(
     .order_by(Trial.id)
     .limit(1)
 )
-# Searches with budget left, newest first.
-_OPEN_SEARCHES = _of_objectives(
+# The newest search with budget left (for the `objectives` list, or any).
+_NEWEST_OPEN = _of_objectives(
     select(Search.id)
     .join(Experiment)
     .where(Search.status.in_(_ACTIVE), Search.n_asked < Search.n_trials)
     .order_by(Search.id.desc())
-    .limit(_CANDIDATES)
+    .limit(1)
 )
 
 
@@ -131,10 +131,16 @@ def ask(session: Session, *, objectives: Collection[str] | None, worker: str) ->
     claim = _claim_waiting(session, named, worker)
     if claim is not None:
         return claim
-    for search_id in _run(session, _OPEN_SEARCHES[bool(named)], **named).scalars().all():
-        claim = _claim_next(session, search_id, worker)
-        if claim is not None:
-            return claim
+    # The search is chosen inside the reservation's own UPDATE. On PostgreSQL a concurrent
+    # worker may take a search's last trial between the choice and the update, which then
+    # reserves nothing: choose again.
+    for _ in range(_CANDIDATES):
+        search = _run(session, _RESERVE_NEWEST[bool(named)], **named).one_or_none()
+        if search is None:
+            if _run(session, _NEWEST_OPEN[bool(named)], **named).first() is None:
+                return None
+            continue
+        return _claim_next(session, search, worker)
     return None
 
 
@@ -194,11 +200,8 @@ _MARK_RUNNING = (
 )
 
 
-def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
-    """Reserve the next trial number of a search with budget left, sample it and insert it."""
-    search = _reserve(session, search_id)
-    if search is None:
-        return None
+def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
+    """Sample the trial a reservation took and insert it."""
     number = search.n_asked - 1
     seq, objective, direction = _bump_seq(session, search.experiment_id)
     params = sample(session, search, number, direction)
@@ -207,7 +210,7 @@ def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
         session,
         _INSERT_TRIAL,
         experiment_id=search.experiment_id,
-        search_id=search_id,
+        search_id=search.id,
         number=number,
         state=TrialState.RUNNING,
         params=params,
@@ -219,36 +222,41 @@ def _claim_next(session: Session, search_id: int, worker: str) -> Claim | None:
         seq=seq,
     ).scalar_one()
     return Claim(
-        trial_id, 0, search_id, number, objective, direction, params, _pruner_type(search.pruner)
+        trial_id, 0, search.id, number, objective, direction, params, _pruner_type(search.pruner)
     )
 
 
 _INSERT_TRIAL = insert(Trial).returning(Trial.id)
 
+
 # Take the next trial number of a search, only while budget remains: one atomic statement. It
 # returns what sampling needs (`n_asked` is the number taken plus one), so the search is never
 # read apart from its reservation.
-_RESERVE = (
-    update(Search)
-    .where(
-        Search.id == bindparam("search_id"),
-        Search.n_asked < Search.n_trials,
-        Search.status.in_(_ACTIVE),
+def _reservation(which: Any) -> Update:
+    return (
+        update(Search)
+        .where(Search.id == which, Search.n_asked < Search.n_trials, Search.status.in_(_ACTIVE))
+        .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
+        .returning(
+            Search.id,
+            Search.n_asked,
+            Search.experiment_id,
+            Search.parent_id,
+            Search.space,
+            Search.sampler,
+            Search.sampler_options,
+            Search.seed,
+            Search.n_trials,
+            Search.pruner,
+        )
     )
-    .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
-    .returning(
-        Search.id,
-        Search.n_asked,
-        Search.experiment_id,
-        Search.parent_id,
-        Search.space,
-        Search.sampler,
-        Search.sampler_options,
-        Search.seed,
-        Search.n_trials,
-        Search.pruner,
-    )
-)
+
+
+_RESERVE = _reservation(bindparam("search_id"))
+# The newest open search, chosen in the same statement (for the `objectives` list, or any).
+_RESERVE_NEWEST = {
+    named: _reservation(query.scalar_subquery()) for named, query in _NEWEST_OPEN.items()
+}
 
 
 def _reserve(session: Session, search_id: int) -> Row[Any] | None:
