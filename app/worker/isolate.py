@@ -32,6 +32,7 @@ class Sandbox:
         self.memory_limit_mb = memory_limit_mb
         self._process: Any = None
         self._conn: Connection | None = None
+        self._sent: set[str] = set()  # objectives the current child already holds
 
     def _start(self) -> Connection:
         if self._process is None or not self._process.is_alive():
@@ -43,7 +44,7 @@ class Sandbox:
             )
             self._process.start()
             child.close()
-            self._conn = parent
+            self._conn, self._sent = parent, set()
         assert self._conn is not None
         return self._conn
 
@@ -58,7 +59,9 @@ class Sandbox:
     ) -> Outcome | None:
         """Run the objective; None when `cancelled()` turned true (the result is not wanted)."""
         conn = self._start()
-        conn.send((spec, params))
+        # Each objective's spec crosses the pipe once per child; later trials name it.
+        conn.send((spec.name, None if spec.name in self._sent else spec, params))
+        self._sent.add(spec.name)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if cancelled():
@@ -130,12 +133,15 @@ def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
 
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    specs: dict[str, ObjectiveSpec] = {}
     while True:
         message = conn.recv()
         if message is None:
             return
-        spec, params = message
-        conn.send(("done", run_objective(spec, params, _remote_report(conn))))
+        name, spec, params = message
+        if spec is not None:
+            specs[name] = spec
+        conn.send(("done", run_objective(specs[name], params, _remote_report(conn))))
 
 
 def die_with_parent() -> None:
