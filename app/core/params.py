@@ -93,7 +93,7 @@ class FloatParam:
             x = self.low + u * (self.high - self.low)
         if self.step is not None:
             x = self.low + np.round((x - self.low) / self.step) * self.step
-        return [float(v) for v in np.clip(x, self.low, self.high)]
+        return [float(v) for v in np.minimum(np.maximum(x, self.low), self.high)]
 
     def encode(self, value: Any) -> float:
         """Map a value to its unit-cube coordinate."""
@@ -166,7 +166,7 @@ class IntParam:
             x = np.rint(np.exp(lo + u * (hi - lo)))
         else:
             x = self.low + np.floor(u * self.size) * self.step
-        return [int(v) for v in np.clip(x, self.low, self.high)]
+        return [int(v) for v in np.minimum(np.maximum(x, self.low), self.high)]
 
     def encode(self, value: Any) -> float:
         """Map an integer to the centre of its slice of the unit interval."""
