@@ -11,7 +11,11 @@ last stragglers left out too), "end to end" trials over the wall time of the who
 (imports, migrations, and for ours the 1 s `--idle-exit` wait included). Every "database is
 locked" is counted.
 
-    .venv/bin/python benchmarks/throughput.py [--trials 2000] [--processes 1,4]
+`--nap-ms N` makes every evaluation sleep N ms first, on both sides: with a no-op objective
+both tools are bound by SQLite's one writer at a time, and more workers can only help once the
+objective takes time of its own, as real ones do.
+
+    .venv/bin/python benchmarks/throughput.py [--trials 2000] [--processes 1,4] [--nap-ms 0]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from app.core.space import SearchSpace  # noqa: E402
-from app.objectives import BUILTINS  # noqa: E402
+from app.objectives import BUILTINS, synthetic  # noqa: E402
 from app.store.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from app.store.experiments import create_experiment  # noqa: E402
 from app.store.migrate import upgrade  # noqa: E402
@@ -40,13 +45,32 @@ from app.store.models import Direction, Trial, TrialState  # noqa: E402
 from benchmarks.report import ROOT, fmt, fresh, machine, ratio, table  # noqa: E402
 
 LOCKED = "database is locked"
+NAP_ENV = "HZ_BENCH_NAP_MS"  # how long each evaluation sleeps, in ms (both sides)
+NAPPING = "benchmarks.throughput:napping_bowl"  # ours, registered with --objective
+
+
+def _napping() -> bool:
+    return float(os.environ.get(NAP_ENV, "0")) > 0
+
+
+def _nap() -> None:
+    ms = float(os.environ.get(NAP_ENV, "0"))
+    if ms > 0:
+        time.sleep(ms / 1000)
 
 
 def bowl(trial: Any) -> float:
     """The built-in bowl, written as an Optuna objective."""
+    _nap()
     lr = trial.suggest_float("learning_rate", 1e-6, 1.0, log=True)
     x = trial.suggest_float("x", 0.0, 1.0)
     return (math.log10(lr) + 3.0) ** 2 + (x - 0.3) ** 2
+
+
+def napping_bowl(params: dict[str, Any]) -> float:
+    """The built-in bowl after a nap of `--nap-ms`."""
+    _nap()
+    return synthetic.bowl(params)
 
 
 def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
@@ -58,7 +82,7 @@ def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
         create_experiment(
             session,
             name="throughput",
-            objective="bowl",
+            objective=NAPPING if _napping() else "bowl",
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict(BUILTINS["bowl"].space),
             n_trials=trials,
@@ -66,6 +90,8 @@ def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
         )
     command = [sys.executable, "-m", "app", "worker", "--db", url]
     command += ["--processes", str(processes), "--idle-exit", "1", "--poll", "0.05"]
+    if _napping():
+        command += ["--objective", NAPPING]
     log = workdir / f"ours-{processes}.log"
     started = time.perf_counter()
     with log.open("w") as out:
@@ -175,15 +201,18 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--processes", default="1,4")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--nap-ms", type=float, default=0.0, help="Sleep per evaluation.")
     parser.add_argument("--optuna-worker", nargs=3, metavar=("URL", "N", "SEED"))
     args = parser.parse_args()
     if args.optuna_worker:
         url, n, seed = args.optuna_worker
         optuna_worker(url, int(n), int(seed))
         return
+    os.environ[NAP_ENV] = str(args.nap_ms)  # read by both sides' processes, which inherit it
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-throughput-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"Throughput, {args.trials} trials; {machine()}\n")
+    nap = f", each evaluation sleeping {args.nap_ms:g} ms" if args.nap_ms else ""
+    print(f"Throughput, {args.trials} trials{nap}; {machine()}\n")
     rows = []
     for processes in (int(p) for p in args.processes.split(",")):
         ours = run_ours(workdir, args.trials, processes)
