@@ -85,7 +85,7 @@ class DatabaseBackend:
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
         try:
             with session_scope(self.factory) as s:
-                store.tell(s, claim.trial_id, attempt=claim.attempt, **asdict(outcome))
+                store.tell(s, claim.trial_id, attempt=claim.attempt, **vars(outcome))
         except (Conflict, NotFound) as exc:  # superseded, or its experiment was deleted
             log.warning("result of trial %s dropped: %s", claim.trial_id, exc)
             return False
