@@ -91,10 +91,21 @@ def read_ours(db: Ours, timeout: float) -> tuple[dict[str, Any], float]:
 
 
 def read_optuna(db: TheirOptuna, timeout: float) -> tuple[dict[str, Any], float]:
+    """optuna-dashboard's read; {"timeout": s} when a request got no answer within `timeout`
+    (at a million trials it does not answer within 5 minutes, and grows past 12 GB)."""
     command = [str(Path(sys.executable).parent / "optuna-dashboard"), db.url, "--quiet"]
     with server(command, "/api/meta") as (base, peak), peak.watching():
-        result = measure(f"{base}/api/studies/{db.study_id}", False, timeout)
+        try:
+            result = measure(f"{base}/api/studies/{db.study_id}", False, timeout)
+        except httpx.TimeoutException:
+            result = {"timeout": timeout}
     return result, peak.peak_total
+
+
+def _optuna_times(other: dict[str, Any]) -> str:
+    if "timeout" in other:
+        return f"no answer in {other['timeout']:.0f} s"
+    return f"{other['cold']:.2f} / {other['warm']:.2f}" if other else "-"
 
 
 def mb(n: int) -> str:
@@ -120,7 +131,7 @@ def main() -> None:
         if theirs is not None:
             theirs.fill(size, rng_theirs)
             other, other_rss = read_optuna(theirs, args.optuna_budget)
-            if other["cold"] > args.optuna_budget / 10:
+            if "timeout" in other or other["cold"] > args.optuna_budget / 10:
                 theirs = None
         rows.append(
             [
@@ -129,8 +140,8 @@ def main() -> None:
                 f"{mine['gzip']:.2f}",
                 f"{mb(mine['bytes'])} / {mb(mine['gzip_bytes'])}",
                 f"{my_rss:.0f}",
-                f"{other['cold']:.2f} / {other['warm']:.2f}" if other else "-",
-                mb(other["bytes"]) if other else "-",
+                _optuna_times(other),
+                mb(other["bytes"]) if "bytes" in other else "-",
                 fmt(other_rss, 4),
                 ratio(mine["warm"], other.get("warm")),
             ]
