@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import ColumnElement, Float, Select, String, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -151,8 +152,15 @@ def _append(columns: TrialColumns, rows: Sequence[Any]) -> None:
 
 
 def _decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
-    """Many JSON documents in one json.loads call: much cheaper than one call each."""
-    return json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    """Many JSON documents decoded in one call: much cheaper than one call each. pydantic's
+    parser (already here for the API) takes less than half the time of `json.loads`; anything
+    it refuses (say a lone surrogate escape written before those were refused) goes to
+    `json.loads`, which accepts more."""
+    document = "[" + ",".join(text or "null" for text in texts) + "]"
+    try:
+        return from_json(document)
+    except ValueError:
+        return json.loads(document)
 
 
 def _extend_named(

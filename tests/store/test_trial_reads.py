@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from pytest import approx
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
@@ -106,3 +107,41 @@ def test_since_returns_only_what_changed_and_keeps_the_cursor(session: Session) 
     assert changed.id == [ids[4]] and changed.value == [2.0]
     assert changed.metrics == {"loss": [0.1]} and changed.cursor > first.cursor
     assert trial_columns(session, experiment_id + 1).id == []  # another experiment's are apart
+
+
+# Values JSON can hold that a fast parser might bend: a big int, a float needing all 17 digits,
+# text beyond ASCII with quotes and escapes, booleans, null, nesting.
+AWKWARD = {
+    "big": 10**30,
+    "tiny": 5e-324,
+    "third": 1 / 3,
+    "text": 'naïve "quoted" \\ 日本 🙂',
+    "flag": True,
+    "nothing": None,
+    "nested": {"a": [1, 2.5, False]},
+}
+
+
+def test_columns_keep_every_json_value_exactly(session: Session) -> None:
+    experiment_id = _experiment(session, n_trials=1)
+    claim = ask(session, objectives=None, worker="w")
+    assert claim is not None
+    tell(session, claim.trial_id, state=TrialState.COMPLETE, value=0.5, metrics=AWKWARD)
+    got = trial_columns(session, experiment_id).metrics
+    assert got == {name: [value] for name, value in AWKWARD.items()}
+    assert type(got["big"][0]) is int and type(got["flag"][0]) is bool
+
+
+def test_a_document_the_fast_parser_refuses_is_still_read(session: Session) -> None:
+    # A lone surrogate escape: refused on input since, but a database may hold one from before.
+    experiment_id = _experiment(session, n_trials=1)
+    claim = ask(session, objectives=None, worker="w")
+    assert claim is not None
+    tell(session, claim.trial_id, state=TrialState.COMPLETE, value=0.5, metrics={"m": 1})
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stored = "CAST(:m AS JSON)" if postgres else ":m"
+    session.execute(
+        text(f"UPDATE trials SET metrics = {stored} WHERE id = :i"),
+        {"m": '{"note": "\\ud800"}', "i": claim.trial_id},
+    )
+    assert trial_columns(session, experiment_id).metrics == {"note": ["\ud800"]}
