@@ -177,7 +177,8 @@ class Trial(Base):
     __table_args__ = (
         UniqueConstraint("search_id", "number"),
         Index(None, "experiment_id", "seq"),
-        Index(None, "search_id", "state"),
+        # With the value: a search's best is the first or last entry of its complete trials.
+        Index(None, "search_id", "state", "value"),
         Index(None, "state", "heartbeat_at"),
     )
 
