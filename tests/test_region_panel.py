@@ -162,6 +162,18 @@ def test_editing_a_bound_on_a_log_axis_moves_the_box_and_the_stats_follow(
     page.screenshot(path=str(ARTIFACTS / "15-region-panel-laptop.png"))
 
 
+# The narrowing choices whose text is wider than their select (as rendered, less the arrow).
+OPTIONS_THAT_DO_NOT_FIT = """() => {
+  const ctx = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("#region-others select")].flatMap((select) => {
+    ctx.font = getComputedStyle(select).font;
+    const room = select.getBoundingClientRect().width - 24;
+    const wide = [...select.options].filter((o) => ctx.measureText(o.text).width > room);
+    return wide.map((o) => o.text);
+  });
+}"""
+
+
 def test_narrowing_other_parameters_to_the_span_reaches_the_child_search(
     live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
 ) -> None:
@@ -186,6 +198,8 @@ def test_narrowing_other_parameters_to_the_span_reaches_the_child_search(
         page.select_option(f"#region-others select[data-param='{param}']", "span")
     outcome = page.locator("#region-others li[data-param='kind'] .outcome").inner_text()
     assert outcome == "{" + ", ".join(kind_span) + "}"
+    # Every choice's text fits its select in the panel (room left for the arrow).
+    assert page.evaluate(OPTIONS_THAT_DO_NOT_FIT) == []
     shot(page, "16-region-narrowed")
 
     # The link carries the narrowing: a reload shows the same region, and refines it.

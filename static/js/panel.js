@@ -79,10 +79,11 @@ export function statsRows(inside, outside) {
   });
 }
 
+// Short enough for the narrow panel's select; the option's title says it in full.
 const NARROWING = {
-  keep: "keep the parent's range",
-  span: "narrow to the selected span",
-  suggested: "use the suggested range",
+  keep: ["parent's range", "keep the parent search's range"],
+  span: ["selected span", "narrow to the span of the selected trials"],
+  suggested: ["suggested range", "use the suggested region's range"],
 };
 
 // A parameter off the axes: a choice how to narrow it, and what that would send.
@@ -96,7 +97,8 @@ export function otherItem(name, choices, mode) {
   select.className = "narrowing";
   select.dataset.param = name;
   for (const [value, outcome] of Object.entries(choices)) {
-    const option = cell("option", NARROWING[value], { value });
+    const [text, title] = NARROWING[value];
+    const option = cell("option", text, { value, title });
     option.disabled = Boolean(outcome && outcome.problem);
     option.selected = value === mode;
     select.append(option);
