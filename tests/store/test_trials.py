@@ -137,24 +137,52 @@ def _work(url: str, results: mp.Queue) -> None:
     results.put(numbers)
 
 
+def _work_all(db_url: str, processes: int = 4) -> list[int]:
+    """Run `processes` workers until nothing is left; the trial numbers they claimed."""
+    results: mp.Queue = mp.get_context("spawn").Queue()
+    workers = [
+        mp.get_context("spawn").Process(target=_work, args=(db_url, results))
+        for _ in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    claimed = [n for _ in workers for n in results.get(timeout=120)]
+    for w in workers:
+        w.join(timeout=30)
+        assert w.exitcode == 0
+    return claimed
+
+
 def test_concurrent_processes_never_duplicate_or_overshoot(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with session_scope(factory) as s:
         _, search = _experiment(s, n_trials=60)
         search_id = search.id
-    results: mp.Queue = mp.get_context("spawn").Queue()
-    workers = [
-        mp.get_context("spawn").Process(target=_work, args=(db_url, results)) for _ in range(4)
-    ]
-    for w in workers:
-        w.start()
-    claimed = sorted(n for _ in workers for n in results.get(timeout=120))
-    for w in workers:
-        w.join(timeout=30)
-        assert w.exitcode == 0
-    assert claimed == list(range(60))
+    assert sorted(_work_all(db_url)) == list(range(60))
     with session_scope(factory) as s:
         numbers = s.scalars(select(Trial.number).where(Trial.search_id == search_id)).all()
         assert sorted(numbers) == list(range(60))
         assert get_search(s, search_id).status is SearchStatus.DONE
+
+
+def test_concurrent_processes_move_on_to_the_next_search_when_one_runs_out(
+    db_url: str, factory: sessionmaker[Session]
+) -> None:
+    # Small budgets, newest first: workers keep losing a search's last trial to each other and
+    # must choose again (on PostgreSQL the losing UPDATE reserves nothing), never stopping
+    # while another search has budget.
+    with session_scope(factory) as s:
+        _, root = _experiment(s, n_trials=20)
+        children = [
+            refine_search(s, root.id, region={"x": [0.1 * i, 0.1 * i + 0.1]}, n_trials=3)
+            for i in range(6)
+        ]
+        s.flush()
+        budgets = {root.id: 20, **{c.id: 3 for c in children}}
+    assert len(_work_all(db_url)) == sum(budgets.values())
+    with session_scope(factory) as s:
+        for search_id, budget in budgets.items():
+            numbers = s.scalars(select(Trial.number).where(Trial.search_id == search_id)).all()
+            assert sorted(numbers) == list(range(budget))
+            assert get_search(s, search_id).status is SearchStatus.DONE
