@@ -49,7 +49,8 @@ class WorkerStatus:
             self._live.update(self._line())
             return
         value = "" if outcome.value is None else f" {outcome.value:.6g}"
-        reason = f" ({outcome.error.strip().splitlines()[-1]})" if outcome.error else ""
+        last = (outcome.error or "").strip().splitlines()[-1:]  # a blank error has no line
+        reason = f" ({last[0]})" if last else ""
         # A plain line, not rich's print: that took 30 us a trial (a few % of a no-op trial),
         # and the reason is the objective's own text, to be shown as it is, brackets and all.
         line = (

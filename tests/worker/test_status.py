@@ -35,3 +35,10 @@ def test_an_error_that_looks_like_markup_is_printed_verbatim() -> None:
     with WorkerStatus("host:1", Console(file=out, width=200)) as status:
         status.record(_claim(0), Outcome(TrialState.FAILED, error="KeyError: '[/]' [bold]x"))
     assert "search 1 trial 0: failed (KeyError: '[/]' [bold]x)" in out.getvalue()
+
+
+def test_a_blank_error_prints_the_state_alone() -> None:
+    out = io.StringIO()
+    with WorkerStatus("host:1", Console(file=out, width=200)) as status:
+        status.record(_claim(0), Outcome(TrialState.FAILED, error=" \n "))
+    assert "search 1 trial 0: failed\n" in out.getvalue()
