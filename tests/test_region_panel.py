@@ -268,6 +268,60 @@ def test_a_refused_bound_is_explained_next_to_it_and_holds_refine(
     assert page.locator("#refine-message").inner_text() == ""
 
 
+def test_ticking_categories_on_a_categorical_axis_sets_the_region(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = start(api, factory, 60)
+    open_page(page, f"{live_server}/experiments/{created['id']}")
+    page.select_option("#x-axis", "kind")
+    page.wait_for_function("() => document.getElementById('scatter').layout.xaxis.categoryarray")
+    draw_x_box(page, 0.3, 0.7)
+    ticks = page.locator("#region-bounds input.category[data-param='kind']")
+    assert ticks.count() == 8
+    ticked = [i for i in range(8) if ticks.nth(i).is_checked()]
+    assert ticked and ticked == list(range(ticked[0], ticked[-1] + 1))  # the box's neighbours
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+
+    # Two categories far apart: the region holds exactly those, the box spans k1..k6.
+    ticks.nth(1).check()
+    ticks.nth(6).check()
+    for i in range(8):
+        if i not in (1, 6):
+            ticks.nth(i).uncheck()
+    inside = [t for t in trials if t["params"]["kind"] in ("k1", "k6")]
+    assert inside and int(page.locator("#region-count").inner_text()) == len(inside)
+    assert shown_stats(page)["inside"] == expected_stats(inside)
+    box = page.evaluate("() => document.getElementById('scatter').layout.selections[0]")
+    assert sorted([box["x0"], box["x1"]]) == pytest.approx([0.6, 6.4])
+    assert page.locator("#refine-button").is_enabled()
+    shot(page, "32-region-categories-ticked")
+    page.locator("#region-bounds").screenshot(path=str(ARTIFACTS / "33-region-category-ticks.png"))
+
+    # The link keeps the ticks.
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('pick').length")
+    assert parse_qs(urlparse(page.url).query)["pick"] == ["kind:1,6"]
+    page.reload()
+    page.wait_for_selector("#region-details:not([hidden])")
+    assert [i for i in range(8) if ticks.nth(i).is_checked()] == [1, 6]
+
+    # None ticked is refused, next to the ticks, and Refine waits; the box stays.
+    ticks.nth(1).uncheck()
+    ticks.nth(6).uncheck()
+    problem = page.locator("#region-bounds tr.bound-problem[data-param='kind'] td")
+    assert problem.inner_text() == "kind: tick at least one category"
+    assert page.locator("#refine-button").is_disabled()
+    assert ticks.nth(6).get_attribute("aria-invalid") == "true"
+    assert [i for i in range(8) if ticks.nth(i).is_checked()] == []
+    ticks.nth(6).check()
+    ticks.nth(1).check()
+    assert problem.count() == 0 and page.locator("#refine-button").is_enabled()
+
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+    child = api.get(f"/api/experiments/{created['id']}").json()["searches"][-1]
+    assert child["space"]["kind"]["choices"] == ["k1", "k6"]
+
+
 def expected_edges(trials: list[dict[str, Any]], param: str, low: float, high: float) -> set[str]:
     """The sides of a log parameter's range where the best fifth of the completed trials crowd."""
     done = sorted((t for t in trials if t["state"] == "complete"), key=lambda t: t["value"])
@@ -424,6 +478,15 @@ PURE_CHECKS = """async () => {
     inside: region.trialsInside(
       [t('complete', 0.5, {value: 13, x: 0.5}), t('complete', 13, {value: 20, x: 0.5})],
       {x: 'param:value', y: 'value', xRange: [12, 14], yRange: [0, 1]}, clash).length,
+    // Ticked categories: kept in the parent's order; their range on an axis that lists more.
+    ticked: edit.checkCategories(new Set([2, 0]), cat),
+    noneTicked: edit.checkCategories(new Set(), cat),
+    tickRange: edit.categoryRange([3, 5], [0, 1, 3, 5, 7]),
+    // A name holding ':' and '&' survives the link.
+    picks: edit.readPicks(edit.withPicks('?x=a', {'a:b&c': [5, 1]}, {'a:b&c': cat}),
+      {'a:b&c': cat}),
+    pickLink: edit.withPicks('?x=a&pick=old:1', {c: [5]}, {c: cat}),
+    badPicks: edit.readPicks('?pick=c&pick=zz:1&pick=c:9', {c: cat}),
   };
 }"""
 
@@ -459,6 +522,12 @@ def test_pure_region_modules_handle_edge_cases(live_server: str, page: Any) -> N
     assert got["boxParam"]["xRange"] == [12, 14] and got["boxParam"]["yRange"] == [0.01, 0.1]
     assert got["sameLog"] is True
     assert got["inside"] == 1
+    assert got["ticked"] == {"value": [1, 5]}
+    assert got["noneTicked"] == {"problem": "tick at least one category"}
+    assert got["tickRange"] == pytest.approx([1.6, 3.4])
+    assert got["picks"] == {"a:b&c": [1, 5]}
+    assert got["pickLink"] == "?x=a&pick=c%3A2"
+    assert got["badPicks"] == {}  # no separator, not a parameter, an index past the choices
 
 
 # Parameters named like the page's built-in axes: on the plot they are "param:value" and

@@ -18,14 +18,29 @@ function breakable(el, name) {
   return el;
 }
 
-// One input per side of a numeric range; `typed` holds what was typed but refused, so a
-// re-render does not throw it away. Categories are shown, not edited.
+// One input per side of a numeric range, a tick box per category of the parent's (`b.all`);
+// `typed` holds what was typed or ticked but refused, so a re-render does not throw it away.
 export function boundsRow(name, b, typed = {}) {
   const tr = document.createElement("tr");
   tr.dataset.param = name;
   tr.append(breakable(cell("th", "", { scope: "row" }), name));
   if (b.kind === "choices") {
-    tr.append(cell("td", b.choices.map(String).join(", "), { colspan: "2", class: "choices" }));
+    const td = cell("td", "", { colspan: "2", class: "choices" });
+    const group = cell("div", "", { class: "categories", role: "group", "aria-label": name });
+    const inRegion = new Set(b.choices.map(String));
+    b.all.forEach((choice, i) => {
+      const label = cell("label", "", { class: "category" });
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.className = "category";
+      box.dataset.param = name;
+      box.dataset.index = String(i);
+      box.checked = typed.ticked ? typed.ticked.has(i) : inRegion.has(String(choice));
+      label.append(box, cell("span", String(choice)));
+      group.append(label);
+    });
+    td.append(group);
+    tr.append(td);
     return tr;
   }
   for (const side of ["low", "high"]) {

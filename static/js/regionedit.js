@@ -63,3 +63,44 @@ export function withNarrowing(query, modes) {
 export function readNarrowing(query) {
   return Object.fromEntries(new URLSearchParams(query).getAll("narrow").map((name) => [name, "span"]));
 }
+
+// Categories ticked in the bounds table for a categorical axis: the ticked ones, in the
+// parent's order, or a problem when none is ticked. `ticked` is a Set of choice indices.
+export function checkCategories(ticked, spec) {
+  const chosen = spec.choices.filter((_, i) => ticked.has(i));
+  return chosen.length ? { value: chosen } : { problem: "tick at least one category" };
+}
+
+// The range on a category axis (positions of `axisChoices`) that covers the `chosen` ones; the
+// categories between them are on the plot's box, not in the region.
+export function categoryRange(chosen, axisChoices) {
+  const names = axisChoices.map(String);
+  const at = chosen.map((c) => names.indexOf(String(c))).filter((i) => i >= 0);
+  return [Math.min(...at) - 0.4, Math.max(...at) + 0.4];
+}
+
+// Ticked categories travel in the link as `pick=name:i,j` (indices into the parent's choices).
+export function withPicks(query, picked, space) {
+  const p = new URLSearchParams(query);
+  p.delete("pick");
+  for (const [name, chosen] of Object.entries(picked)) {
+    const choices = (space[name]?.choices || []).map(String);
+    const at = chosen.map((c) => choices.indexOf(String(c))).filter((i) => i >= 0);
+    p.append("pick", `${name}:${at.join(",")}`);
+  }
+  return `?${p.toString()}`;
+}
+
+export function readPicks(query, space) {
+  const picked = {};
+  for (const text of new URLSearchParams(query).getAll("pick")) {
+    const cut = text.lastIndexOf(":");
+    if (cut < 0) continue;
+    const spec = Object.hasOwn(space, text.slice(0, cut)) ? space[text.slice(0, cut)] : null;
+    if (!spec || spec.type !== "categorical") continue;
+    const at = text.slice(cut + 1).split(",").map(Number);
+    const chosen = spec.choices.filter((_, i) => at.includes(i));
+    if (chosen.length) picked[text.slice(0, cut)] = chosen;
+  }
+  return picked;
+}

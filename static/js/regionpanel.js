@@ -5,7 +5,17 @@ import { ApiError, getJSON, postJSON } from "./api.js";
 import { axisValue, paramName } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
 import { boxFromRegion, regionFromBox, regionTest, trialsInside } from "./region.js";
-import { checkBound, otherParams, readNarrowing, spanOf, withNarrowing } from "./regionedit.js";
+import {
+  categoryRange,
+  checkBound,
+  checkCategories,
+  otherParams,
+  readNarrowing,
+  readPicks,
+  spanOf,
+  withNarrowing,
+  withPicks,
+} from "./regionedit.js";
 import { regionEdges, statsOf } from "./regionstats.js";
 import { fillSelect } from "./pickers.js";
 import { searchLabel } from "./scatter.js";
@@ -27,7 +37,8 @@ export class RegionPanel {
     this.parentId = null;
     // Both keyed by parameter name, as regions are (the box's axes are axis keys).
     this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"
-    this.typed = {}; // parameter -> {low?, high?, problem}: refused bound text
+    this.typed = {}; // parameter -> {low?, high?, ticked?, problem}: refused bound text or ticks
+    this.picked = {}; // categorical parameter on an axis -> the categories ticked for the region
     this.problemShown = false;
   }
 
@@ -41,6 +52,7 @@ export class RegionPanel {
     $("suggest-button").addEventListener("click", () => this.suggest());
     $("region-bounds").addEventListener("change", (e) => {
       if (e.target.matches("input.bound")) this.editBound(e.target);
+      if (e.target.matches("input.category")) this.pickCategories(e.target.dataset.param);
     });
     $("region-others").addEventListener("change", (e) => {
       if (!e.target.matches("select.narrowing")) return;
@@ -55,6 +67,7 @@ export class RegionPanel {
     this.box = box;
     this.suggested = null;
     this.typed = {};
+    this.picked = {};
   }
 
   setParent(id) {
@@ -73,12 +86,13 @@ export class RegionPanel {
     }
     if (saved.box && saved.x === axes.x && saved.y === axes.y) {
       this.box = { x: axes.x, y: axes.y, ...saved.box };
+      this.picked = readPicks(window.location.search, this.parentSpace());
     }
   }
 
   // The page's query with the panel's own part (the narrowed parameters) added.
   withQuery(query) {
-    return this.box ? withNarrowing(query, this.modes) : query;
+    return this.box ? withPicks(withNarrowing(query, this.modes), this.picked, this.parentSpace()) : query;
   }
 
   renderParentPicker() {
@@ -108,6 +122,14 @@ export class RegionPanel {
     const space = this.parentSpace();
     const expSpace = this.view.experiment().space;
     const { region, problems } = regionFromBox(this.box, space, expSpace);
+    // Ticked categories replace the ones the box spans (they need not be next to each other).
+    const plotted = [paramName(this.box.x), paramName(this.box.y)];
+    for (const [name, chosen] of Object.entries(this.picked)) {
+      if (!plotted.includes(name) || !Object.hasOwn(space, name)) continue;
+      const offered = new Set(space[name].choices.map(String)); // another parent may have fewer
+      const kept = chosen.filter((c) => offered.has(String(c)));
+      if (kept.length) region[name] = kept;
+    }
     for (const [key, t] of Object.entries(this.typed)) problems.push(`${key}: ${t.problem}`);
     const pool = this.pool();
     const selected = trialsInside(pool, this.box, expSpace);
@@ -184,7 +206,7 @@ export class RegionPanel {
       if (!plotted.includes(key)) continue;
       const spec = space[key];
       const b = spec && spec.type === "categorical"
-        ? { kind: "choices", choices: bounds }
+        ? { kind: "choices", choices: bounds, all: spec.choices }
         : { kind: "range", low: bounds[0], high: bounds[1] };
       const typed = this.typed[key] || {};
       rows.push(boundsRow(key, b, typed));
@@ -194,15 +216,21 @@ export class RegionPanel {
     for (const row of rows) {
       if (!row.classList.contains("bound-problem")) continue;
       const refused = this.typed[row.dataset.param];
-      for (const input of $("region-bounds").querySelectorAll("input.bound")) {
-        if (input.dataset.param !== row.dataset.param || !(input.dataset.side in refused)) continue;
+      for (const input of $("region-bounds").querySelectorAll("input.bound, input.category")) {
+        if (input.dataset.param !== row.dataset.param) continue;
+        if (input.matches(".bound") && !(input.dataset.side in refused)) continue;
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", row.firstChild.id);
       }
     }
-    if (editing) {
-      const again = [...$("region-bounds").querySelectorAll("input.bound")].find(
-        (i) => i.dataset.param === focused.dataset.param && i.dataset.side === focused.dataset.side,
+    const ticking = focused && focused.matches && focused.matches("#region-bounds input.category");
+    if (editing || ticking) {
+      const again = [...$("region-bounds").querySelectorAll("input.bound, input.category")].find(
+        (i) =>
+          i.className === focused.className &&
+          i.dataset.param === focused.dataset.param &&
+          i.dataset.side === focused.dataset.side &&
+          i.dataset.index === focused.dataset.index,
       );
       if (again) again.focus();
     }
@@ -237,6 +265,33 @@ export class RegionPanel {
     this.renderBounds(d.region, d.space, true);
   }
 
+  // Categories ticked in the table: the region takes exactly those, and the box on the plot
+  // moves to cover them; ticking none is refused (with its reason) and Refine waits.
+  pickCategories(key) {
+    const space = this.parentSpace();
+    if (!Object.hasOwn(space, key)) return;
+    const boxes = [...$("region-bounds").querySelectorAll("input.category")];
+    const ticked = new Set(
+      boxes.filter((b) => b.dataset.param === key && b.checked).map((b) => Number(b.dataset.index)),
+    );
+    const checked = checkCategories(ticked, space[key]);
+    if (checked.problem) {
+      this.typed[key] = { ticked, problem: checked.problem };
+    } else {
+      delete this.typed[key];
+      this.picked[key] = checked.value;
+      const axisSpec = this.view.experiment().space[key] || space[key];
+      const moved = { ...this.box };
+      for (const axis of ["x", "y"]) {
+        if (paramName(moved[axis]) === key) moved[`${axis}Range`] = categoryRange(checked.value, axisSpec.choices);
+      }
+      this.box = moved;
+    }
+    this.view.redraw();
+    const d = this.draft();
+    this.renderBounds(d.region, d.space, true);
+  }
+
   async suggest() {
     try {
       const found = await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`);
@@ -247,6 +302,7 @@ export class RegionPanel {
       this.box = boxFromRegion(found.region, x, y, space, values);
       this.suggested = found;
       this.typed = {};
+      this.picked = {};
       this.modes = {};
       this.setMessage(`Suggested from the best of ${found.n_trials} trials.`);
       this.view.redraw();
