@@ -13,9 +13,11 @@ locked" is counted.
 
 `--nap-ms N` makes every evaluation sleep N ms first, on both sides: with a no-op objective
 both tools are bound by SQLite's one writer at a time, and more workers can only help once the
-objective takes time of its own, as real ones do.
+objective takes time of its own, as real ones do. `--postgres URL` (a superuser's URL of a
+running server) runs both on PostgreSQL instead, each on a database of its own, created afresh.
 
     .venv/bin/python benchmarks/throughput.py [--trials 2000] [--processes 1,4] [--nap-ms 0]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.core.space import SearchSpace  # noqa: E402
 from app.objectives import BUILTINS, synthetic  # noqa: E402
@@ -73,9 +76,21 @@ def napping_bowl(params: dict[str, Any]) -> float:
     return synthetic.bowl(params)
 
 
-def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
+def fresh_db(workdir: Path, name: str, postgres: str | None) -> str:
+    """The URL of an empty database `name`: a SQLite file in `workdir`, or on PostgreSQL."""
+    if postgres is None:
+        return f"sqlite:///{fresh(workdir / f'{name}.db')}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(postgres).set(database=name).render_as_string(hide_password=False)
+
+
+def run_ours(workdir: Path, trials: int, processes: int, postgres: str | None) -> dict[str, Any]:
     """Run `hyperzoom worker --processes K` until the search is done; rate from the DB."""
-    url = f"sqlite:///{fresh(workdir / f'ours-{processes}.db')}"
+    url = fresh_db(workdir, f"ours_{processes}", postgres)
     upgrade(url)
     engine = make_engine(url)
     with session_scope(make_sessionmaker(engine)) as session:
@@ -110,11 +125,11 @@ def run_ours(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
     return _result(first, finished, wall, log.read_text().count(LOCKED))
 
 
-def run_optuna(workdir: Path, trials: int, processes: int) -> dict[str, Any]:
-    """K processes each optimizing trials/K times on one SQLite RDBStorage."""
+def run_optuna(workdir: Path, trials: int, processes: int, postgres: str | None) -> dict[str, Any]:
+    """K processes each optimizing trials/K times on one RDBStorage."""
     import optuna
 
-    url = f"sqlite:///{fresh(workdir / f'optuna-{processes}.db')}"
+    url = fresh_db(workdir, f"optuna_{processes}", postgres)
     optuna.create_study(storage=url, study_name="throughput", direction="minimize")
     each = [trials // processes + (i < trials % processes) for i in range(processes)]
     log = workdir / f"optuna-{processes}.log"
@@ -202,6 +217,7 @@ def main() -> None:
     parser.add_argument("--processes", default="1,4")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--nap-ms", type=float, default=0.0, help="Sleep per evaluation.")
+    parser.add_argument("--postgres", help="A superuser's URL: run both on PostgreSQL.")
     parser.add_argument("--optuna-worker", nargs=3, metavar=("URL", "N", "SEED"))
     args = parser.parse_args()
     if args.optuna_worker:
@@ -212,11 +228,20 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hz-throughput-"))
     workdir.mkdir(parents=True, exist_ok=True)
     nap = f", each evaluation sleeping {args.nap_ms:g} ms" if args.nap_ms else ""
-    print(f"Throughput, {args.trials} trials{nap}; {machine()}\n")
+    where = ""
+    if args.postgres:
+        admin = create_engine(args.postgres)
+        with admin.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+            sync = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+            fsync = conn.exec_driver_sql("SHOW fsync").scalar()
+        admin.dispose()
+        where = f", on PostgreSQL {version} (synchronous_commit={sync}, fsync={fsync})"
+    print(f"Throughput, {args.trials} trials{nap}{where}; {machine()}\n")
     rows = []
     for processes in (int(p) for p in args.processes.split(",")):
-        ours = run_ours(workdir, args.trials, processes)
-        theirs = run_optuna(workdir, args.trials, processes)
+        ours = run_ours(workdir, args.trials, processes, args.postgres)
+        theirs = run_optuna(workdir, args.trials, processes, args.postgres)
         rows.append(
             [
                 processes,
