@@ -15,11 +15,17 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT = 30.0
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite, turn on WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine; for SQLite, turn on WAL, a busy timeout and foreign keys.
+
+    Elsewhere each checkout pings the server first (`pre_ping`), so a restarted database costs
+    no failed request. A worker turns that off: it retries any failed step anyway (the first
+    one after a restart fails and discards the pool), and on PostgreSQL the ping was a tenth of
+    a no-op trial's time.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

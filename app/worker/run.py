@@ -43,7 +43,7 @@ def make_backend(settings: Settings, setup: WorkerSetup) -> Backend:
     """HTTP to a server when --server is given, else the database (checked to be migrated)."""
     if setup.server:
         return HttpBackend(setup.server, setup.token)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pre_ping=False)  # it retries failed steps
     check_schema(engine)
     return DatabaseBackend(make_sessionmaker(engine))
 
