@@ -6,8 +6,12 @@ Both go through the REST API (`--server URL` or `--db URL`), like the other comm
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 from rich.markup import escape
@@ -31,21 +35,32 @@ def export_command(
     token: TokenOption = None,
 ) -> None:
     """Export an experiment as a JSON document (`hyperzoom import` reads it) or trials as CSV."""
+    path = f"/api/experiments/{experiment_id}/" + ("trials.csv" if csv else "export")
     with connect(db, server, token) as api:
-        if csv:
-            text = api.text(f"/api/experiments/{experiment_id}/trials.csv")
-        else:
-            document = api.get(f"/api/experiments/{experiment_id}/export")
-            text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot write {output}: {exc.strerror}") from exc
+        if output is None:
+            api.download(path, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return
+        try:
+            # Written as it arrives; a refused export leaves no file behind.
+            with _replacing(output) as sink:
+                api.download(path, sink)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror}") from exc
     what = "trials" if csv else "experiment"
     out.print(f"{what} of experiment {experiment_id} written to {escape(str(output))}")
+
+
+@contextmanager
+def _replacing(output: Path) -> Iterator[BinaryIO]:
+    """A file that becomes `output` only when the block ends normally."""
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("wb") as sink:
+            yield sink
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @friendly

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -48,17 +48,33 @@ class Client(AbstractContextManager["Client"]):
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.where}: {exc}") from exc
         if response.status_code >= 400:
-            try:
-                message = response.json().get("message") or response.text
-            except ValueError:
-                message = response.text[:300]
-            raise ApiError(f"{message} (HTTP {response.status_code})")
+            self._refuse(response)
         return response
+
+    @staticmethod
+    def _refuse(response: httpx.Response) -> None:
+        try:
+            message = response.json().get("message") or response.text
+        except ValueError:
+            message = response.text[:300]
+        raise ApiError(f"{message} (HTTP {response.status_code})")
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the API; the decoded JSON answer, or None for 204."""
         response = self.send(method, path, **kwargs)
         return None if response.status_code == 204 else response.json()
+
+    def download(self, path: str, sink: BinaryIO) -> None:
+        """GET an answer into `sink` as it arrives (an export can be larger than memory)."""
+        try:
+            with self.http.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._refuse(response)
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.where}: {exc}") from exc
 
     def text(self, path: str) -> str:
         """GET an answer that is not JSON (CSV)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Request, Response, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError
@@ -75,15 +78,39 @@ Document = Annotated[
 
 @router.get(
     "/api/experiments/{experiment_id}/export",
-    response_model=dict[str, Any],
+    response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/json": {"example": DOCUMENT_EXAMPLE}}},
+        200: {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "example": DOCUMENT_EXAMPLE,
+                }
+            }
+        },
         **NOT_FOUND,
     },
 )
-def export_experiment(experiment_id: ExperimentId, session: SessionDep) -> dict[str, Any]:
-    """The experiment, its searches and trials as one document that `import` reads back."""
-    return store.export_experiment(session, experiment_id)
+def export_experiment(experiment_id: ExperimentId, request: Request) -> StreamingResponse:
+    """The experiment, its searches and trials as one document that `import` reads back.
+
+    Streamed a batch of trials at a time, so exporting a million trials does not hold them all
+    in the server's memory."""
+    # Not SessionDep: that session closes when this function returns, before the body is sent.
+    session = request.app.state.sessionmaker()
+    try:
+        text = store.export_text(session, experiment_id)  # NotFound here, before any byte
+    except BaseException:
+        session.close()
+        raise
+    return StreamingResponse(_closing(text, session), media_type="application/json")
+
+
+def _closing(chunks: Iterator[str], session: Session) -> Iterator[str]:
+    try:
+        yield from chunks
+    finally:
+        session.close()
 
 
 @router.get(

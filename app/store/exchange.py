@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,13 +58,21 @@ _FINAL = {TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED}
 # --- export ----------------------------------------------------------------------------------
 
 
+# Trials per batch of an export: its rows and curves are all that is in memory at once.
+EXPORT_BATCH = 2_000
+
+
 def export_experiment(session: Session, experiment_id: int) -> dict[str, Any]:
     """The experiment, its searches and its trials as a self-contained JSON document."""
+    return json.loads("".join(export_text(session, experiment_id)))
+
+
+def export_text(session: Session, experiment_id: int) -> Iterator[str]:
+    """The same document as JSON text, in pieces: the head (indented), then the trials a batch
+    at a time, one per line, so a million trials are written without holding them all
+    (which took 6 GB). Raises NotFound before yielding anything."""
     experiment = get_experiment(session, experiment_id)
-    searches = _searches(session, experiment_id)
-    trials = _trials(session, experiment_id)
-    curves = _curves(session, experiment_id)
-    return {
+    head = {
         "format": FORMAT,
         "version": VERSION,
         "experiment": {
@@ -74,9 +82,24 @@ def export_experiment(session: Session, experiment_id: int) -> dict[str, Any]:
             "space": experiment.space,
             "created_at": _iso(experiment.created_at),
         },
-        "searches": [_search_json(s) for s in searches],
-        "trials": [_trial_json(t, curves.get(t.id, [])) for t in trials],
+        "searches": [_search_json(s) for s in _searches(session, experiment_id)],
     }
+    return _document(session, experiment_id, head)
+
+
+def _document(session: Session, experiment_id: int, head: dict[str, Any]) -> Iterator[str]:
+    text = json.dumps(head, indent=2, ensure_ascii=False, allow_nan=False)
+    yield text[: text.rindex("}")].rstrip() + ',\n  "trials": ['
+    separator = "\n"
+    for batch in _trial_batches(session, experiment_id):
+        curves = _curves(session, [t.id for t in batch])
+        lines = [
+            json.dumps(_trial_json(t, curves.get(t.id, [])), ensure_ascii=False, allow_nan=False)
+            for t in batch
+        ]
+        yield separator + ",\n".join(lines)
+        separator = ",\n"
+    yield "\n  ]\n}\n"
 
 
 def _searches(session: Session, experiment_id: int) -> Sequence[Search]:
@@ -86,19 +109,25 @@ def _searches(session: Session, experiment_id: int) -> Sequence[Search]:
 
 
 def _trials(session: Session, experiment_id: int) -> Sequence[Trial]:
+    return [t for batch in _trial_batches(session, experiment_id) for t in batch]
+
+
+def _trial_batches(session: Session, experiment_id: int) -> Iterator[Sequence[Trial]]:
+    """The experiment's trials in (search, number) order, EXPORT_BATCH at a time; the session
+    keeps no reference to a batch once it is dropped."""
     query = (
         select(Trial)
         .where(Trial.experiment_id == experiment_id)
         .order_by(Trial.search_id, Trial.number)
+        .execution_options(populate_existing=True, yield_per=EXPORT_BATCH)
     )
-    return session.scalars(query.execution_options(populate_existing=True)).all()
+    yield from session.scalars(query).partitions()
 
 
-def _curves(session: Session, experiment_id: int) -> dict[int, list[list[int | float]]]:
+def _curves(session: Session, trial_ids: Sequence[int]) -> dict[int, list[list[int | float]]]:
     rows = session.execute(
         select(TrialValue.trial_id, TrialValue.step, TrialValue.value)
-        .join(Trial, Trial.id == TrialValue.trial_id)
-        .where(Trial.experiment_id == experiment_id)
+        .where(TrialValue.trial_id.in_(trial_ids))
         .order_by(TrialValue.trial_id, TrialValue.step)
     )
     curves: dict[int, list[list[int | float]]] = defaultdict(list)

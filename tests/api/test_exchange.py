@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.main import create_app
 from app.settings import Settings
+from app.store import exchange as store_exchange
 from app.store.db import session_scope
 from tests.store.test_exchange import _populate, _without_ids
 
@@ -113,3 +114,29 @@ def test_the_routes_are_documented_with_examples(api: TestClient) -> None:
     csv_get = paths["/api/experiments/{experiment_id}/trials.csv"]["get"]
     assert "example" in csv_get["responses"]["200"]["content"]["text/csv"]
     assert post["tags"] == ["export"]
+
+
+def test_the_export_streams_batches_that_join_into_one_document(
+    api: TestClient, experiment_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"/api/experiments/{experiment_id}/export"
+    whole = api.get(url)
+    monkeypatch.setattr(store_exchange, "EXPORT_BATCH", 2)  # 6 trials: 3 batches
+    response = api.get(url)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == whole.json()
+    document = response.json()
+    assert len(document["trials"]) == 6
+    # Curves belong to their own trials across batch boundaries: the first trial's two steps.
+    curves = [t["intermediate_values"] for t in document["trials"]]
+    assert curves[0] == [[0, 0.9], [1, 0.5]] and curves[2] == [[0, 2.0]]
+    # One trial per line, between the head and the closing lines.
+    lines = response.text.splitlines()
+    start = lines.index('  "trials": [')
+    assert lines[-2:] == ["  ]", "}"]
+    assert len(lines[start + 1 : -2]) == 6
+    assert all(line.startswith('{"search_id": ') for line in lines[start + 1 : -2])
+    # An unknown experiment is a 404 before anything is streamed.
+    missing = api.get("/api/experiments/999/export")
+    assert missing.status_code == 404 and "999" in missing.json()["message"]
