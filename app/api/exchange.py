@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -96,34 +97,45 @@ def export_experiment(experiment_id: ExperimentId, request: Request) -> Streamin
 
     Streamed a batch of trials at a time, so exporting a million trials does not hold them all
     in the server's memory."""
-    # Not SessionDep: that session closes when this function returns, before the body is sent.
-    session = request.app.state.sessionmaker()
-    try:
-        text = store.export_text(session, experiment_id)  # NotFound here, before any byte
-    except BaseException:
-        session.close()
-        raise
-    return StreamingResponse(_closing(text, session), media_type="application/json")
-
-
-def _closing(chunks: Iterator[str], session: Session) -> Iterator[str]:
-    try:
-        yield from chunks
-    finally:
-        session.close()
+    document = partial(store.export_text, experiment_id=experiment_id)
+    return _streamed(request, document, "application/json")
 
 
 @router.get(
     "/api/experiments/{experiment_id}/trials.csv",
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"example": CSV_EXAMPLE}}}, **NOT_FOUND},
 )
-def export_trials_csv(experiment_id: ExperimentId, session: SessionDep) -> Response:
-    """Every trial as a CSV row, with one column per parameter and per metric."""
-    text = store.trials_csv(session, experiment_id)
+def export_trials_csv(experiment_id: ExperimentId, request: Request) -> StreamingResponse:
+    """Every trial as a CSV row, with one column per parameter and per metric (streamed)."""
     name = f"experiment-{experiment_id}-trials.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(text, media_type="text/csv", headers=headers)
+    rows = partial(store.trials_csv_text, experiment_id=experiment_id)
+    return _streamed(request, rows, "text/csv", headers)
+
+
+def _streamed(
+    request: Request,
+    text: Callable[[Session], Iterator[str]],
+    media_type: str,
+    headers: dict[str, str] | None = None,
+) -> StreamingResponse:
+    """Stream `text(session)` with a session of its own: SessionDep's closes when the route
+    returns, before the body is sent. `text` raises (say NotFound) before its first piece."""
+    session = request.app.state.sessionmaker()
+    try:
+        pieces = text(session)
+    except BaseException:
+        session.close()
+        raise
+    return StreamingResponse(_closing(pieces, session), media_type=media_type, headers=headers)
+
+
+def _closing(pieces: Iterator[str], session: Session) -> Iterator[str]:
+    try:
+        yield from pieces
+    finally:
+        session.close()
 
 
 @router.post(

@@ -108,10 +108,6 @@ def _searches(session: Session, experiment_id: int) -> Sequence[Search]:
     return session.scalars(query.execution_options(populate_existing=True)).all()
 
 
-def _trials(session: Session, experiment_id: int) -> Sequence[Trial]:
-    return [t for batch in _trial_batches(session, experiment_id) for t in batch]
-
-
 def _trial_batches(session: Session, experiment_id: int) -> Iterator[Sequence[Trial]]:
     """The experiment's trials in (search, number) order, EXPORT_BATCH at a time; the session
     keeps no reference to a batch once it is dropped."""
@@ -426,15 +422,29 @@ def _set_counters(plan: _Plan) -> None:
 
 
 def trials_csv(session: Session, experiment_id: int) -> str:
-    """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, times.
+    """Every trial as one CSV row (see `trials_csv_text`), as one string."""
+    return "".join(trials_csv_text(session, experiment_id))
+
+
+def trials_csv_text(session: Session, experiment_id: int) -> Iterator[str]:
+    """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, times; in
+    pieces, a batch of trials at a time. A first pass over the trials' parameters and metrics
+    finds the columns. Raises NotFound before yielding anything.
 
     Text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading
     apostrophe; numbers are written as they are.
     """
     experiment = get_experiment(session, experiment_id)
-    trials = _trials(session, experiment_id)
-    params = list(dict.fromkeys([*experiment.space, *(k for t in trials for k in t.params)]))
-    metrics = list(dict.fromkeys(k for t in trials for k in (t.metrics or {})))
+    return _csv_rows(session, experiment_id, list(experiment.space))
+
+
+def _csv_rows(session: Session, experiment_id: int, space_names: list[str]) -> Iterator[str]:
+    params, metrics = dict.fromkeys(space_names), {}
+    names = select(Trial.params, Trial.metrics).where(Trial.experiment_id == experiment_id)
+    for batch in session.execute(names.execution_options(yield_per=EXPORT_BATCH)).partitions():
+        for trial_params, trial_metrics in batch:
+            params.update(dict.fromkeys(trial_params))
+            metrics.update(dict.fromkeys(trial_metrics or {}))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
@@ -443,14 +453,18 @@ def trials_csv(session: Session, experiment_id: int) -> str:
         + [f"metric.{name}" for name in metrics]
         + ["error", "started_at", "finished_at"]
     )
-    for t in trials:
-        error = t.error.splitlines()[0] if t.error else None
-        cells = [t.id, t.search_id, t.number, t.state.value, t.value]
-        cells += [t.params.get(name) for name in params]
-        cells += [(t.metrics or {}).get(name) for name in metrics]
-        cells += [error, _iso(t.started_at), _iso(t.finished_at)]
-        writer.writerow([_cell(c) for c in cells])
-    return out.getvalue()
+    for batch in _trial_batches(session, experiment_id):
+        for t in batch:
+            error = t.error.splitlines()[0] if t.error else None
+            cells = [t.id, t.search_id, t.number, t.state.value, t.value]
+            cells += [t.params.get(name) for name in params]
+            cells += [(t.metrics or {}).get(name) for name in metrics]
+            cells += [error, _iso(t.started_at), _iso(t.finished_at)]
+            writer.writerow([_cell(c) for c in cells])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()  # the header alone when there is no trial
 
 
 def _cell(value: Any) -> str:

@@ -140,3 +140,25 @@ def test_the_export_streams_batches_that_join_into_one_document(
     # An unknown experiment is a 404 before anything is streamed.
     missing = api.get("/api/experiments/999/export")
     assert missing.status_code == 404 and "999" in missing.json()["message"]
+
+
+def test_the_csv_streams_batches_with_every_column_from_the_first_row(
+    api: TestClient, experiment_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"/api/experiments/{experiment_id}/trials.csv"
+    whole = api.get(url).text
+    monkeypatch.setattr(store_exchange, "EXPORT_BATCH", 2)
+    assert api.get(url).text == whole
+    # "acc" is reported only by the first trial and by one in the last batch; every row has it.
+    rows = list(csv.DictReader(io.StringIO(whole)))
+    assert [r["metric.acc"] for r in rows].count("") == 4
+    empty = api.post(
+        "/api/experiments",
+        json={
+            "name": "empty",
+            "objective": "bowl",
+            "space": {"x": {"type": "float", "low": 0, "high": 1}},
+        },
+    ).json()
+    text = api.get(f"/api/experiments/{empty['id']}/trials.csv").text
+    assert text == "id,search_id,number,state,value,param.x,error,started_at,finished_at\n"
