@@ -13,6 +13,7 @@ from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError, documented
 from app.api.schemas import TrialId, finite_json
 from app.objectives import ObjectiveSpec
+from app.store import recovery
 from app.store import trials as store
 from app.store.models import Direction, TrialState
 from app.store.objectives import register_objectives
@@ -182,7 +183,7 @@ def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Re
 @router.post("/trials/{trial_id}/release", status_code=status.HTTP_204_NO_CONTENT)
 def release_trial(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Response:
     """Give a running trial back unfinished; another worker will run it."""
-    store.release(session, trial_id, body.attempt)
+    recovery.release(session, trial_id, body.attempt)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

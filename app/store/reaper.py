@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.db import session_scope
-from app.store.trials import reap_stale
+from app.store.recovery import reap_stale
 
 log = logging.getLogger("hyperzoom.reaper")
 

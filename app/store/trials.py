@@ -1,4 +1,5 @@
-"""The worker protocol on the database: ask, report, heartbeat, tell, release, reap.
+"""The worker protocol on the database: ask, report, heartbeat, tell (release and the reaper's
+recovery are in `recovery`).
 
 Every function takes a Session and never commits: one worker step is one transaction. Writes
 come first in each transaction, so a SQLite writer waits on the busy timeout instead of failing
@@ -15,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -60,10 +60,10 @@ __all__ = [
     "heartbeat",
     "intermediate_values",
     "list_trials",
-    "release",
-    "reap_stale",
     "report",
+    "count_finished",
     "sample",
+    "stamp",
     "tell",
 ]
 
@@ -167,7 +167,7 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
         ).one_or_none()
         if claimed is not None:
             pruner = _run(session, _MARK_RUNNING, search_id=claimed.search_id).scalar_one()
-            objective, direction = _stamp(session, trial_id, claimed.experiment_id)
+            objective, direction = stamp(session, trial_id, claimed.experiment_id)
             return Claim(
                 trial_id,
                 claimed.attempt,
@@ -312,7 +312,7 @@ def _bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction
     return seq, objective, direction
 
 
-def _stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
+def stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
     """Give a changed trial the experiment's next change number (for since-cursors)."""
     seq, objective, direction = _bump_seq(session, experiment_id)
     _run(session, _SET_SEQ, trial_id=trial_id, new_seq=seq)
@@ -380,8 +380,8 @@ def tell(
     if finished is None:
         _explain_refusal(session, trial_id)
     search_id, experiment_id = finished
-    _count_finished(session, search_id)
-    _stamp(session, trial_id, experiment_id)
+    count_finished(session, search_id)
+    stamp(session, trial_id, experiment_id)
 
 
 def _finish(of_attempt: bool) -> Update:
@@ -430,7 +430,7 @@ _COUNT_FINISHED = (
 )
 
 
-def _count_finished(session: Session, search_id: int) -> None:
+def count_finished(session: Session, search_id: int) -> None:
     _run(session, _COUNT_FINISHED, search_id=search_id)
 
 
@@ -470,85 +470,6 @@ def report(session: Session, trial_id: int, attempt: int, step: int, value: floa
     ).all()
     direction = session.get_one(Experiment, trial.experiment_id).direction.value
     return pruner.should_prune(step, value, list(others), direction)
-
-
-def release(session: Session, trial_id: int, attempt: int) -> bool:
-    """Give a running trial back unfinished (its worker is stopping): it waits for another.
-
-    The attempt moves on, so the releasing client's ticket is void; `lost` does not, so a
-    release never uses up a retry.
-    """
-    return _requeue(session, [Trial.id == trial_id, Trial.attempt == attempt], error=None)
-
-
-def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: bool = False) -> bool:
-    requeued = session.execute(
-        update(Trial)
-        .where(Trial.state == TrialState.RUNNING, *guard)
-        .values(
-            state=TrialState.WAITING,
-            attempt=Trial.attempt + 1,
-            lost=Trial.lost + (1 if lost else 0),
-            worker=None,
-            heartbeat_at=None,
-            started_at=None,
-            error=error,
-        )
-        .returning(Trial.id, Trial.experiment_id)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if requeued is None:
-        return False
-    trial_id, experiment_id = requeued
-    session.execute(delete(TrialValue).where(TrialValue.trial_id == trial_id))
-    _stamp(session, trial_id, experiment_id)
-    return True
-
-
-def reap_stale(session: Session, *, timeout: float, max_retries: int) -> list[int]:
-    """Recover at most one running trial whose worker sent no heartbeat for `timeout` seconds.
-
-    It is retried (back to waiting, same number and params) while it has retries left, and
-    failed with the reason otherwise. One trial per transaction keeps the lock order of
-    `tell` (trial, search, experiment), so the reaper cannot deadlock with workers; callers
-    loop until it returns nothing. The heartbeat is checked again in the update itself, so a
-    trial whose heartbeat arrived meanwhile is left alone.
-    """
-    cutoff = utcnow() - timedelta(seconds=timeout)
-    stale = session.execute(
-        select(Trial.id, Trial.attempt, Trial.lost, Trial.worker, Trial.heartbeat_at)
-        .where(Trial.state == TrialState.RUNNING, Trial.heartbeat_at < cutoff)
-        .order_by(Trial.id)
-        .limit(1)
-    ).first()
-    if stale is None:
-        return []
-    trial_id, attempt, lost, worker, last = stale
-    reason = (
-        f"worker {worker} was lost on attempt {attempt + 1}: no heartbeat for {timeout:g} s "
-        f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"
-    )
-    guard = [Trial.id == trial_id, Trial.attempt == attempt, Trial.heartbeat_at < cutoff]
-    if lost < max_retries:
-        done = _requeue(session, guard, error=reason, lost=True)
-    else:
-        done = _fail_lost(session, guard, trial_id, reason)
-    return [trial_id] if done else []
-
-
-def _fail_lost(session: Session, guard: list[Any], trial_id: int, reason: str) -> bool:
-    failed = session.execute(
-        update(Trial)
-        .where(Trial.state == TrialState.RUNNING, *guard)
-        .values(state=TrialState.FAILED, lost=Trial.lost + 1, error=reason, finished_at=utcnow())
-        .returning(Trial.search_id, Trial.experiment_id)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if failed is None:
-        return False  # its worker told the result, or heartbeat, after all
-    _count_finished(session, failed[0])
-    _stamp(session, trial_id, failed[1])
-    return True
 
 
 def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:

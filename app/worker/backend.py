@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
+from app.store import recovery
 from app.store import trials as store
 from app.store.db import session_scope
 from app.store.errors import Conflict, NotFound
@@ -93,7 +94,7 @@ class DatabaseBackend:
 
     def release(self, claim: Claim) -> None:
         with session_scope(self.factory) as s:
-            store.release(s, claim.trial_id, claim.attempt)
+            recovery.release(s, claim.trial_id, claim.attempt)
 
     def reap(self, timeout: float, max_retries: int) -> list[int]:
         return reap_all(self.factory, timeout, max_retries)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from app.objectives import BUILTINS
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.migrate import check_schema, head_revision, upgrade
-from app.store.trials import reap_stale
+from app.store.recovery import reap_stale
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker

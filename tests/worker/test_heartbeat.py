@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.objectives import ObjectiveSpec
 from app.store.db import session_scope
 from app.store.models import Direction, TrialState
-from app.store.trials import Claim, release
+from app.store.recovery import release
+from app.store.trials import Claim
 from app.worker.backend import DatabaseBackend
 from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import InProcess, Sandbox

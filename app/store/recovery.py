@@ -1,0 +1,94 @@
+"""Giving trials back: a stopping worker's release, and the reaper's recovery of trials whose
+worker went silent. Same rules as the rest of the protocol (`trials`): no commits here, writes
+first, rows locked in the order trial, search, experiment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.store.models import Trial, TrialState, TrialValue, utcnow
+from app.store.trials import count_finished, stamp
+
+
+def release(session: Session, trial_id: int, attempt: int) -> bool:
+    """Give a running trial back unfinished (its worker is stopping): it waits for another.
+
+    The attempt moves on, so the releasing client's ticket is void; `lost` does not, so a
+    release never uses up a retry.
+    """
+    return _requeue(session, [Trial.id == trial_id, Trial.attempt == attempt], error=None)
+
+
+def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: bool = False) -> bool:
+    requeued = session.execute(
+        update(Trial)
+        .where(Trial.state == TrialState.RUNNING, *guard)
+        .values(
+            state=TrialState.WAITING,
+            attempt=Trial.attempt + 1,
+            lost=Trial.lost + (1 if lost else 0),
+            worker=None,
+            heartbeat_at=None,
+            started_at=None,
+            error=error,
+        )
+        .returning(Trial.id, Trial.experiment_id)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if requeued is None:
+        return False
+    trial_id, experiment_id = requeued
+    session.execute(delete(TrialValue).where(TrialValue.trial_id == trial_id))
+    stamp(session, trial_id, experiment_id)
+    return True
+
+
+def reap_stale(session: Session, *, timeout: float, max_retries: int) -> list[int]:
+    """Recover at most one running trial whose worker sent no heartbeat for `timeout` seconds.
+
+    It is retried (back to waiting, same number and params) while it has retries left, and
+    failed with the reason otherwise. One trial per transaction keeps the lock order of
+    `tell` (trial, search, experiment), so the reaper cannot deadlock with workers; callers
+    loop until it returns nothing. The heartbeat is checked again in the update itself, so a
+    trial whose heartbeat arrived meanwhile is left alone.
+    """
+    cutoff = utcnow() - timedelta(seconds=timeout)
+    stale = session.execute(
+        select(Trial.id, Trial.attempt, Trial.lost, Trial.worker, Trial.heartbeat_at)
+        .where(Trial.state == TrialState.RUNNING, Trial.heartbeat_at < cutoff)
+        .order_by(Trial.id)
+        .limit(1)
+    ).first()
+    if stale is None:
+        return []
+    trial_id, attempt, lost, worker, last = stale
+    reason = (
+        f"worker {worker} was lost on attempt {attempt + 1}: no heartbeat for {timeout:g} s "
+        f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"
+    )
+    guard = [Trial.id == trial_id, Trial.attempt == attempt, Trial.heartbeat_at < cutoff]
+    if lost < max_retries:
+        done = _requeue(session, guard, error=reason, lost=True)
+    else:
+        done = _fail_lost(session, guard, trial_id, reason)
+    return [trial_id] if done else []
+
+
+def _fail_lost(session: Session, guard: list[Any], trial_id: int, reason: str) -> bool:
+    failed = session.execute(
+        update(Trial)
+        .where(Trial.state == TrialState.RUNNING, *guard)
+        .values(state=TrialState.FAILED, lost=Trial.lost + 1, error=reason, finished_at=utcnow())
+        .returning(Trial.search_id, Trial.experiment_id)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if failed is None:
+        return False  # its worker told the result, or heartbeat, after all
+    count_finished(session, failed[0])
+    stamp(session, trial_id, failed[1])
+    return True
