@@ -6,12 +6,10 @@ Both go through the REST API (`--server URL` or `--db URL`), like the other comm
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -36,31 +34,31 @@ def export_command(
 ) -> None:
     """Export an experiment as a JSON document (`hyperzoom import` reads it) or trials as CSV."""
     path = f"/api/experiments/{experiment_id}/" + ("trials.csv" if csv else "export")
-    with connect(db, server, token) as api:
+    with connect(db, server, token) as api, api.download(path) as pieces:
         if output is None:
-            api.download(path, sys.stdout.buffer)
+            for piece in pieces:
+                sys.stdout.buffer.write(piece)
             sys.stdout.buffer.flush()
             return
-        try:
-            # Written as it arrives; a refused export leaves no file behind.
-            with _replacing(output) as sink:
-                api.download(path, sink)
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write {output}: {exc.strerror}") from exc
+        _write(output, pieces)
     what = "trials" if csv else "experiment"
     out.print(f"{what} of experiment {experiment_id} written to {escape(str(output))}")
 
 
-@contextmanager
-def _replacing(output: Path) -> Iterator[BinaryIO]:
-    """A file that becomes `output` only when the block ends normally."""
-    partial = output.with_name(f".{output.name}.partial")
+def _write(output: Path, pieces: Iterator[bytes]) -> None:
+    """Write the export as it arrives, through `output` as it is (a link, a device). A file
+    made here is removed if the export breaks off, so half an export never passes for one."""
+    made = not output.exists()
     try:
-        with partial.open("wb") as sink:
-            yield sink
-        os.replace(partial, output)
-    finally:
-        partial.unlink(missing_ok=True)
+        with output.open("wb") as sink:
+            for piece in pieces:
+                sink.write(piece)
+    except BaseException as exc:
+        if made:
+            output.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror}") from exc
+        raise
 
 
 @friendly

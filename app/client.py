@@ -3,9 +3,10 @@ straight to a database (through the app in-process), so both give the same answe
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 
 import httpx
 
@@ -64,15 +65,16 @@ class Client(AbstractContextManager["Client"]):
         response = self.send(method, path, **kwargs)
         return None if response.status_code == 204 else response.json()
 
-    def download(self, path: str, sink: BinaryIO) -> None:
-        """GET an answer into `sink` as it arrives (an export can be larger than memory)."""
+    @contextmanager
+    def download(self, path: str) -> Iterator[Iterator[bytes]]:
+        """GET an answer as it arrives (an export can be larger than memory): ApiError before
+        the first byte if it is refused, or if the connection fails on the way."""
         try:
             with self.http.stream("GET", path) as response:
                 if response.status_code >= 400:
                     response.read()
                     self._refuse(response)
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
+                yield response.iter_bytes()
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.where}: {exc}") from exc
 

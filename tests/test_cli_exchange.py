@@ -77,3 +77,20 @@ def test_failures_are_one_line(db_url: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.output + result.stderr
     result = runner.invoke(cli, ["import", str(tmp_path / "missing.json"), "--db", db_url])
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_export_writes_through_a_link_and_leaves_no_file_when_refused(
+    db_url: str, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_scope(factory) as session:
+        experiment_id = _populate(session)
+    target, link = tmp_path / "kept" / "sweep.json", tmp_path / "latest.json"
+    target.parent.mkdir()
+    link.symlink_to(target)
+    result = runner.invoke(cli, ["export", str(experiment_id), "-o", str(link), "--db", db_url])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert link.is_symlink() and json.loads(target.read_text())["experiment"]["name"] == "sweep"
+    missing = tmp_path / "missing.json"
+    result = runner.invoke(cli, ["export", "42", "-o", str(missing), "--db", db_url])
+    assert result.exit_code == 1 and "not found" in result.output + result.stderr
+    assert not missing.exists()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError
 from app.api.schemas import ErrorResponse, ExperimentId, ExperimentRead
 from app.api.views import experiment_read
 from app.store import exchange as store
+from app.store.experiments import get_experiment
 
 router = APIRouter(tags=["export"])
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "No experiment with that id."}}
@@ -92,11 +94,14 @@ Document = Annotated[
         **NOT_FOUND,
     },
 )
-def export_experiment(experiment_id: ExperimentId, request: Request) -> StreamingResponse:
+def export_experiment(
+    experiment_id: ExperimentId, session: SessionDep, request: Request
+) -> StreamingResponse:
     """The experiment, its searches and trials as one document that `import` reads back.
 
     Streamed a batch of trials at a time, so exporting a million trials does not hold them all
     in the server's memory."""
+    get_experiment(session, experiment_id)  # a 404 before the stream starts
     document = partial(store.export_text, experiment_id=experiment_id)
     return _streamed(request, document, "application/json")
 
@@ -106,8 +111,11 @@ def export_experiment(experiment_id: ExperimentId, request: Request) -> Streamin
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"example": CSV_EXAMPLE}}}, **NOT_FOUND},
 )
-def export_trials_csv(experiment_id: ExperimentId, request: Request) -> StreamingResponse:
+def export_trials_csv(
+    experiment_id: ExperimentId, session: SessionDep, request: Request
+) -> StreamingResponse:
     """Every trial as a CSV row, with one column per parameter and per metric (streamed)."""
+    get_experiment(session, experiment_id)
     name = f"experiment-{experiment_id}-trials.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     rows = partial(store.trials_csv_text, experiment_id=experiment_id)
@@ -116,25 +124,32 @@ def export_trials_csv(experiment_id: ExperimentId, request: Request) -> Streamin
 
 def _streamed(
     request: Request,
-    text: Callable[[Session], Iterator[str]],
+    text: Callable[[Session], Generator[str, None, None]],
     media_type: str,
     headers: dict[str, str] | None = None,
 ) -> StreamingResponse:
-    """Stream `text(session)` with a session of its own: SessionDep's closes when the route
-    returns, before the body is sent. `text` raises (say NotFound) before its first piece."""
-    session = request.app.state.sessionmaker()
-    try:
-        pieces = text(session)
-    except BaseException:
-        session.close()
-        raise
-    return StreamingResponse(_closing(pieces, session), media_type=media_type, headers=headers)
+    """Stream `text(session)` with a session of its own (SessionDep's closes when the route
+    returns, before the body is sent)."""
+    pieces = _pieces(request.app.state.sessionmaker, text)
+    return StreamingResponse(pieces, media_type=media_type, headers=headers)
 
 
-def _closing(pieces: Iterator[str], session: Session) -> Iterator[str]:
+async def _pieces(
+    factory: sessionmaker[Session], text: Callable[[Session], Generator[str, None, None]]
+) -> AsyncIterator[str]:
+    """The pieces, read in the thread pool. The session opens with the first piece (a client
+    gone before then costs nothing) and closes however the stream ends: finished, failed, or
+    cancelled because the client went away mid-stream, which a plain generator would only
+    notice when garbage-collected, holding a connection until then."""
+    session = factory()
+    pieces: Generator[str, None, None] | None = None
     try:
-        yield from pieces
+        pieces = await run_in_threadpool(text, session)
+        async for piece in iterate_in_threadpool(pieces):
+            yield piece
     finally:
+        if pieces is not None:
+            pieces.close()
         session.close()
 
 

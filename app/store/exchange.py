@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +67,7 @@ def export_experiment(session: Session, experiment_id: int) -> dict[str, Any]:
     return json.loads("".join(export_text(session, experiment_id)))
 
 
-def export_text(session: Session, experiment_id: int) -> Iterator[str]:
+def export_text(session: Session, experiment_id: int) -> Generator[str, None, None]:
     """The same document as JSON text, in pieces: the head (indented), then the trials a batch
     at a time, one per line, so a million trials are written without holding them all
     (which took 6 GB). Raises NotFound before yielding anything."""
@@ -87,7 +87,9 @@ def export_text(session: Session, experiment_id: int) -> Iterator[str]:
     return _document(session, experiment_id, head)
 
 
-def _document(session: Session, experiment_id: int, head: dict[str, Any]) -> Iterator[str]:
+def _document(
+    session: Session, experiment_id: int, head: dict[str, Any]
+) -> Generator[str, None, None]:
     text = json.dumps(head, indent=2, ensure_ascii=False, allow_nan=False)
     yield text[: text.rindex("}")].rstrip() + ',\n  "trials": ['
     separator = "\n"
@@ -426,7 +428,7 @@ def trials_csv(session: Session, experiment_id: int) -> str:
     return "".join(trials_csv_text(session, experiment_id))
 
 
-def trials_csv_text(session: Session, experiment_id: int) -> Iterator[str]:
+def trials_csv_text(session: Session, experiment_id: int) -> Generator[str, None, None]:
     """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, times; in
     pieces, a batch of trials at a time. A first pass over the trials' parameters and metrics
     finds the columns. Raises NotFound before yielding anything.
@@ -438,7 +440,9 @@ def trials_csv_text(session: Session, experiment_id: int) -> Iterator[str]:
     return _csv_rows(session, experiment_id, list(experiment.space))
 
 
-def _csv_rows(session: Session, experiment_id: int, space_names: list[str]) -> Iterator[str]:
+def _csv_rows(
+    session: Session, experiment_id: int, space_names: list[str]
+) -> Generator[str, None, None]:
     params, metrics = dict.fromkeys(space_names), {}
     names = select(Trial.params, Trial.metrics).where(Trial.experiment_id == experiment_id)
     for batch in session.execute(names.execution_options(yield_per=EXPORT_BATCH)).partitions():

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gc
+import http.client
 import io
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +23,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.store import exchange as store_exchange
 from app.store.db import session_scope
+from tests.conftest import free_port
 from tests.store.test_exchange import _populate, _without_ids
 
 TOKEN = "s3cret-token"
@@ -162,3 +170,45 @@ def test_the_csv_streams_batches_with_every_column_from_the_first_row(
     ).json()
     text = api.get(f"/api/experiments/{empty['id']}/trials.csv").text
     assert text == "id,search_id,number,state,value,param.x,error,started_at,finished_at\n"
+
+
+def test_a_client_leaving_mid_export_gives_its_connection_back(
+    settings: Settings, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real server: clients that read a few bytes of a slow export and hang up. The cycle
+    # collector is off, so only an explicit close can give the connections back.
+    with session_scope(factory) as s:
+        experiment_id = _populate(s)
+    monkeypatch.setattr(store_exchange, "EXPORT_BATCH", 1)
+    curves = store_exchange._curves
+
+    def slow_curves(session: Session, ids: Any) -> Any:
+        time.sleep(0.05)
+        return curves(session, ids)
+
+    monkeypatch.setattr(store_exchange, "_curves", slow_curves)
+    app = create_app(settings)
+    pool = app.state.sessionmaker.kw["bind"].pool
+    server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    gc.disable()
+    try:
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        port = server.config.port
+        for _ in range(16):  # more than the pool holds (5, and 10 more on demand)
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            conn.request("GET", f"/api/experiments/{experiment_id}/export")
+            conn.getresponse().read(10)
+            conn.close()
+        deadline = time.monotonic() + 5
+        while pool.checkedout() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.checkedout() == 0
+        listed = httpx.get(f"http://127.0.0.1:{port}/api/experiments", timeout=5)
+        assert listed.status_code == 200
+    finally:
+        gc.enable()
+        server.should_exit = True
+        thread.join(5)
