@@ -432,6 +432,7 @@ PURE_CHECKS = """async () => {
   const t = (state, value, params = {}) => ({id: 1, searchId: 1, number: 0, state, value, params});
   const lr = {type: 'float', low: 1e-6, high: 1, log: true};
   const cat = {type: 'categorical', choices: [1, 3, 5]};
+  const twins = {type: 'categorical', choices: [1, '1', true, 'true']};
   const ramp = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const clash = {value: {type: 'float', low: 10, high: 20},
     duration: {type: 'float', low: 1e-3, high: 1, log: true}, x: {type: 'float', low: 0, high: 1}};
@@ -486,7 +487,11 @@ PURE_CHECKS = """async () => {
     picks: edit.readPicks(edit.withPicks('?x=a', {'a:b&c': [5, 1]}, {'a:b&c': cat}),
       {'a:b&c': cat}),
     pickLink: edit.withPicks('?x=a&pick=old:1', {c: [5]}, {c: cat}),
-    badPicks: edit.readPicks('?pick=c&pick=zz:1&pick=c:9', {c: cat}),
+    badPicks: edit.readPicks('?pick=c&pick=zz:1&pick=c:9&pick=c:', {c: cat}),
+    // Choices alike as text but not in type stay apart, through the link and on the axis.
+    typedPicks: edit.readPicks(edit.withPicks('', {t: ['1', 'true']}, {t: twins}), {t: twins}),
+    typedRange: edit.categoryRange(['1'], twins.choices),
+    goneLink: edit.withPicks('?x=a', {c: [2]}, {c: cat}),
   };
 }"""
 
@@ -527,7 +532,10 @@ def test_pure_region_modules_handle_edge_cases(live_server: str, page: Any) -> N
     assert got["tickRange"] == pytest.approx([1.6, 3.4])
     assert got["picks"] == {"a:b&c": [1, 5]}
     assert got["pickLink"] == "?x=a&pick=c%3A2"
-    assert got["badPicks"] == {}  # no separator, not a parameter, an index past the choices
+    assert got["badPicks"] == {}  # no separator, not a parameter, past the choices, empty
+    assert got["typedPicks"] == {"t": ["1", "true"]}
+    assert got["typedRange"] == pytest.approx([0.6, 1.4])
+    assert got["goneLink"] == "?x=a"  # a pick the parent no longer offers is not written
 
 
 # Parameters named like the page's built-in axes: on the plot they are "param:value" and

@@ -27,7 +27,7 @@ export function boundsRow(name, b, typed = {}) {
   if (b.kind === "choices") {
     const td = cell("td", "", { colspan: "2", class: "choices" });
     const group = cell("div", "", { class: "categories", role: "group", "aria-label": name });
-    const inRegion = new Set(b.choices.map(String));
+    const inRegion = new Set(b.choices); // by value and type: 1 and "1" are two choices
     b.all.forEach((choice, i) => {
       const label = cell("label", "", { class: "category" });
       const box = document.createElement("input");
@@ -35,7 +35,7 @@ export function boundsRow(name, b, typed = {}) {
       box.className = "category";
       box.dataset.param = name;
       box.dataset.index = String(i);
-      box.checked = typed.ticked ? typed.ticked.has(i) : inRegion.has(String(choice));
+      box.checked = typed.ticked ? typed.ticked.has(i) : inRegion.has(choice);
       label.append(box, cell("span", String(choice)));
       group.append(label);
     });

@@ -71,11 +71,13 @@ export function checkCategories(ticked, spec) {
   return chosen.length ? { value: chosen } : { problem: "tick at least one category" };
 }
 
+// Choices are matched by value and type: a space may hold both 1 and "1", or true and "true".
+const positions = (chosen, choices) => chosen.map((c) => choices.indexOf(c)).filter((i) => i >= 0);
+
 // The range on a category axis (positions of `axisChoices`) that covers the `chosen` ones; the
 // categories between them are on the plot's box, not in the region.
 export function categoryRange(chosen, axisChoices) {
-  const names = axisChoices.map(String);
-  const at = chosen.map((c) => names.indexOf(String(c))).filter((i) => i >= 0);
+  const at = positions(chosen, axisChoices);
   return [Math.min(...at) - 0.4, Math.max(...at) + 0.4];
 }
 
@@ -84,9 +86,8 @@ export function withPicks(query, picked, space) {
   const p = new URLSearchParams(query);
   p.delete("pick");
   for (const [name, chosen] of Object.entries(picked)) {
-    const choices = (space[name]?.choices || []).map(String);
-    const at = chosen.map((c) => choices.indexOf(String(c))).filter((i) => i >= 0);
-    p.append("pick", `${name}:${at.join(",")}`);
+    const at = positions(chosen, space[name]?.choices || []);
+    if (at.length) p.append("pick", `${name}:${at.join(",")}`);
   }
   return `?${p.toString()}`;
 }
@@ -98,7 +99,7 @@ export function readPicks(query, space) {
     if (cut < 0) continue;
     const spec = Object.hasOwn(space, text.slice(0, cut)) ? space[text.slice(0, cut)] : null;
     if (!spec || spec.type !== "categorical") continue;
-    const at = text.slice(cut + 1).split(",").map(Number);
+    const at = text.slice(cut + 1).split(",").filter((i) => /^\d+$/.test(i)).map(Number);
     const chosen = spec.choices.filter((_, i) => at.includes(i));
     if (chosen.length) picked[text.slice(0, cut)] = chosen;
   }

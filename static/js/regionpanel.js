@@ -126,8 +126,7 @@ export class RegionPanel {
     const plotted = [paramName(this.box.x), paramName(this.box.y)];
     for (const [name, chosen] of Object.entries(this.picked)) {
       if (!plotted.includes(name) || !Object.hasOwn(space, name)) continue;
-      const offered = new Set(space[name].choices.map(String)); // another parent may have fewer
-      const kept = chosen.filter((c) => offered.has(String(c)));
+      const kept = chosen.filter((c) => space[name].choices.includes(c)); // another parent may have fewer
       if (kept.length) region[name] = kept;
     }
     for (const [key, t] of Object.entries(this.typed)) problems.push(`${key}: ${t.problem}`);
