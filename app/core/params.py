@@ -93,7 +93,7 @@ class FloatParam:
             x = self.low + u * (self.high - self.low)
         if self.step is not None:
             x = self.low + np.round((x - self.low) / self.step) * self.step
-        return [float(v) for v in np.minimum(np.maximum(x, self.low), self.high)]
+        return [float(v) for v in _clip(x, self.low, self.high)]
 
     def encode(self, value: Any) -> float:
         """Map a value to its unit-cube coordinate."""
@@ -166,7 +166,7 @@ class IntParam:
             x = np.rint(np.exp(lo + u * (hi - lo)))
         else:
             x = self.low + np.floor(u * self.size) * self.step
-        return [int(v) for v in np.minimum(np.maximum(x, self.low), self.high)]
+        return [int(v) for v in _clip(x, self.low, self.high)]
 
     def encode(self, value: Any) -> float:
         """Map an integer to the centre of its slice of the unit interval."""
@@ -269,6 +269,12 @@ _KEYS = {
     "categorical": {"type", "choices", "condition"},
     "fixed": {"type", "value", "condition"},
 }
+
+
+def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """`x` inside [low, high]: np.clip's dispatch cost more than the draw it clips (3 % of a
+    no-op trial), minimum and maximum do the same for much less."""
+    return np.minimum(np.maximum(x, low), high)
 
 
 def _with_condition(out: dict[str, Any], condition: Condition) -> dict[str, Any]:
