@@ -78,10 +78,6 @@ class Client(AbstractContextManager["Client"]):
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.where}: {exc}") from exc
 
-    def text(self, path: str) -> str:
-        """GET an answer that is not JSON (CSV)."""
-        return self.send("GET", path).text
-
     def get(self, path: str, **params: Any) -> Any:
         """GET with query parameters."""
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
