@@ -160,6 +160,21 @@ class RefineRequest(BaseModel):
     options: SamplerOptions = None
     pruner: PrunerSpec = None
     seed: Seed | None = None
+    dry_run: bool = Field(
+        False,
+        description="Preview only: create nothing and answer 200 with the canonical region, "
+        "its problems, inside/outside statistics, edges and ranges for the other parameters.",
+    )
+    value_range: (
+        Annotated[
+            list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Preview only: the box's [low, high] on the objective's axis; the selected "
+        "trials (whose span other parameters can take) are those inside region and range.",
+    )
 
 
 class SuggestedRegionRead(BaseModel):
@@ -167,9 +182,11 @@ class SuggestedRegionRead(BaseModel):
 
     region: dict[str, Any]
     edges: list[dict[str, str]] = Field(
-        description="[{param, side, message}]: the best trials sit on that side of the range."
+        description="[{param, side, message}]: the best trials sit on that side of the range, "
+        "with what to do about it."
     )
     n_trials: int = Field(description="Completed trials the suggestion was made from.")
+    warning: str | None = Field(None, description="Set when the suggestion rests on few trials.")
 
 
 class SearchRead(BaseModel):

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.api.deps import Authorized, SessionDep
 from app.api.errors import FieldError, documented, from_space_error
 from app.api.experiments import ERRORS, WRITE_ERRORS, Filters, filtered_trials, trial_page
+from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import RefineRequest, SearchId, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.views import search_reads, trial_read
+from app.core.preview import preview_refine
 from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
+from app.store import refine_keys
 from app.store.trials import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
@@ -44,15 +50,59 @@ def list_search_trials(
     )
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any unique text; a refine retried with the same key returns the first "
+        "answer instead of creating a second search.",
+    ),
+]
+
+
 @router.post(
     "/{search_id}/refine",
     status_code=status.HTTP_201_CREATED,
     response_model=SearchRead,
     dependencies=[Authorized],
-    responses=WRITE_ERRORS,
+    responses={
+        200: {"model": RefinePreview, "description": "With dry_run: what it would create."},
+        **WRITE_ERRORS,
+    },
 )
-def refine_search(search_id: SearchId, body: RefineRequest, session: SessionDep) -> SearchRead:
-    """Start a child search over a region of this search's space (coarse → fine)."""
+def refine_search(
+    search_id: SearchId,
+    body: RefineRequest,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Start a child search over a region of this search's space (coarse → fine), or with
+    dry_run preview it."""
+    if body.dry_run:
+        preview = preview_refine_of(session, search_id, body)
+        return JSONResponse(preview.model_dump(mode="json"))
+    if idempotency_key is None:
+        return _refine(session, search_id, body)
+    request = refine_keys.digest(search_id, body.model_dump(mode="json"))
+    try:
+        stored = refine_keys.replay(session, idempotency_key, request)
+        if stored is None:
+            refine_keys.claim(session, idempotency_key, request)
+    except refine_keys.KeyReused as exc:
+        raise FieldError(["header", "Idempotency-Key"], str(exc)) from exc
+    except IntegrityError:  # a concurrent request with the same key got there first
+        session.rollback()
+        stored = refine_keys.replay(session, idempotency_key, request)
+    if stored is not None:
+        return JSONResponse(stored, status.HTTP_201_CREATED, {"Idempotent-Replayed": "true"})
+    read = _refine(session, search_id, body)
+    refine_keys.record(session, idempotency_key, read.id, read.model_dump(mode="json"))
+    return read
+
+
+def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead:
     try:
         child = store.refine_search(
             session,
@@ -68,6 +118,21 @@ def refine_search(search_id: SearchId, body: RefineRequest, session: SessionDep)
         top_level = exc.loc[:1] in (("sampler",), ("options",), ("pruner",), ("n_trials",))
         raise from_space_error(["body"] if top_level else ["body", "region"], exc) from exc
     return search_reads(session, [child])[0]
+
+
+def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> RefinePreview:
+    """The dry run: the region as refine would take it, against the parent's subtree."""
+    search = store.get_search(session, search_id)
+    trials = store.trial_points(session, store.subtree_ids(session, search))
+    value_range = (body.value_range[0], body.value_range[1]) if body.value_range else None
+    found = preview_refine(
+        SearchSpace.from_dict(search.space),
+        body.region,
+        trials,
+        search.experiment.direction.value,
+        value_range,
+    )
+    return preview_read(found)
 
 
 @router.get(
@@ -88,17 +153,12 @@ def suggest_search_region(
         )
     except SpaceError as exc:
         raise FieldError(["path", "search_id"], exc.problem, status=409) from exc
-    edges = [
-        {
-            "param": e.param,
-            "side": e.side,
-            "message": f"the best trials sit at the {e.side} end of {e.param}: "
-            "the optimum may lie outside this range",
-        }
-        for e in found.edges
-    ]
-    completed = sum(1 for _, v in trials if v is not None)
-    return SuggestedRegionRead(region=found.region, edges=edges, n_trials=completed)
+    return SuggestedRegionRead(
+        region=found.region,
+        edges=[vars(e) for e in found.edges],
+        n_trials=found.n_trials,
+        warning=found.warning,
+    )
 
 
 @router.post(

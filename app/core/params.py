@@ -18,6 +18,10 @@ Choice = str | int | float | bool
 Params = dict[str, Any]
 # parent name -> the parent's values that activate the parameter, sorted by parent name.
 Condition = tuple[tuple[str, tuple[Choice, ...]], ...]
+# Sides of a numeric range that are limits of the parameter itself, not of the search (a
+# probability's 1, a decay's 0): no search should go past them, so no edge warning points there.
+Sides = tuple[str, ...]
+SIDES = ("low", "high")
 
 
 class SpaceError(ValueError):
@@ -69,10 +73,12 @@ class FloatParam:
     log: bool = False
     step: float | None = None
     condition: Condition = ()
+    hard: Sides = ()
     type: ClassVar[str] = "float"
 
     def __post_init__(self) -> None:
         _check_bounds(self.name, self.low, self.high, self.log, strict=True)
+        _check_hard(self.name, self.hard)
         if self.step is not None:
             if self.log:
                 raise SpaceError((self.name, "step"), "cannot be combined with log=true")
@@ -113,7 +119,7 @@ class FloatParam:
             out["log"] = True
         if self.step is not None:
             out["step"] = self.step
-        return _with_condition(out, self.condition)
+        return _with_condition(_with_hard(out, self.hard), self.condition)
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,7 @@ class IntParam:
     log: bool = False
     step: int = 1
     condition: Condition = ()
+    hard: Sides = ()
     type: ClassVar[str] = "int"
 
     def __post_init__(self) -> None:
@@ -141,6 +148,7 @@ class IntParam:
                 # Beyond 2**53 JSON readers (JavaScript, the API's float bounds) round them.
                 raise SpaceError((self.name, key), f"must lie within ±{EXACT_INT} to stay exact")
         _check_bounds(self.name, self.low, self.high, self.log, strict=False)
+        _check_hard(self.name, self.hard)
         if self.step < 1:
             raise SpaceError((self.name, "step"), "must be a positive integer")
         if self.log and self.step != 1:
@@ -189,7 +197,7 @@ class IntParam:
             out["log"] = True
         if self.step != 1:
             out["step"] = self.step
-        return _with_condition(out, self.condition)
+        return _with_condition(_with_hard(out, self.hard), self.condition)
 
 
 @dataclass(frozen=True)
@@ -264,8 +272,8 @@ Param = FloatParam | IntParam | CategoricalParam | FixedParam
 Numeric = FloatParam | IntParam
 
 _KEYS = {
-    "float": {"type", "low", "high", "log", "step", "condition"},
-    "int": {"type", "low", "high", "log", "step", "condition"},
+    "float": {"type", "low", "high", "log", "step", "hard", "condition"},
+    "int": {"type", "low", "high", "log", "step", "hard", "condition"},
     "categorical": {"type", "choices", "condition"},
     "fixed": {"type", "value", "condition"},
 }
@@ -281,6 +289,19 @@ def _with_condition(out: dict[str, Any], condition: Condition) -> dict[str, Any]
     if condition:
         out["condition"] = _condition_dict(condition)
     return out
+
+
+def _with_hard(out: dict[str, Any], hard: Sides) -> dict[str, Any]:
+    if hard:
+        out["hard"] = list(hard)
+    return out
+
+
+def _check_hard(name: str, hard: Sides) -> None:
+    if not isinstance(hard, tuple) or any(side not in SIDES for side in hard):
+        raise SpaceError((name, "hard"), f'must list sides among "low" and "high", got {hard!r}')
+    if len(set(hard)) != len(hard) or list(hard) != sorted(hard, key=SIDES.index):
+        raise SpaceError((name, "hard"), "must list each side once, low first")
 
 
 def _check_choice(name: str, key: str, choice: Any) -> None:
@@ -336,12 +357,13 @@ def _numeric_from_dict(
     log = spec.get("log", False)
     if not isinstance(log, bool):
         raise SpaceError((name, "log"), f"must be true or false, got {log!r}")
+    hard = _parse_hard(name, spec.get("hard", []))
     if kind == "float":
         step = spec.get("step")
         if step is not None:
             step = _finite(name, "step", step)
         low, high = _finite(name, "low", spec["low"]), _finite(name, "high", spec["high"])
-        return FloatParam(name, float(low), float(high), log, step, condition)
+        return FloatParam(name, float(low), float(high), log, step, condition, hard)
     step = spec.get("step", 1)
     return IntParam(
         name,
@@ -350,7 +372,17 @@ def _numeric_from_dict(
         log,
         _as_int(name, "step", 1 if step is None else step),
         condition,
+        hard,
     )
+
+
+def _parse_hard(name: str, spec: Any) -> Sides:
+    """`hard` in any order, kept low first so equal parameters compare equal."""
+    if not isinstance(spec, list | tuple) or any(side not in SIDES for side in spec):
+        raise SpaceError((name, "hard"), f'must be a list of "low" and "high", got {spec!r}')
+    if len(set(spec)) != len(spec):
+        raise SpaceError((name, "hard"), "names a side twice")
+    return tuple(side for side in SIDES if side in spec)
 
 
 def _parse_condition(name: str, spec: Any) -> Condition:

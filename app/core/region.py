@@ -6,10 +6,11 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from app.core.edges import Edge, find_edges
 from app.core.params import is_finite
 from app.core.sampling import History, encode_history, losses, valid_history
 from app.core.space import (
@@ -17,6 +18,7 @@ from app.core.space import (
     FixedParam,
     FloatParam,
     IntParam,
+    Numeric,
     Param,
     Params,
     SearchSpace,
@@ -59,7 +61,14 @@ def narrow(space: SearchSpace, region: Region) -> SearchSpace:
         name: _narrow_param(p, region[name]) if name in region else p
         for name, p in space.params.items()
     }
-    return SearchSpace(_prune(space, narrowed))
+    child = SearchSpace(_prune(space, narrowed))
+    if not region_of(space, child):
+        raise SpaceError(
+            (),
+            "covers the parent's whole space, so the child would search it again: narrow at "
+            "least one parameter (to search the whole space again, start a new root search)",
+        )
+    return child
 
 
 def _prune(space: SearchSpace, params: dict[str, Param]) -> list[Param]:
@@ -100,8 +109,14 @@ def _narrow_param(p: Param, bounds: Any) -> Param:
             high = p.low + math.floor((high - p.low) / p.step + _TOLERANCE) * p.step
             if low >= high:
                 raise SpaceError((p.name,), f"the region holds fewer than two steps of {p.step}")
-        return dataclasses.replace(p, low=low, high=high)
-    return _narrow_int(p, low, high)
+        return _keep_hard(p, dataclasses.replace(p, low=low, high=high))
+    return _keep_hard(p, _narrow_int(p, low, high))
+
+
+def _keep_hard(parent: Numeric, child: Numeric) -> Numeric:
+    """A hard side stays hard only where the child's bound is still the parent's."""
+    kept = tuple(s for s in parent.hard if getattr(child, s) == getattr(parent, s))
+    return dataclasses.replace(child, hard=kept)
 
 
 def _pair(name: str, bounds: Any) -> tuple[float, float]:
@@ -161,20 +176,20 @@ def region_of(parent: SearchSpace, child: SearchSpace) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True)
-class Edge:
-    """The best trials sit on a side of the searched range: the optimum may lie beyond it."""
-
-    param: str
-    side: Literal["low", "high"]
+# Below this many completed trials a suggested region rests on a handful of trials: it is
+# still given, with a warning that says so.
+MIN_SUGGEST_TRIALS = 20
 
 
 @dataclass(frozen=True)
 class SuggestedRegion:
-    """A region `narrow` accepts, and the edges where the search should perhaps widen instead."""
+    """A region `narrow` accepts, the edges where the search should perhaps widen instead,
+    how many completed trials it rests on and, when that is few, a warning."""
 
     region: dict[str, Any]
     edges: list[Edge]
+    n_trials: int
+    warning: str | None = None
 
 
 def suggest_region(
@@ -196,12 +211,11 @@ def suggest_region(
 
     Returns:
         The region (name -> [low, high], or the list of choices the best trials use; fixed
-        parameters and ones no best trial uses are left out) and the edges: a numeric
-        parameter whose best trials agree (spread at most half the range) and reach within
-        `margin` of the space's low or high end.
+        parameters, ones no best trial uses and ones the box would not narrow are left out,
+        so they keep the parent's range) and the edges (see `find_edges`).
 
     Raises:
-        SpaceError: when no trial has a value.
+        SpaceError: when no trial has a value, or the best trials span the whole space.
     """
     trials = valid_history(space, trials)
     x, y = encode_history(space, trials), losses(trials, direction)
@@ -211,26 +225,40 @@ def suggest_region(
     k = max(1, math.ceil(top_fraction * len(done)))
     top = done[np.argsort(y[done], kind="stable")[:k]]
     region: dict[str, Any] = {}
-    edges: list[Edge] = []
     for j, p in enumerate(space.dims):
         column = x[top, j][~np.isnan(x[top, j])]
         if not len(column):
             continue
         if isinstance(p, CategoricalParam):
             used = {p.index(trials[i][0][p.name]) for i in top if p.name in trials[i][0]}
-            region[p.name] = [p.choices[i] for i in sorted(used)]
+            if len(used) < len(p.choices):
+                region[p.name] = [p.choices[i] for i in sorted(used)]
             continue
-        lo, hi = float(column.min()), float(column.max())
-        region[p.name] = _bounds(p, max(lo - margin, 0.0), min(hi + margin, 1.0))
-        if hi - lo <= 0.5:
-            edges += [Edge(p.name, "low")] if lo - margin <= 0 else []
-            edges += [Edge(p.name, "high")] if hi + margin >= 1 else []
-    return SuggestedRegion(region, edges)
+        lo, hi = max(float(column.min()) - margin, 0.0), min(float(column.max()) + margin, 1.0)
+        bounds = _bounds(p, lo, hi)
+        if bounds != [p.low, p.high]:
+            region[p.name] = bounds
+    if not region:
+        raise SpaceError(("trials",), "the best trials spread over the whole space")
+    edges = find_edges(space, space, trials, direction, top_fraction, margin)
+    return SuggestedRegion(region, edges, len(done), _few_trials(len(done), k))
+
+
+def _few_trials(n: int, k: int) -> str | None:
+    if n >= MIN_SUGGEST_TRIALS:
+        return None
+    best = "trial" if k == 1 else f"{k} trials"
+    return (
+        f"only {n} completed trial{'s' if n != 1 else ''}: this region rests on the best "
+        f"{best}, so treat it as a guess (wait for {MIN_SUGGEST_TRIALS} or more)"
+    )
 
 
 def _bounds(p: FloatParam | IntParam, lo: float, hi: float) -> list[float]:
-    """Unit-cube bounds in real units, at least one step apart so `narrow` accepts them."""
+    """Unit-cube bounds in real units, at least one step apart so `narrow` accepts them; a
+    bound at the cube's edge is the space's own bound exactly, not a rounding of it."""
     low, high = p.decode(np.array([lo, np.nextafter(hi, 0.0)]))
+    low, high = (p.low if lo <= 0 else low), (p.high if hi >= 1 else high)
     if low < high:
         return [low, high]
     step = 1 if isinstance(p, IntParam) else (p.step or 0.0)

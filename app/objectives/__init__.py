@@ -26,20 +26,40 @@ class ObjectiveSpec:
     cwd: str | None = None
 
 
+# `hard`: a side no search can go past (a decay of 0 is none; momentum and betas stay below 1
+# or training diverges), so the dashboard never suggests widening it.
 MLP_DIGITS_SPACE: dict[str, Any] = {
     "learning_rate_init": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
-    "momentum": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["sgd"]}},
+    "momentum": {
+        "type": "float",
+        "low": 0.5,
+        "high": 0.999,
+        "hard": ["high"],
+        "condition": {"solver": ["sgd"]},
+    },
     "hidden_units": {"type": "int", "low": 8, "high": 256, "log": True},
     "layers": {"type": "int", "low": 1, "high": 3},
     "batch_size": {"type": "int", "low": 16, "high": 512, "log": True},
     "alpha": {"type": "float", "low": 1e-7, "high": 1e-1, "log": True},
     # Learning-rate decay per epoch: lr = learning_rate_init / (1 + lr_decay * epoch).
-    "lr_decay": {"type": "float", "low": 0.0, "high": 1.0},
+    "lr_decay": {"type": "float", "low": 0.0, "high": 1.0, "hard": ["low"]},
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
     # Linear scales: over 40 epochs on digits the betas matter little; the textbook log scale
     # on 1 - beta_2 would need a "reversed log" scale the core does not have.
-    "beta_1": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["adam"]}},
-    "beta_2": {"type": "float", "low": 0.9, "high": 0.9999, "condition": {"solver": ["adam"]}},
+    "beta_1": {
+        "type": "float",
+        "low": 0.5,
+        "high": 0.999,
+        "hard": ["high"],
+        "condition": {"solver": ["adam"]},
+    },
+    "beta_2": {
+        "type": "float",
+        "low": 0.9,
+        "high": 0.9999,
+        "hard": ["high"],
+        "condition": {"solver": ["adam"]},
+    },
 }
 
 LR_CLIFF_SPACE: dict[str, Any] = {

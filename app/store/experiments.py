@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core.preview import TrialPoint
 from app.core.pruners import make_pruner
 from app.core.region import narrow, region_of
 from app.core.samplers import make_sampler
@@ -204,6 +205,16 @@ def finished_trials(
         .order_by(Trial.search_id, Trial.number)
     )
     return [(p, v if s is TrialState.COMPLETE else None) for p, v, s in rows]
+
+
+def trial_points(session: Session, search_ids: Iterable[int]) -> list[TrialPoint]:
+    """Every trial of these searches (any state) as the region preview reads them."""
+    rows = session.execute(
+        select(Trial.id, Trial.params, Trial.value, Trial.state)
+        .where(Trial.search_id.in_(list(search_ids)))
+        .order_by(Trial.id)
+    )
+    return [TrialPoint(i, p, v, s.value) for i, p, v, s in rows]
 
 
 def add_root_search(

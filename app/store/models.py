@@ -208,3 +208,20 @@ class RegisteredObjective(Base):
     space: Mapped[dict[str, Any]] = mapped_column(JSON)
     worker: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefineKey(Base):
+    """An `Idempotency-Key` a refine was sent with, and the answer it got.
+
+    A double click or a retried request with the same key gets the stored answer back instead
+    of a second child search; `request` (a digest of the parent and body) refuses the key's
+    reuse for a different refine.
+    """
+
+    __tablename__ = "refine_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request: Mapped[str] = mapped_column(String(64))
+    search_id: Mapped[int | None] = mapped_column(ForeignKey("searches.id", ondelete="CASCADE"))
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

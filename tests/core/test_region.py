@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.region import Edge, check_within, inside, narrow, region_of, suggest_region
+from app.core.edges import find_edges
+from app.core.region import check_within, inside, narrow, region_of, suggest_region
 from app.core.space import FloatParam, IntParam, SearchSpace, SpaceError
 from tests.core.test_space import CONDITIONAL
 
@@ -74,8 +75,16 @@ def test_an_empty_region_is_an_error() -> None:
 
 
 def test_bounds_a_rounding_error_past_the_parent_are_clipped() -> None:
-    child = narrow(SPACE, {"lr": [1e-5 * (1 - 1e-12), 1.0 + 1e-12]})
-    assert child.params["lr"] == SPACE.params["lr"]
+    child = narrow(SPACE, {"lr": [1e-5 * (1 - 1e-12), 0.5]})
+    assert (child.params["lr"].low, child.params["lr"].high) == (SPACE.params["lr"].low, 0.5)
+
+
+def test_a_region_that_narrows_nothing_is_refused() -> None:
+    """Refining the whole space again doubles the compute for nothing (issue 13, finding 2)."""
+    whole = {"lr": [1e-5 * (1 - 1e-12), 1.0 + 1e-12], "solver": ["adam", "sgd"]}
+    with pytest.raises(SpaceError, match="whole space.*new root search") as caught:
+        narrow(SPACE, whole)
+    assert caught.value.loc == ()
 
 
 @given(st.floats(0, 1), st.floats(0, 1))
@@ -175,8 +184,49 @@ def test_suggested_region_surrounds_the_best_trials_and_narrow_accepts_it() -> N
 
 def test_the_best_trials_on_a_side_of_the_range_raise_an_edge_warning() -> None:
     suggestion = suggest_region(BOWL, bowl_trials(300), "minimize", top_fraction=0.05)
-    assert Edge("x", "high") in suggestion.edges
-    assert not [e for e in suggestion.edges if e.param == "lr"]
+    assert [(e.param, e.side) for e in suggestion.edges] == [("x", "high")]
+    assert suggestion.edges[0].message == (
+        "the best trials sit at the high end of x: "
+        "the search stops there, so start a wider root search above 1"
+    )
+
+
+def test_no_edge_at_a_hard_limit_and_the_advice_names_the_bound_to_move() -> None:
+    """A bound that cannot move (a probability's 1) raises no edge (issue 13, finding 5)."""
+    spec = BOWL.to_dict()
+    spec["x"]["hard"] = ["high"]
+    hard = SearchSpace.from_dict(spec)
+    assert suggest_region(hard, bowl_trials(300), "minimize", top_fraction=0.05).edges == []
+    child = narrow(hard, {"x": [0.2, 0.6]})
+    assert child.params["x"].hard == ()  # 0.6 is the region's bound, not the parameter's
+    trials = [({**p, "x": 0.6 - 0.01 * i}, float(i)) for i, (p, _) in enumerate(bowl_trials(30))]
+    edges = find_edges(child, hard, trials, "minimize")
+    assert [(e.param, e.side) for e in edges] == [("x", "high")]
+    assert edges[0].message.endswith("widen the region above 0.6")
+
+
+def test_edges_need_five_completed_trials() -> None:
+    trials = [({"lr": 0.5, "x": 0.99, "units": 8, "solver": "sgd"}, float(i)) for i in range(4)]
+    assert find_edges(BOWL, BOWL, trials, "minimize") == []
+    assert find_edges(BOWL, BOWL, trials + trials[:1], "minimize") != []
+
+
+def test_a_suggestion_from_few_trials_says_so_and_full_ranges_are_left_out() -> None:
+    few = [(p, v) for p, v in bowl_trials(8) if v is not None]
+    suggestion = suggest_region(BOWL, few, "minimize")
+    assert suggestion.n_trials == len(few)
+    assert suggestion.warning and f"only {len(few)} completed trials" in suggestion.warning
+    many = suggest_region(BOWL, bowl_trials(300), "minimize")
+    assert many.warning is None
+    assert sorted(many.region) == ["lr", "x"]  # the best trials use every unit count and solver
+    with pytest.raises(SpaceError, match="whole space"):
+        suggest_region(BOWL, bowl_trials(300), "minimize", top_fraction=0.5, margin=0.2)
+
+
+def test_a_suggested_bound_at_the_edge_is_the_space_bound_exactly() -> None:
+    """Not 0.9999999999999999 for 1.0 (issue 16, finding 4)."""
+    trials = [({"lr": 1e-3, "x": 0.95, "units": 8, "solver": "sgd"}, 0.0)]
+    assert suggest_region(BOWL, trials, "minimize").region["x"][1] == 1.0
 
 
 def test_maximize_turns_the_box_around() -> None:
