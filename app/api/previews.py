@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.core.preview import OtherRange, Preview, Stats
+from app.core.preview import ParamRange, Preview, Stats
 
 
 class StatsRead(BaseModel):
@@ -34,8 +34,8 @@ class EdgeRead(BaseModel):
     message: str
 
 
-class OtherRangeRead(BaseModel):
-    """A parameter the region leaves open, and what it could be narrowed to."""
+class ParamRangeRead(BaseModel):
+    """What a parameter could be narrowed to (the page offers it for those off its axes)."""
 
     span: list[Any] | None = Field(description="What the selected trials use.")
     span_problem: str | None
@@ -52,15 +52,15 @@ class RefinePreview(BaseModel):
     outside: StatsRead
     selected: int = Field(description="Trials inside the region and the value_range.")
     edges: list[EdgeRead]
-    others: dict[str, OtherRangeRead]
+    ranges: dict[str, ParamRangeRead] = Field(description="For every parameter.")
 
 
 def _stats(s: Stats) -> StatsRead:
     return StatsRead(**vars(s))
 
 
-def _other(o: OtherRange) -> OtherRangeRead:
-    return OtherRangeRead(**vars(o))
+def _range(o: ParamRange) -> ParamRangeRead:
+    return ParamRangeRead(**vars(o))
 
 
 def preview_read(p: Preview) -> RefinePreview:
@@ -72,5 +72,5 @@ def preview_read(p: Preview) -> RefinePreview:
         outside=_stats(p.outside),
         selected=p.selected,
         edges=[EdgeRead(**vars(e)) for e in p.edges],
-        others={name: _other(o) for name, o in p.others.items()},
+        ranges={name: _range(o) for name, o in p.ranges.items()},
     )

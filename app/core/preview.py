@@ -43,8 +43,8 @@ class Stats:
 
 
 @dataclass(frozen=True)
-class OtherRange:
-    """A parameter off the box: its parent range, and the ranges a refine could narrow it to.
+class ParamRange:
+    """The ranges a refine could narrow a parameter to.
 
     `span` is what the selected trials use (their min..max, or the categories they use);
     `suggested` is the box around the best of the trials inside. Either is None, with the
@@ -68,7 +68,7 @@ class Preview:
     outside: Stats
     selected: int
     edges: list[Edge]
-    others: dict[str, OtherRange] = field(default_factory=dict)
+    ranges: dict[str, ParamRange] = field(default_factory=dict)
 
 
 def preview_refine(
@@ -106,7 +106,7 @@ def preview_refine(
         outside=stats_of(outside, direction),
         selected=len(chosen),
         edges=find_edges(child, parent, history, direction) if not problems else [],
-        others=_others(parent, child, region, chosen, history, direction),
+        ranges=_ranges(child, chosen, history, direction),
     )
 
 
@@ -138,22 +138,21 @@ def stats_of(trials: Sequence[TrialPoint], direction: str) -> Stats:
     )
 
 
-def _others(
-    parent: SearchSpace,
+def _ranges(
     child: SearchSpace,
-    region: Region,
     chosen: Sequence[TrialPoint],
     history: list[tuple[Params, float | None]],
     direction: str,
-) -> dict[str, OtherRange]:
-    """For each parameter the box does not name: the selected span and the suggested range."""
-    names = [n for n, p in child.params.items() if n not in region and p.type != "fixed"]
+) -> dict[str, ParamRange]:
+    """For each parameter of the child: the selected span and the suggested range. The page
+    offers them for the parameters off its axes; a parameter narrowed to its span keeps it."""
+    names = [n for n, p in child.params.items() if p.type != "fixed"]
     suggested, why = _suggested(child, history, direction)
     out = {}
     for name in names:
         span, problem = span_of(child.params[name], [t.params for t in chosen])
         offered = suggested.get(name)
-        out[name] = OtherRange(
+        out[name] = ParamRange(
             span, problem, offered, None if offered else why or "the best trials use all of it"
         )
     return out

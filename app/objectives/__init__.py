@@ -24,6 +24,8 @@ class ObjectiveSpec:
     # A command template (see app/worker/command.py) instead of a Python target.
     command: str | None = None
     cwd: str | None = None
+    # What the value measures, in words, for axis titles ("validation accuracy").
+    value_label: str | None = None
 
 
 # `hard`: a side no search can go past (a decay of 0 is none; momentum and betas stay below 1
@@ -91,6 +93,7 @@ BUILTINS: dict[str, ObjectiveSpec] = {
             "maximize",
             "Validation accuracy of scikit-learn's MLPClassifier on the digits data set.",
             MLP_DIGITS_SPACE,
+            value_label="validation accuracy",
         ),
         ObjectiveSpec(
             "bowl",

@@ -14,8 +14,9 @@ function headers(extra = {}) {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
 }
 
-async function send(method, url, body) {
-  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+async function send(method, url, body, extra = {}) {
+  const json = body === undefined ? {} : { "Content-Type": "application/json" };
+  const init = { method, headers: headers({ ...json, ...extra }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(url, init);
   const data = await response.json().catch(() => null);
@@ -27,15 +28,15 @@ async function send(method, url, body) {
 }
 
 // When the server wants a token, ask for it once and keep it for the browser session.
-async function withToken(method, url, body) {
+async function withToken(method, url, body, extra) {
   try {
-    return await send(method, url, body);
+    return await send(method, url, body, extra);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     const token = window.prompt("This server needs its API token:");
     if (!token) throw error;
     sessionStorage.setItem(TOKEN_KEY, token.trim());
-    return send(method, url, body);
+    return send(method, url, body, extra);
   }
 }
 
@@ -43,6 +44,7 @@ export function getJSON(url) {
   return withToken("GET", url);
 }
 
-export function postJSON(url, body) {
-  return withToken("POST", url, body);
+// `extra`: more headers, such as the Idempotency-Key that makes a retried refine happen once.
+export function postJSON(url, body, extra = {}) {
+  return withToken("POST", url, body, extra);
 }

@@ -44,10 +44,14 @@ const panel = new RegionPanel({
   samplers: root.dataset.samplers.split(","),
   view: {
     experiment: () => state.experiment,
-    tree: () => state.tree,
     trials: visibleTrials,
     axes: currentAxes,
-    redraw: () => render(),
+    version: () => state.store.version,
+    selectedCount: () => (state.selection.ids ? state.selection.ids.size : 0),
+    boxMoved: () => {
+      selectBox();
+      render();
+    },
     refreshed: refreshExperiment,
     changed: syncUrl,
   },
@@ -101,6 +105,23 @@ function visibleTrials() {
   const ids = visibleIds();
   const all = state.store.all();
   return ids ? all.filter((t) => ids.has(t.searchId)) : all;
+}
+
+// The trials the scatter plot draws: the visible ones, less failed and pruned when hidden.
+function plottedTrials() {
+  const trials = visibleTrials();
+  return state.showFailed ? trials : trials.filter((t) => t.state !== "failed" && t.state !== "pruned");
+}
+
+// The one selection of the page follows the box while there is one: a box selects what it
+// covers, so trials that arrive inside it (a child search running there) join at once, and
+// the bar, the panel and the table count the same set. No box: a box selection clears.
+function selectBox() {
+  if (panel.box) {
+    state.selection.set(trialsInside(plottedTrials(), panel.box, state.experiment.space).map((t) => t.id), "scatter");
+  } else if (state.selection.madeBy("scatter")) {
+    state.selection.clear();
+  }
 }
 
 function syncUrl() {
@@ -180,22 +201,30 @@ function drawScatter() {
     const el = $("scatter");
     el.on("plotly_selected", (event) => {
       if (!event) return;
-      state.selection.set(idsOfEvent(event, el.data), "scatter");
+      if (event.lassoPoints) {
+        panel.setBox(null);
+        state.selection.set(idsOfEvent(event, el.data), "scatter");
+        return;
+      }
+      // Plotly also fires this when a redraw adds or drops the box we drew ourselves: only a
+      // new box counts, and what it selects is what it covers (selectBox), not plotly's echo.
       if (!event.range) return;
       const box = { x: $("x-axis").value, y: $("y-axis").value, xRange: event.range.x, yRange: event.range.y };
-      if (sameBox(box, panel.box, state.experiment.space)) return; // plotly echoing the box we drew ourselves
+      if (sameBox(box, panel.box, state.experiment.space)) return;
       panel.setBox(box);
-      panel.render();
+      selectBox();
+      render();
     });
     el.on("plotly_deselect", () => {
-      if (state.selection.madeBy("scatter")) state.selection.clear();
       panel.setBox(null);
-      panel.render();
+      selectBox();
+      render();
     });
   }
 }
 
-// One selection on the page: a selection made elsewhere replaces the scatter plot's box.
+// One selection on the page: a selection made elsewhere replaces the scatter plot's box, and
+// clearing it (the bar's button) drops the box however it was made: dragged, typed or linked.
 function selectionChanged(selection) {
   if (selection.source !== "scatter" && panel.box) panel.setBox(null);
   state.table.setSelection(selection.ids);
@@ -234,6 +263,7 @@ async function refresh() {
 async function poll() {
   try {
     const changed = await refresh();
+    if (changed) selectBox();
     if (changed || !state.plotted) render();
   } catch (error) {
     setStatus(`Lost contact with the server (${error.message}); retrying…`, true);
@@ -255,10 +285,14 @@ function wire() {
   panel.wire();
   $("show-failed").addEventListener("change", () => {
     state.showFailed = $("show-failed").checked;
+    selectBox();
     render();
   });
   $("show-all-searches").addEventListener("click", () => selectSearch(null));
-  $("clear-selection").addEventListener("click", () => state.selection.clear());
+  $("clear-selection").addEventListener("click", () => {
+    panel.setBox(null);
+    state.selection.clear();
+  });
   state.selection.subscribe(selectionChanged);
 }
 
@@ -285,17 +319,10 @@ async function start() {
   afterPaint(() => {
     renderOthers();
     performance.mark("hz:others");
-    selectRestoredBox();
+    selectBox(); // a box restored from a link selects what it covers, as drawing it would
     setTimeout(poll, pollMs);
   });
 }
 
-// A box restored from a link selects the points it holds, as drawing it would have.
-function selectRestoredBox() {
-  if (!panel.box) return;
-  const drawn = new Set($("scatter").data.flatMap((trace) => trace.customdata || []));
-  const shown = visibleTrials().filter((t) => drawn.has(t.id));
-  state.selection.set(trialsInside(shown, panel.box, state.experiment.space).map((t) => t.id), "scatter");
-}
 
 start();

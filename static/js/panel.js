@@ -72,13 +72,14 @@ function failureText(rate) {
   return rate === null ? "–" : `${fmt(Number((100 * rate).toPrecision(3)))} %`;
 }
 
-// Rows of the inside/outside table; each cell carries the exact number in data-value.
+// Rows of the inside/outside table (the server's statistics); each cell carries the exact
+// number in data-value.
 export function statsRows(inside, outside) {
   const rows = [
     ["count", "Trials", (s) => s.count, (s) => String(s.count)],
-    ["best", "Best", (s) => (s.best ? s.best.value : null), (s) => fmt(s.best ? s.best.value : null)],
+    ["best", "Best", (s) => s.best, (s) => fmt(s.best)],
     ["median", "Median", (s) => s.median, (s) => fmt(s.median)],
-    ["failed", "Failed", (s) => s.failureRate, (s) => failureText(s.failureRate)],
+    ["failed", "Failed", (s) => s.failure_rate, (s) => failureText(s.failure_rate)],
   ];
   return rows.map(([key, label, number, text]) => {
     const tr = document.createElement("tr");
@@ -87,7 +88,7 @@ export function statsRows(inside, outside) {
     for (const [side, s] of [["inside", inside], ["outside", outside]]) {
       const n = number(s);
       const td = cell("td", text(s), { class: side, "data-value": n === null ? "" : String(n) });
-      if (key === "best" && s.best) td.title = `search ${s.best.searchId}, trial ${s.best.number}`;
+      if (key === "best" && s.best_id !== null) td.title = `trial id ${s.best_id}`;
       tr.append(td);
     }
     return tr;

@@ -1,133 +1,89 @@
-// A box drawn on the plot, turned into a region of the parent search's space (in real units).
+// Plot geometry only: a box drawn on the scatter plot as axis ranges, and back. Every rule of a
+// region (bounds, steps, categories, inside or outside, edges, spans) is the server's: the
+// panel asks for a dry-run refine (regionpanel.js) and draws what it answers.
 // The box names its axes by axis key ("value" is the objective, "param:value" the parameter);
 // a region names parameters by their own names, so every look-up goes through axes.js.
-import { axisValue, paramName, paramSpec } from "./axes.js";
+import { VALUE, axisValue, paramName, paramSpec } from "./axes.js";
 
-// `range` is plotly's selection range for one axis: real units on linear and log axes,
-// category positions on a category axis, whose categories are `axisSpace`'s choices (the
-// experiment's). The bounds are clipped to the parent search's space. Returns a region
-// entry, or null if the axis is not a parameter of the parent.
-export function boundsFor(key, range, space, axisSpace = space) {
-  const spec = paramSpec(key, space);
-  if (!spec || !range) return null;
-  const lo = Math.min(range[0], range[1]);
-  const hi = Math.max(range[0], range[1]);
-  if (spec.type === "categorical") {
-    const axisChoices = (paramSpec(key, axisSpace) || spec).choices;
-    const onAxis = axisChoices.filter((_, i) => i >= lo && i <= hi).map(String);
-    return { kind: "choices", choices: spec.choices.filter((c) => onAxis.includes(String(c))) };
-  }
-  if (spec.type !== "float" && spec.type !== "int") return null;
-  return { kind: "range", low: Math.max(lo, spec.low), high: Math.min(hi, spec.high) };
-}
+const sorted = (r) => [Math.min(r[0], r[1]), Math.max(r[0], r[1])];
 
-// The region to send to /refine, keyed by parameter name: only the axes that are parameters
-// of the parent's space (the objective, metrics, duration and trial number are not).
-export function regionFromBox(box, parentSpace, axisSpace = parentSpace) {
+// The parameters under the box, keyed by name: a numeric axis's range cut to the parent's
+// (a box may be drawn past the outermost points), a category axis's positions turned into the
+// categories at them (the axis shows `axisSpace`'s choices; the parent may have fewer). Choices
+// are compared with ===, so 1, "1" and true stay three categories.
+export function boxRegion(box, parentSpace, axisSpace = parentSpace) {
   const region = {};
-  const problems = [];
   for (const [key, range] of [[box.x, box.xRange], [box.y, box.yRange]]) {
-    const b = boundsFor(key, range, parentSpace, axisSpace);
-    if (!b) continue;
-    const name = paramName(key);
-    if (b.kind === "choices") {
-      if (b.choices.length === 0) problems.push(`${name}: the box holds no category`);
-      else region[name] = b.choices;
-    } else if (!(b.low < b.high)) {
-      problems.push(`${name}: the box lies outside the parent search's range`);
-    } else {
-      region[name] = [b.low, b.high];
+    const spec = paramSpec(key, parentSpace);
+    if (!spec || !range) continue;
+    const [lo, hi] = sorted(range);
+    if (spec.type === "categorical") {
+      const onAxis = (paramSpec(key, axisSpace) || spec).choices.filter((_, i) => i >= lo && i <= hi);
+      region[paramName(key)] = spec.choices.filter((c) => onAxis.includes(c));
+    } else if (spec.type === "float" || spec.type === "int") {
+      region[paramName(key)] = [Math.max(lo, spec.low), Math.min(hi, spec.high)];
     }
   }
-  return { region, problems };
+  return region;
+}
+
+// The box's extent on the objective's axis, if it is drawn on it (null otherwise).
+export function valueRange(box) {
+  if (box.y === VALUE) return sorted(box.yRange);
+  if (box.x === VALUE) return sorted(box.xRange);
+  return null;
 }
 
 function insideRange(v, range, spec) {
   if (v === null || v === undefined) return false;
-  const lo = Math.min(range[0], range[1]);
-  const hi = Math.max(range[0], range[1]);
+  const [lo, hi] = sorted(range);
   if (spec && spec.type === "categorical") {
-    const i = spec.choices.findIndex((c) => String(c) === String(v));
-    return i >= lo && i <= hi;
+    const i = spec.choices.indexOf(v);
+    return i >= 0 && i >= lo && i <= hi;
   }
   return v >= lo && v <= hi;
 }
 
-// The trials whose plotted x and y fall inside the box.
+// The trials whose plotted point lies inside the box (`space`: the axes' categories).
 export function trialsInside(trials, box, space) {
+  const [xSpec, ySpec] = [paramSpec(box.x, space), paramSpec(box.y, space)];
   return trials.filter(
-    (t) =>
-      insideRange(axisValue(t, box.x), box.xRange, paramSpec(box.x, space)) &&
-      insideRange(axisValue(t, box.y), box.yRange, paramSpec(box.y, space)),
+    (t) => insideRange(axisValue(t, box.x), box.xRange, xSpec) && insideRange(axisValue(t, box.y), box.yRange, ySpec),
   );
 }
 
-export function bestOf(trials, direction) {
-  let best = null;
-  for (const t of trials) {
-    if (t.state !== "complete" || t.value === null) continue;
-    if (best === null || (direction === "maximize" ? t.value > best.value : t.value < best.value)) {
-      best = t;
-    }
-  }
-  return best;
-}
-
-// Whether a trial lies inside a full region (name -> [low, high] or a list of choices). With
-// the `space`, a categorical's two numeric choices are not mistaken for a range.
-export function insideRegion(trial, region, space = {}) {
-  return regionTest(region, space)(trial);
-}
-
-// The same test, prepared once for many trials.
-export function regionTest(region, space = {}) {
-  const tests = Object.entries(region).map(([name, bounds]) => {
-    const categorical = Object.hasOwn(space, name) && space[name].type === "categorical";
-    if (!categorical && bounds.length === 2 && bounds.every((b) => typeof b === "number")) {
-      const [lo, hi] = bounds;
-      return (v) => (typeof v === "number" ? v >= lo && v <= hi : bounds.some((c) => String(c) === String(v)));
-    }
-    const allowed = new Set(bounds.map(String));
-    return (v) => allowed.has(String(v));
-  });
-  const names = Object.keys(region);
-  return (trial) =>
-    names.every((name, i) => {
-      const v = trial.params[name];
-      return v === undefined || v === null || tests[i](v); // inactive: the region does not apply
-    });
-}
-
-function span(values, log) {
-  // A loop, not Math.min(...values): 100,000 arguments overflow the stack.
-  let [lo, hi] = [Infinity, -Infinity];
-  for (const v of values) {
-    if (typeof v !== "number" || !Number.isFinite(v) || (log && v <= 0)) continue;
-    [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  }
-  if (lo > hi) return null;
-  if (log) return [lo / 1.05, hi * 1.05];
-  const pad = (hi - lo || Math.abs(hi) || 1) * 0.03;
-  return [lo - pad, hi + pad];
-}
-
-// The box to draw for a suggested region on the current axes (axis keys): the region's bounds
-// where the axis is one of its parameters, the whole span of the trials otherwise.
-export function boxFromRegion(region, x, y, space, values) {
+// The box that shows a region on the current axes: the region's bounds where the axis is one of
+// its parameters, the parent's whole range where the region leaves it open, and `extent(key)`
+// (the plotted extent) on an axis that is no parameter: a region never bounds the objective.
+// Categories sit at their positions among `axisSpace`'s choices, as on the plot.
+export function boxFromRegion(region, x, y, parentSpace, axisSpace, extent) {
   const range = (key) => {
-    const spec = paramSpec(key, space);
-    const name = paramName(key);
-    const bounds = name !== null && Object.hasOwn(region, name) ? region[name] : undefined;
-    if (spec && spec.type === "categorical") {
-      const idx = (bounds || spec.choices).map((c) => spec.choices.findIndex((d) => String(d) === String(c)));
+    const spec = paramSpec(key, parentSpace);
+    if (!spec) return extent(key);
+    const bounds = Object.hasOwn(region, paramName(key)) ? region[paramName(key)] : null;
+    if (spec.type === "categorical") {
+      const onAxis = (paramSpec(key, axisSpace) || spec).choices;
+      const idx = (bounds || spec.choices).map((c) => onAxis.indexOf(c)).filter((i) => i >= 0);
       return [Math.min(...idx) - 0.4, Math.max(...idx) + 0.4];
     }
-    if (bounds) return [bounds[0], bounds[1]];
-    return span(values(key), Boolean(spec && spec.log));
+    return bounds ? [bounds[0], bounds[1]] : [spec.low, spec.high];
   };
   const xRange = range(x);
   const yRange = range(y);
   return xRange && yRange ? { x, y, xRange, yRange } : null;
+}
+
+// The extent of plotted values, padded a little so the box's edge does not cut a point.
+export function extentOf(values) {
+  // A loop, not Math.min(...values): 100,000 arguments overflow the stack.
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v)) continue;
+    [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }
+  if (lo > hi) return null;
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.03;
+  return [lo - pad, hi + pad];
 }
 
 // Whether two boxes are the same up to plotly's round trip through pixels: within a
@@ -141,8 +97,4 @@ export function sameBox(a, b, space = {}) {
     return Math.abs(p0 - q0) <= tolerance && Math.abs(p1 - q1) <= tolerance;
   };
   return same(a.x, a.xRange, b.xRange) && same(a.y, a.yRange, b.yRange);
-}
-
-function sorted(range) {
-  return [Math.min(...range), Math.max(...range)];
 }

@@ -1,44 +1,44 @@
 // The region panel of the experiment page: the box drawn on the plot as editable bounds, how
 // the trials inside compare with the rest, how to narrow the parameters off the axes, the
-// suggested region, and Refine, which starts the child search.
+// suggested region, and Refine. The panel judges nothing itself: each draft goes to the server
+// as a dry-run refine (debounced), and the panel draws the answer: the canonical region, its
+// problems, statistics, edges and the ranges the other parameters could take.
 import { ApiError, getJSON, postJSON } from "./api.js";
 import { axisValue, paramName } from "./axes.js";
 import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
-import { boxFromRegion, regionFromBox, regionTest, trialsInside } from "./region.js";
-import {
-  categoryRange,
-  checkBound,
-  checkCategories,
-  otherParams,
-  readNarrowing,
-  readPicks,
-  spanOf,
-  withNarrowing,
-  withPicks,
-} from "./regionedit.js";
-import { regionEdges, statsOf } from "./regionstats.js";
+import { boxFromRegion, boxRegion, extentOf, valueRange } from "./region.js";
+import { categoryRange, otherParams, readNarrowing, readPicks, withNarrowing, withPicks } from "./regionedit.js";
 import { fillSelect } from "./pickers.js";
 import { searchLabel } from "./scatter.js";
-import { subtreeIds } from "./tree.js";
 import { regionText } from "./treeview.js";
 
 const $ = (id) => document.getElementById(id);
-const sorted = (r) => [Math.min(...r), Math.max(...r)];
+const DEBOUNCE_MS = 120;
+
+// A key for a request that means the same to every server: 32 random hex digits (randomUUID
+// needs a secure context, which a server on another host over http is not).
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export class RegionPanel {
-  // `view` gives the page's current experiment, tree, visible trials and axes, and is told
-  // when the box changed (`redraw`), a search was created (`refreshed`) or the panel changed.
+  // `view` gives the page's experiment, visible trials, axes and selection, and is told when
+  // the box moved (`boxMoved`), a search was created (`refreshed`) or the panel changed.
   constructor({ api, samplers, view }) {
     this.api = api;
     this.samplers = samplers;
     this.view = view;
     this.box = null; // {x, y, xRange, yRange} in the plot's units
-    this.suggested = null; // {region, edges, n_trials} the box was drawn from
+    this.suggested = null; // {region, edges, n_trials, warning} the box was drawn from
     this.parentId = null;
-    // Both keyed by parameter name, as regions are (the box's axes are axis keys).
+    // All keyed by parameter name, as regions are (the box's axes are axis keys).
     this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"
-    this.typed = {}; // parameter -> {low?, high?, ticked?, problem}: refused bound text or ticks
-    this.picked = {}; // categorical parameter on an axis -> the categories ticked for the region
+    this.typed = {}; // parameter -> {low?, high?}: text typed and not yet taken by the server
+    this.picked = {}; // categorical parameter on an axis -> the categories ticked
+    this.preview = null; // {key, body}: the server's dry run of the draft with that key
+    this.timer = null;
+    this.refining = false;
+    this.refineKey = { draft: null, value: null }; // the Idempotency-Key of the current draft
     this.problemShown = false;
   }
 
@@ -51,7 +51,7 @@ export class RegionPanel {
     $("refine-button").addEventListener("click", () => this.refine());
     $("suggest-button").addEventListener("click", () => this.suggest());
     $("region-bounds").addEventListener("change", (e) => {
-      if (e.target.matches("input.bound")) this.editBound(e.target);
+      if (e.target.matches("input.bound")) this.typeBound(e.target);
       if (e.target.matches("input.category")) this.pickCategories(e.target.dataset.param);
     });
     $("region-others").addEventListener("change", (e) => {
@@ -62,7 +62,7 @@ export class RegionPanel {
     fillSelect($("refine-sampler"), this.samplers.map((name) => [name, name]), "random");
   }
 
-  // A box drawn by hand (null: none) replaces a suggestion and refused bounds.
+  // A box drawn by hand (null: none) replaces a suggestion, typed bounds and ticks.
   setBox(box) {
     this.box = box;
     this.suggested = null;
@@ -76,8 +76,8 @@ export class RegionPanel {
     this.renderParentPicker();
   }
 
-  // From a link: the parent search, the box if it was drawn on these axes, and which other
-  // parameters are narrowed to the selected span.
+  // From a link: the parent search, the box if it was drawn on these axes, the ticks and how
+  // the other parameters are narrowed.
   restore(saved, axes) {
     this.modes = readNarrowing(window.location.search);
     const searches = this.view.experiment().searches;
@@ -90,7 +90,7 @@ export class RegionPanel {
     }
   }
 
-  // The page's query with the panel's own part (the narrowed parameters) added.
+  // The page's query with the panel's own part (narrowed parameters, ticks) added.
   withQuery(query) {
     return this.box ? withPicks(withNarrowing(query, this.modes), this.picked, this.parentSpace()) : query;
   }
@@ -110,41 +110,43 @@ export class RegionPanel {
     return parent ? parent.space : exp.space;
   }
 
-  // The trials the panel speaks of: those shown that belong to the parent's subtree.
-  pool() {
-    const ids = subtreeIds(this.view.tree(), this.parentId);
-    const shown = this.view.trials();
-    return ids ? shown.filter((t) => ids.has(t.searchId)) : shown;
-  }
-
-  // What Refine would send, and everything the panel shows about it.
+  // The dry-run body for the box, the typed bounds, the ticks and the chosen narrowings, and
+  // the typed text that is not a number at all (the one thing judged here: it cannot be sent).
   draft() {
     const space = this.parentSpace();
-    const expSpace = this.view.experiment().space;
-    const { region, problems } = regionFromBox(this.box, space, expSpace);
-    // Ticked categories replace the ones the box spans (they need not be next to each other).
-    const plotted = [paramName(this.box.x), paramName(this.box.y)];
+    const region = boxRegion(this.box, space, this.view.experiment().space);
+    const unreadable = {};
+    for (const [name, typed] of Object.entries(this.typed)) {
+      if (!Object.hasOwn(region, name)) continue;
+      region[name] = ["low", "high"].map((side, i) => {
+        if (!(side in typed)) return region[name][i];
+        const v = typed[side].trim() === "" ? NaN : Number(typed[side]);
+        if (!Number.isFinite(v)) unreadable[name] = { side, problem: "not a number" };
+        return v;
+      });
+    }
     for (const [name, chosen] of Object.entries(this.picked)) {
-      if (!plotted.includes(name) || !Object.hasOwn(space, name)) continue;
-      const kept = chosen.filter((c) => space[name].choices.includes(c)); // another parent may have fewer
-      if (kept.length) region[name] = kept;
+      if (Object.hasOwn(region, name)) region[name] = chosen.filter((c) => space[name].choices.includes(c));
     }
-    for (const [key, t] of Object.entries(this.typed)) problems.push(`${key}: ${t.problem}`);
-    const pool = this.pool();
-    const selected = trialsInside(pool, this.box, expSpace);
-    const others = {};
-    for (const key of otherParams(space, [this.box.x, this.box.y])) {
-      const spec = space[key];
-      const choices = { keep: null, span: spanOf(selected, key, spec) };
-      const offered = this.suggested ? this.suggested.region : {};
-      const suggested = Object.hasOwn(offered, key) && offered[key];
-      if (suggested) choices.suggested = { bounds: suggested, categorical: spec.type === "categorical" };
-      let mode = this.modes[key] in choices ? this.modes[key] : suggested ? "suggested" : "keep";
-      if (choices[mode] && choices[mode].problem) mode = "keep";
-      others[key] = { choices, mode };
-      if (mode !== "keep") region[key] = choices[mode].bounds;
+    const ranges = this.preview ? this.preview.body.ranges : {};
+    for (const name of otherParams(space, [this.box.x, this.box.y])) {
+      const bounds = this.narrowing(name, ranges)[1];
+      if (bounds) region[name] = bounds;
     }
-    return { region, problems, pool, selected, others, space };
+    const body = { region, dry_run: true };
+    const values = valueRange(this.box);
+    if (values) body.value_range = values;
+    return { body, unreadable, space };
+  }
+
+  // The mode a parameter off the axes is in, and the bounds it sends (null: the parent's).
+  narrowing(name, ranges) {
+    const fromSuggestion = this.suggested && Object.hasOwn(this.suggested.region, name);
+    const mode = this.modes[name] || (fromSuggestion ? "suggested" : "keep");
+    const range = Object.hasOwn(ranges, name) ? ranges[name] : null;
+    if (mode === "span") return [mode, range ? range.span : null];
+    if (mode === "suggested") return [mode, fromSuggestion ? this.suggested.region[name] : range && range.suggested];
+    return ["keep", null];
   }
 
   render() {
@@ -152,79 +154,146 @@ export class RegionPanel {
     $("region-empty").hidden = box !== null;
     $("region-details").hidden = box === null;
     if (!box) {
+      clearTimeout(this.timer);
+      this.preview = null;
       $("region-edges").replaceChildren();
       $("refine-button").disabled = true;
       this.view.changed();
       return;
     }
     const d = this.draft();
-    this.renderBounds(d.region, d.space);
-    const exp = this.view.experiment();
-    const [inside, outside] = [[], []];
-    const isInside = regionTest(d.region, d.space);
-    for (const t of d.pool) (isInside(t) ? inside : outside).push(t);
-    const [statsIn, statsOut] = [statsOf(inside, exp.direction), statsOf(outside, exp.direction)];
-    $("region-stats").querySelector("tbody").replaceChildren(...statsRows(statsIn, statsOut));
-    $("region-selected").textContent = String(d.selected.length);
-    $("region-count").textContent = String(inside.length);
-    // A suggestion comes with the server's edges; a box drawn or typed gets its own.
-    const edges = this.suggested
-      ? this.suggested.edges
-      : regionEdges(inside, d.region, d.space, exp.direction);
-    $("region-edges").replaceChildren(...edges.map(edgeItem));
-    const items = Object.entries(d.others).map(([key, o]) => otherItem(key, o.choices, o.mode));
-    $("region-others").replaceChildren(...items);
-    $("region-others-block").hidden = items.length === 0;
-    const empty = Object.keys(d.region).length === 0;
-    $("refine-button").disabled = empty || d.problems.length > 0;
-    this.showProblem(d, empty);
+    const key = `${this.parentId}|${this.view.version()}|${JSON.stringify(d.body)}`;
+    if (Object.keys(d.unreadable).length) {
+      this.draw(d, null);
+    } else if (this.preview && this.preview.key === key) {
+      this.draw(d, this.preview.body);
+    } else {
+      $("refine-button").disabled = true;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.ask(key, d.body), DEBOUNCE_MS);
+    }
     this.view.changed();
   }
 
-  // Why Refine waits, if it does; a message that is not about the region (say "Created
-  // search 4") stays until the region has a problem.
-  showProblem(d, empty) {
-    const typed = Object.keys(this.typed).length > 0;
-    let problem = d.problems.join("; ");
-    if (typed) problem = "Fix the bounds marked above to refine.";
-    else if (!problem && empty) problem = "Put a parameter on an axis to select a region of it.";
-    if (problem) this.setMessage(problem, typed || d.problems.length > 0);
-    else if (this.problemShown) this.setMessage("");
+  async ask(key, body) {
+    try {
+      const answer = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body);
+      const previous = this.preview;
+      this.preview = { key, body: answer };
+      // The answer may make the draft ask again (a narrowing that needed the ranges): let it.
+      if (!previous || previous.key !== key) this.render();
+    } catch (error) {
+      this.setMessage(error instanceof ApiError ? error.message : String(error), true);
+    }
+  }
+
+  // Draw the server's answer; `p` is null while typed text cannot be read as a number.
+  draw(d, p) {
+    const problems = {};
+    let general = [];
+    for (const problem of p ? p.problems : []) {
+      const name = problem.loc[2];
+      if (name !== undefined && Object.hasOwn(d.space, name)) problems[name] = problem.msg;
+      else general.push(problem.msg);
+    }
+    for (const [name, u] of Object.entries(d.unreadable)) problems[name] = u.problem;
+    if (p) this.takeTyped(p.region, problems);
+    this.renderBounds(p && !p.problems.length ? p.region : d.body.region, d.space, problems);
+    if (p) {
+      $("region-stats").querySelector("tbody").replaceChildren(...statsRows(p.inside, p.outside));
+      $("region-count").textContent = String(p.inside.count);
+      $("region-edges").replaceChildren(...p.edges.map(edgeItem));
+    }
+    $("region-selected").textContent = String(this.view.selectedCount());
+    const ranges = p ? p.ranges : {};
+    const items = otherParams(d.space, [this.box.x, this.box.y]).map((name) => this.otherRow(name, ranges, d.space));
+    $("region-others").replaceChildren(...items);
+    $("region-others-block").hidden = items.length === 0;
+    const empty = !p || Object.keys(p.region).length === 0;
+    const blocked = Object.keys(problems).length > 0 || general.length > 0;
+    $("refine-button").disabled = empty || blocked || this.refining;
+    if (Object.keys(problems).length) general = ["Fix the bounds marked above to refine."];
+    else if (!general.length && empty && p) general = ["Put a parameter on an axis to select a region of it."];
+    this.showProblem(general.join("; "), blocked);
+  }
+
+  // Typed bounds the server took without a problem become the box's own (it moves to them).
+  takeTyped(region, problems) {
+    let moved = false;
+    for (const name of Object.keys(this.typed)) {
+      if (problems[name] || !Object.hasOwn(region, name)) continue;
+      delete this.typed[name];
+      this.box = this.boxWith(name, region[name]);
+      moved = true;
+    }
+    if (moved) this.view.boxMoved();
+  }
+
+  boxWith(name, bounds) {
+    const moved = { ...this.box };
+    const axisSpec = this.view.experiment().space[name];
+    for (const axis of ["x", "y"]) {
+      if (paramName(moved[axis]) !== name) continue;
+      moved[`${axis}Range`] = axisSpec.type === "categorical" ? categoryRange(bounds, axisSpec.choices) : [...bounds];
+    }
+    return moved;
+  }
+
+  otherRow(name, ranges, space) {
+    const range = Object.hasOwn(ranges, name) ? ranges[name] : null;
+    const categorical = space[name].type === "categorical";
+    const offer = (bounds, problem) => (bounds ? { bounds, categorical } : { problem: problem || "…" });
+    const suggestion = this.suggested && Object.hasOwn(this.suggested.region, name) ? this.suggested.region[name] : null;
+    const choices = {
+      keep: null,
+      span: offer(range && range.span, range && range.span_problem),
+      suggested: offer(suggestion || (range && range.suggested), range && range.suggested_problem),
+    };
+    let [mode] = this.narrowing(name, ranges);
+    if (choices[mode] && choices[mode].problem) mode = "keep";
+    return otherItem(name, choices, mode);
+  }
+
+  showProblem(problem, isError) {
+    if (problem) this.setMessage(problem, isError);
+    else if (this.problemShown) this.setMessage(this.suggestedNote());
     this.problemShown = Boolean(problem);
+  }
+
+  suggestedNote() {
+    if (!this.suggested) return "";
+    const s = this.suggested;
+    return `Suggested from the best of ${s.n_trials} completed trials.${s.warning ? ` Careful: ${s.warning}.` : ""}`;
   }
 
   // Rebuild the bounds table, keeping the caret where it was; while someone is typing in it
   // (a live update arrives), leave it alone.
-  renderBounds(region, space, force = false) {
+  renderBounds(region, space, problems) {
     const focused = document.activeElement;
     const editing = focused && focused.matches && focused.matches("#region-bounds input.bound");
-    if (editing && !force) return;
+    if (editing && !Object.keys(this.typed).length) return;
     const rows = [];
     const plotted = [paramName(this.box.x), paramName(this.box.y)];
-    for (const [key, bounds] of Object.entries(region)) {
-      if (!plotted.includes(key)) continue;
-      const spec = space[key];
-      const b = spec && spec.type === "categorical"
+    for (const [name, bounds] of Object.entries(region)) {
+      if (!plotted.includes(name) || !Object.hasOwn(space, name)) continue;
+      const spec = space[name];
+      const b = spec.type === "categorical"
         ? { kind: "choices", choices: bounds, all: spec.choices }
         : { kind: "range", low: bounds[0], high: bounds[1] };
-      const typed = this.typed[key] || {};
-      rows.push(boundsRow(key, b, typed));
-      if (typed.problem) rows.push(problemRow(key, typed.problem, `bound-problem-${rows.length}`));
+      rows.push(boundsRow(name, b, this.typed[name] || {}));
+      if (problems[name]) rows.push(problemRow(name, problems[name], `bound-problem-${rows.length}`));
     }
     $("region-bounds").querySelector("tbody").replaceChildren(...rows);
     for (const row of rows) {
       if (!row.classList.contains("bound-problem")) continue;
-      const refused = this.typed[row.dataset.param];
       for (const input of $("region-bounds").querySelectorAll("input.bound, input.category")) {
         if (input.dataset.param !== row.dataset.param) continue;
-        if (input.matches(".bound") && !(input.dataset.side in refused)) continue;
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", row.firstChild.id);
       }
     }
-    const ticking = focused && focused.matches && focused.matches("#region-bounds input.category");
-    if (editing || ticking) {
-      const again = [...$("region-bounds").querySelectorAll("input.bound, input.category")].find(
+    if (focused && focused.matches && focused.matches("#region-bounds input")) {
+      const again = [...$("region-bounds").querySelectorAll("input")].find(
         (i) =>
           i.className === focused.className &&
           i.dataset.param === focused.dataset.param &&
@@ -235,60 +304,27 @@ export class RegionPanel {
     }
   }
 
-  // A bound typed into the table: a valid one moves the box on the plot, a refused one is
-  // kept with its reason next to it and Refine waits.
-  editBound(input) {
-    const key = input.dataset.param; // a parameter's name, not an axis key
-    const side = input.dataset.side;
-    const space = this.parentSpace();
-    if (!Object.hasOwn(space, key)) return;
-    const spec = space[key];
-    const { region } = regionFromBox(this.box, space, this.view.experiment().space);
-    const current = Object.hasOwn(region, key) ? region[key] : [spec.low, spec.high];
-    const checked = checkBound(input.value, side, current, spec);
-    if (checked.problem) {
-      this.typed[key] = { ...this.typed[key], [side]: input.value, problem: checked.problem };
-    } else {
-      delete this.typed[key]; // the other side shows the box's bound again
-      const moved = { ...this.box };
-      for (const axis of ["x", "y"]) {
-        if (paramName(moved[axis]) !== key) continue;
-        const r = sorted(moved[`${axis}Range`]);
-        r[side === "low" ? 0 : 1] = checked.value;
-        moved[`${axis}Range`] = r;
-      }
-      this.box = moved;
-    }
-    this.view.redraw();
-    const d = this.draft();
-    this.renderBounds(d.region, d.space, true);
+  // A bound typed into the table goes to the server as it is; once it is taken the box moves
+  // to it, and a refusal is shown next to the field while Refine waits.
+  typeBound(input) {
+    const name = input.dataset.param;
+    this.typed[name] = { ...this.typed[name], [input.dataset.side]: input.value };
+    this.render();
   }
 
-  // Categories ticked in the table: the region takes exactly those, and the box on the plot
-  // moves to cover them; ticking none is refused (with its reason) and Refine waits.
-  pickCategories(key) {
+  // Categories ticked in the table: the region takes exactly those (the server refuses none),
+  // and the box on the plot moves to cover them.
+  pickCategories(name) {
     const space = this.parentSpace();
-    if (!Object.hasOwn(space, key)) return;
-    const boxes = [...$("region-bounds").querySelectorAll("input.category")];
-    const ticked = new Set(
-      boxes.filter((b) => b.dataset.param === key && b.checked).map((b) => Number(b.dataset.index)),
-    );
-    const checked = checkCategories(ticked, space[key]);
-    if (checked.problem) {
-      this.typed[key] = { ticked, problem: checked.problem };
-    } else {
-      delete this.typed[key];
-      this.picked[key] = checked.value;
-      const axisSpec = this.view.experiment().space[key] || space[key];
-      const moved = { ...this.box };
-      for (const axis of ["x", "y"]) {
-        if (paramName(moved[axis]) === key) moved[`${axis}Range`] = categoryRange(checked.value, axisSpec.choices);
-      }
-      this.box = moved;
+    if (!Object.hasOwn(space, name)) return;
+    const boxes = [...$("region-bounds").querySelectorAll("input.category")].filter((b) => b.dataset.param === name);
+    const ticked = new Set(boxes.filter((b) => b.checked).map((b) => Number(b.dataset.index)));
+    this.picked[name] = space[name].choices.filter((_, i) => ticked.has(i));
+    if (this.picked[name].length) {
+      this.box = this.boxWith(name, this.picked[name]);
+      this.view.boxMoved();
     }
-    this.view.redraw();
-    const d = this.draft();
-    this.renderBounds(d.region, d.space, true);
+    this.render();
   }
 
   async suggest() {
@@ -296,32 +332,42 @@ export class RegionPanel {
       const found = await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`);
       const { x, y } = this.view.axes();
       const trials = this.view.trials();
-      const space = this.view.experiment().space;
-      const values = (key) => trials.map((t) => axisValue(t, key));
-      this.box = boxFromRegion(found.region, x, y, space, values);
+      const extent = (key) => extentOf(trials.map((t) => axisValue(t, key)));
+      this.box = boxFromRegion(found.region, x, y, this.parentSpace(), this.view.experiment().space, extent);
       this.suggested = found;
       this.typed = {};
       this.picked = {};
       this.modes = {};
-      this.setMessage(`Suggested from the best of ${found.n_trials} trials.`);
-      this.view.redraw();
+      this.setMessage(this.suggestedNote(), Boolean(found.warning));
+      this.view.boxMoved();
     } catch (error) {
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
     }
   }
 
+  // Refine once: the button waits while the request is out, and the same Idempotency-Key goes
+  // with every send of one draft, so a double click or a retry creates one search.
   async refine() {
-    const { region } = this.draft();
-    const nTrials = Number($("refine-trials").value);
-    const body = { region, n_trials: nTrials, sampler: $("refine-sampler").value };
+    const p = this.preview && this.preview.body;
+    if (this.refining || !p || p.problems.length || $("refine-button").disabled) return;
+    this.refining = true;
     $("refine-button").disabled = true;
+    if (this.refineKey.draft !== this.preview.key) this.refineKey = { draft: this.preview.key, value: newKey() };
+    const body = { region: p.region, n_trials: Number($("refine-trials").value), sampler: $("refine-sampler").value };
     try {
-      const child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body);
+      const child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body, {
+        "Idempotency-Key": this.refineKey.value,
+      });
       this.parentId = child.id;
+      this.setBox(null);
+      this.modes = {};
+      this.view.boxMoved(); // no box: the selection clears with it
       await this.view.refreshed();
+      this.refining = false;
       this.render();
       this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
     } catch (error) {
+      this.refining = false;
       this.render();
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
     }

@@ -37,7 +37,7 @@ def test_a_dry_run_answers_the_canonical_region_and_creates_no_row(
     assert preview["region"] == {"layers": [2, 2], "solver": ["adam"]}
     assert preview["problems"] == []
     assert preview["inside"]["count"] == 0 and preview["outside"]["count"] == 0
-    assert set(preview["others"]) == {"learning_rate", "x"}
+    assert set(preview["ranges"]) == {"learning_rate", "x", "layers", "solver"}
     assert searches(session) == before
     assert session.scalar(select(func.count()).select_from(RefineKey)) == 0
 

@@ -55,7 +55,7 @@ def test_categories_match_by_value_and_type() -> None:
     assert found.inside.count == sum(
         t.params["odd"] == 1 and type(t.params["odd"]) is int for t in trials()
     )
-    assert found.others["lr"].span is not None
+    assert found.ranges["lr"].span is not None
     assert span_of(SPACE.params["odd"], [{"odd": 1}, {"odd": True}]) == ([1, True], None)
 
 
@@ -81,9 +81,9 @@ def test_value_range_selects_and_the_other_parameters_take_the_selected_span() -
     ]
     assert found.selected == len(chosen)
     xs = [t.params["x"] for t in chosen]
-    assert found.others["x"].span == [min(xs), max(xs)]
-    assert set(found.others) == {"x", "layers", "odd"}  # the box's own parameter is not "other"
-    assert found.others["x"].suggested is not None and found.others["x"].suggested[0] == 0.0
+    assert found.ranges["x"].span == [min(xs), max(xs)]
+    assert set(found.ranges) == {"lr", "x", "layers", "odd"}
+    assert found.ranges["x"].suggested is not None and found.ranges["x"].suggested[0] == 0.0
 
 
 def test_a_span_of_one_value_is_no_range_and_says_why() -> None:
