@@ -47,7 +47,8 @@ class ParamRange:
     """The ranges a refine could narrow a parameter to.
 
     `span` is what the selected trials use (their min..max, or the categories they use);
-    `suggested` is the box around the best of the trials inside. Either is None, with the
+    `suggested` is the parent's suggested region (around the best of all its trials). Either
+    is None, with the
     reason in `span_problem` / `suggested_problem`, when there is nothing to narrow to.
     """
 
@@ -99,6 +100,7 @@ def preview_refine(
     outside = [t for t in trials if not child.contains(t.params)]
     chosen = [t for t in inside if _within(t.value, value_range)]
     history = [(t.params, _value(t)) for t in inside]
+    everything = [(t.params, _value(t)) for t in trials]
     return Preview(
         region=canonical,
         problems=problems,
@@ -106,7 +108,7 @@ def preview_refine(
         outside=stats_of(outside, direction),
         selected=len(chosen),
         edges=find_edges(child, parent, history, direction) if not problems else [],
-        ranges=_ranges(child, chosen, history, direction),
+        ranges=_ranges(parent, child, chosen, everything, direction),
     )
 
 
@@ -139,6 +141,7 @@ def stats_of(trials: Sequence[TrialPoint], direction: str) -> Stats:
 
 
 def _ranges(
+    parent: SearchSpace,
     child: SearchSpace,
     chosen: Sequence[TrialPoint],
     history: list[tuple[Params, float | None]],
@@ -147,7 +150,9 @@ def _ranges(
     """For each parameter of the child: the selected span and the suggested range. The page
     offers them for the parameters off its axes; a parameter narrowed to its span keeps it."""
     names = [n for n, p in child.params.items() if p.type != "fixed"]
-    suggested, why = _suggested(child, history, direction)
+    # The suggestion is the parent's (as GET suggest-region gives it), not the region's: it
+    # must not move when the region takes it, or the panel would zoom on every answer.
+    suggested, why = _suggested(parent, history, direction)
     out = {}
     for name in names:
         span, problem = span_of(child.params[name], [t.params for t in chosen])
@@ -174,10 +179,9 @@ def span_of(p: Any, configs: Sequence[Mapping[str, Any]]) -> tuple[list[Any] | N
     if not values:
         return None, "no selected trial uses it"
     if isinstance(p, CategoricalParam):
-        used = {p.index(v) for v in values}
-        if len(used) == len(p.choices):
-            return None, "the selected trials use every choice"
-        return [p.choices[i] for i in sorted(used)], None
+        # Every choice used is a span too: taking it keeps them all, and it stays the same
+        # when the region is narrowed to it (the panel asks again with it).
+        return [p.choices[i] for i in sorted({p.index(v) for v in values})], None
     low, high = min(values), max(values)
     if not low < high:
         return None, f"the selected trials all have {low:.4g}"

@@ -149,13 +149,17 @@ export class RegionPanel {
     return ["keep", null];
   }
 
-  render() {
+  // `auto`: asked again by an answer (a narrowing that needed its ranges). Answers settle in
+  // one or two rounds; a few more would mean the draft chases itself, so draw what there is.
+  render(auto = false) {
+    this.autoAsks = auto ? (this.autoAsks || 0) + 1 : 0;
     const box = this.box;
     $("region-empty").hidden = box !== null;
     $("region-details").hidden = box === null;
     if (!box) {
       clearTimeout(this.timer);
       this.preview = null;
+      delete $("region-panel").dataset.pending;
       $("region-edges").replaceChildren();
       $("refine-button").disabled = true;
       this.view.changed();
@@ -165,10 +169,11 @@ export class RegionPanel {
     const key = `${this.parentId}|${this.view.version()}|${JSON.stringify(d.body)}`;
     if (Object.keys(d.unreadable).length) {
       this.draw(d, null);
-    } else if (this.preview && this.preview.key === key) {
+    } else if (this.preview && (this.preview.key === key || this.autoAsks > 3)) {
       this.draw(d, this.preview.body);
     } else {
       $("refine-button").disabled = true;
+      $("region-panel").dataset.pending = "true"; // for tests and styles: an answer is due
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.ask(key, d.body), DEBOUNCE_MS);
     }
@@ -176,12 +181,11 @@ export class RegionPanel {
   }
 
   async ask(key, body) {
+    if (!this.box) return;
     try {
       const answer = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body);
-      const previous = this.preview;
       this.preview = { key, body: answer };
-      // The answer may make the draft ask again (a narrowing that needed the ranges): let it.
-      if (!previous || previous.key !== key) this.render();
+      this.render(true);
     } catch (error) {
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
     }
@@ -189,6 +193,7 @@ export class RegionPanel {
 
   // Draw the server's answer; `p` is null while typed text cannot be read as a number.
   draw(d, p) {
+    delete $("region-panel").dataset.pending;
     const problems = {};
     let general = [];
     for (const problem of p ? p.problems : []) {
@@ -197,8 +202,8 @@ export class RegionPanel {
       else general.push(problem.msg);
     }
     for (const [name, u] of Object.entries(d.unreadable)) problems[name] = u.problem;
-    if (p) this.takeTyped(p.region, problems);
-    this.renderBounds(p && !p.problems.length ? p.region : d.body.region, d.space, problems);
+    const typedNow = p ? this.takeTyped(p.region, problems) : Object.keys(this.typed).length > 0;
+    this.renderBounds(p && !p.problems.length ? p.region : d.body.region, d.space, problems, typedNow);
     if (p) {
       $("region-stats").querySelector("tbody").replaceChildren(...statsRows(p.inside, p.outside));
       $("region-count").textContent = String(p.inside.count);
@@ -218,7 +223,9 @@ export class RegionPanel {
   }
 
   // Typed bounds the server took without a problem become the box's own (it moves to them).
+  // Returns whether anything was typed, taken or not.
   takeTyped(region, problems) {
+    const typed = Object.keys(this.typed).length > 0;
     let moved = false;
     for (const name of Object.keys(this.typed)) {
       if (problems[name] || !Object.hasOwn(region, name)) continue;
@@ -227,6 +234,7 @@ export class RegionPanel {
       moved = true;
     }
     if (moved) this.view.boxMoved();
+    return typed;
   }
 
   boxWith(name, bounds) {
@@ -267,11 +275,11 @@ export class RegionPanel {
   }
 
   // Rebuild the bounds table, keeping the caret where it was; while someone is typing in it
-  // (a live update arrives), leave it alone.
-  renderBounds(region, space, problems) {
+  // and a live update arrives (nothing typed to answer), leave it alone.
+  renderBounds(region, space, problems, typed) {
     const focused = document.activeElement;
     const editing = focused && focused.matches && focused.matches("#region-bounds input.bound");
-    if (editing && !Object.keys(this.typed).length) return;
+    if (editing && !typed) return;
     const rows = [];
     const plotted = [paramName(this.box.x), paramName(this.box.y)];
     for (const [name, bounds] of Object.entries(region)) {
@@ -286,8 +294,10 @@ export class RegionPanel {
     $("region-bounds").querySelector("tbody").replaceChildren(...rows);
     for (const row of rows) {
       if (!row.classList.contains("bound-problem")) continue;
+      const typed = this.typed[row.dataset.param];
       for (const input of $("region-bounds").querySelectorAll("input.bound, input.category")) {
         if (input.dataset.param !== row.dataset.param) continue;
+        if (input.matches(".bound") && typed && !(input.dataset.side in typed)) continue;
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", row.firstChild.id);
       }
