@@ -234,6 +234,7 @@ def test_the_url_restores_axes_metrics_and_the_box(
     drag(page, left + 0.2 * geo["x"]["length"], top + 2, left + 0.6 * geo["x"]["length"],
          top + geo["y"]["length"] - 2)  # fmt: skip
     page.wait_for_selector("#region-details:not([hidden])")
+    page.wait_for_selector("#region-panel:not([data-pending])", state="attached")
     page.wait_for_function("() => location.search.includes('box=')")
     count = page.locator("#region-count").inner_text()
     low = page.locator("#region-bounds tr[data-param='x'] td.low").get_attribute("data-value")
@@ -242,6 +243,7 @@ def test_the_url_restores_axes_metrics_and_the_box(
 
     page.reload()
     page.wait_for_selector("#region-details:not([hidden])")
+    page.wait_for_selector("#region-panel:not([data-pending])", state="attached")
     assert page.locator("#x-axis").input_value() == "x"
     assert page.locator("#y-axis").input_value() == "metric:acc"
     assert page.locator("#color-axis").input_value() == "duration"
