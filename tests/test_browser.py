@@ -188,12 +188,21 @@ def test_box_on_a_log_axis_refines_into_a_child_search(
 
 
 def format_like_page(v: float) -> str:
-    """The page's number format (static/js/format.js), to compare displayed text."""
-    a = abs(v)
-    if a != 0 and (a < 1e-3 or a >= 1e5):
+    """The page's number format (fmt in static/js/format.js), to compare displayed text: at
+    most 4 significant digits without trailing zeros, scientific below 1e-3 or from 1e5 on;
+    whole numbers in full unless 4 digits hold them ("2e+5")."""
+
+    def scientific(v: float) -> str:
         mantissa, exponent = f"{v:.3e}".split("e")
-        return f"{mantissa}e{'-' if exponent[0] == '-' else '+'}{int(exponent[1:])}"
-    return f"{float(f'{v:.4g}'):g}" if not float(v).is_integer() else str(int(v))
+        return f"{float(mantissa):g}e{'-' if exponent[0] == '-' else '+'}{int(exponent[1:])}"
+
+    if float(v).is_integer():
+        whole = str(int(v))
+        return scientific(v) if abs(v) >= 1e5 and float(scientific(v)) == v else whole
+    rounded = float(f"{v:.4g}")
+    if abs(rounded) < 1e-3 or abs(rounded) >= 1e5:
+        return scientific(v)
+    return str(int(rounded)) if rounded.is_integer() else repr(rounded)
 
 
 def test_user_text_is_shown_as_text_never_run(

@@ -1,10 +1,22 @@
 // Small display helpers shared by the page's modules.
+
+function scientific(v) {
+  const [mantissa, exponent] = v.toExponential(3).split("e");
+  return `${Number(mantissa)}e${exponent}`;
+}
+
+// The page's one number format, for parameter values, axis ticks, hover texts, tables and the
+// region panel: at most 4 significant digits, without trailing zeros, in scientific notation
+// below 1e-3 or from 1e5 on ("0.0125", "2.574e-4", "1e-6", "1.5e+5"); never SI suffixes ("10µ").
+// Whole numbers are never rounded: 123456 stays as it is, 200000 is "2e+5".
 export function fmt(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v !== "number") return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  if (Number.isInteger(v)) return Math.abs(v) >= 1e5 && Number(scientific(v)) === v ? scientific(v) : String(v);
+  if (!Number.isFinite(v)) return String(v);
+  // By the magnitude after rounding: 0.00099996 is "0.001", 99999.7 is "1e+5".
+  const a = Math.abs(Number(v.toPrecision(4)));
+  return a < 1e-3 || a >= 1e5 ? scientific(v) : String(Number(v.toPrecision(4)));
 }
 
 // Plotly treats text as a small subset of HTML: escape what users typed before handing it over.

@@ -1,55 +1,13 @@
 // Pure: a parameter or the objective as a numeric dimension of the scatter matrix and the
 // parallel coordinates: log10 for log parameters, the choice's index for categories, with
-// tick labels in real units.
+// tick labels in real units in the page's number format (whole numbers for integers).
 import { escapeHtml } from "../format.js";
+import { linearTicks, logTicks } from "../ticks.js";
 
 export const MAX_LINES = 20000; // beyond this the matrix and the lines are evenly thinned
 
 function isNumber(v) {
   return typeof v === "number" && Number.isFinite(v);
-}
-
-// A tick label: short, in real units ("1e-5", "0.003", "20").
-export function tickText(v) {
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) {
-    const [m, e] = v.toExponential(1).split("e");
-    return `${Number(m)}e${Number(e)}`;
-  }
-  return String(Number(v.toPrecision(3)));
-}
-
-function niceStep(rough) {
-  const p = 10 ** Math.floor(Math.log10(rough));
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= rough);
-}
-
-// Evenly spaced ticks on a linear axis from lo to hi, at round values.
-export function linearTicks(lo, hi) {
-  const step = niceStep((hi - lo) / 5 || 1);
-  const tickvals = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) tickvals.push(Number(v.toPrecision(12)));
-  return { tickvals, ticktext: tickvals.map(tickText) };
-}
-
-// Ticks for a log10 axis from lo to hi (log10 units): decades, 1-2-5 steps on a few decades,
-// evenly spaced real values on less than one.
-export function logTicks(lo, hi) {
-  let tickvals = [];
-  const steps = hi - lo < 2 ? [1, 2, 5] : [1];
-  for (let d = Math.floor(lo); d <= Math.ceil(hi); d += 1) {
-    for (const m of steps) {
-      const t = d + Math.log10(m);
-      if (t >= lo - 1e-9 && t <= hi + 1e-9) tickvals.push(t);
-    }
-  }
-  if (tickvals.length < 3) {
-    const [a, b] = [10 ** lo, 10 ** hi];
-    const step = niceStep((b - a) / 4);
-    tickvals = [];
-    for (let v = Math.ceil(a / step) * step; v <= b * (1 + 1e-9); v += step) tickvals.push(Math.log10(v));
-  }
-  return { tickvals, ticktext: tickvals.map((t) => tickText(10 ** t)) };
 }
 
 // Long category names would run into the next axis: cut them (the hover shows them whole).
@@ -90,7 +48,8 @@ export function dimension(label, spec, trials, get) {
   } else {
     dim.range = span(values) || [0, 1];
     if (dim.range[0] === dim.range[1]) dim.range = [dim.range[0] - 0.5, dim.range[1] + 0.5];
-    if (log) Object.assign(dim, logTicks(dim.range[0], dim.range[1]));
+    const integer = Boolean(spec && spec.type === "int");
+    Object.assign(dim, (log ? logTicks : linearTicks)(dim.range[0], dim.range[1], { integer }));
   }
   return dim;
 }

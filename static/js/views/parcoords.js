@@ -2,7 +2,8 @@
 // parameters run in log10 with real-unit tick labels; categories are labelled ticks.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
-import { dimension, linearTicks } from "./dimensions.js";
+import { linearTicks } from "../ticks.js";
+import { dimension } from "./dimensions.js";
 
 export const INACTIVE = "n/a";
 

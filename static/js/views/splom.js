@@ -14,10 +14,13 @@ export function matrixParams(ranking, space, n = MATRIX_PARAMS) {
   return [...scored, ...rest].slice(0, n);
 }
 
+// Ticks at the dimension's round values in the page's number format (whole numbers for
+// integers); a log axis takes them in real units.
 function axisFor(dim) {
   const axis = { automargin: true, zeroline: false, title: { text: dim.label, font: { size: 11 } } };
   if (dim.categorical) return { ...axis, tickvals: dim.tickvals, ticktext: dim.ticktext.map(escapeHtml) };
-  return { ...axis, type: dim.log ? "log" : "linear" };
+  const tickvals = dim.log ? dim.tickvals.map((t) => Number((10 ** t).toPrecision(12))) : dim.tickvals;
+  return { ...axis, type: dim.log ? "log" : "linear", tickmode: "array", tickvals, ticktext: dim.ticktext };
 }
 
 // `trials` are complete ones with a value; `hover` gives a trial's hover text.
