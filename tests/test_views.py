@@ -77,7 +77,7 @@ def test_views_draw_lazily_and_share_one_selection(
     labels = page.evaluate(
         "() => document.getElementById('splom').data[0].dimensions.map(d => d.label)"
     )
-    assert labels[0] == "learning_rate" and labels[-1] == "bowl"
+    assert labels[0] == "learning_rate" and labels[-1] == "objective value"  # bowl names none
     assert sorted(labels[1:3]) == ["solver", "x"]
     axis_type = page.evaluate("() => document.getElementById('splom')._fullLayout.xaxis.type")
     assert axis_type == "log"
@@ -123,7 +123,7 @@ def test_views_draw_lazily_and_share_one_selection(
         """() => document.getElementById('parcoords').data[0].dimensions.map(
           d => ({label: d.label, ticktext: d.ticktext || null}))"""
     )
-    assert [d["label"] for d in dims] == ["learning_rate", "x", "solver", "bowl"]
+    assert [d["label"] for d in dims] == ["learning_rate", "x", "solver", "objective value"]
     assert "0.001" in dims[0]["ticktext"] and "1e-5" in dims[0]["ticktext"]
     assert dims[2]["ticktext"] == ["sgd", "adam", "<img src=x oner…"]  # cut; plain SVG text
     view_shot(page, "23-parallel-coordinates-linked")
@@ -288,7 +288,7 @@ def test_parameters_named_like_built_in_axes_keep_their_own_axes(
         ["param:metric:acc", "metric:acc (parameter)"],
         ["x", "x"],
         [NASTY, NASTY],
-        ["value", "objective (bowl)"],
+        ["value", "objective value"],
         ["metric:acc", "metric acc"],
         ["duration", "duration (s)"],
         ["number", "trial number"],
@@ -343,7 +343,7 @@ def test_parameters_named_like_built_in_axes_keep_their_own_axes(
         "() => document.getElementById('parcoords').data[0].dimensions.map(d => d.label)"
     )
     assert labels[:4] == ["value", "number", "duration", "metric:acc"]
-    assert labels[-1] == "bowl"
+    assert labels[-1] == "objective value"
     shown = page.eval_on_selector_all(
         "#parcoords text.axis-title", "ts => ts.map(t => t.textContent)"
     )

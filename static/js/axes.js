@@ -2,6 +2,8 @@
 // trial's duration and its number. Each has a key (the <select>'s value, kept in the URL): a
 // parameter's key is its name, unless the name reads like a built-in key ("value", "number",
 // "duration", "metric:…", "param:…"); then it is "param:" + name, so the two never clash.
+import { valueLabel } from "./objectives.js";
+
 export const VALUE = "value";
 export const NUMBER = "number";
 export const DURATION = "duration";
@@ -38,7 +40,7 @@ export function axisChoices(space, metrics = []) {
 }
 
 export function axisLabel(key, objective) {
-  if (key === VALUE) return `objective (${objective})`;
+  if (key === VALUE) return valueLabel(objective); // what it measures: "validation accuracy"
   if (key === NUMBER) return "trial number";
   if (key === DURATION) return "duration (s)";
   if (key.startsWith(METRIC)) return `metric ${key.slice(METRIC.length)}`;
@@ -56,10 +58,11 @@ export function axisValue(trial, key) {
   return Object.hasOwn(source, name) ? source[name] : null;
 }
 
-// Plotly axis settings: log axes for log parameters, category axes for categories.
+// Plotly axis settings: log axes for log parameters, category axes for categories; numbers
+// never get SI suffixes ("10µ").
 export function axisLayout(key, space, objective) {
   const spec = paramSpec(key, space);
-  const layout = { title: { text: axisLabel(key, objective) }, automargin: true };
+  const layout = { title: { text: axisLabel(key, objective) }, automargin: true, exponentformat: "e" };
   if (spec && spec.type === "categorical") {
     layout.type = "category";
     layout.categoryorder = "array";

@@ -1,6 +1,8 @@
 // Pure: the best value so far against the trial number, one step line per search.
 import { escapeHtml } from "./format.js";
+import { valueLabel } from "./objectives.js";
 import { searchLabel } from "./scatter.js";
+import { shorten } from "./views/dimensions.js";
 
 // [{number, best}] at each complete trial that improved on the ones before it (by number),
 // plus the last trial so the line reaches the end.
@@ -40,14 +42,18 @@ export function historyFigure({ trials, searches, visible = null, direction, obj
   const ys = data.flatMap((trace) => trace.y);
   // Values that shrink towards 0 over decades read better on a log axis.
   const log = ys.length > 0 && ys.every((v) => v > 0) && Math.max(...ys) / Math.min(...ys) > 100;
+  // The title in two short lines and the legend on the right, so the plot keeps its height
+  // however many searches there are and the title fits beside it.
+  const label = shorten(valueLabel(objective), 28);
   const layout = {
     xaxis: { title: { text: "trial number" }, automargin: true },
     yaxis: {
-      title: { text: escapeHtml(`best ${objective} so far (${direction})`) },
+      title: { text: `${escapeHtml(label)}<br>best so far (${direction})` },
       type: log ? "log" : "linear",
       automargin: true,
+      exponentformat: "e",
     },
-    legend: { orientation: "h", y: -0.25 },
+    legend: { orientation: "v", x: 1.02, y: 1, yanchor: "top" },
     margin: { t: 10, r: 10 },
   };
   return { data, layout };

@@ -1,6 +1,7 @@
 // Pure: which trials' learning curves to draw (the best few and the selected ones) and the
 // chart of their intermediate values.
 import { escapeHtml, fmt } from "../format.js";
+import { valueLabel } from "../objectives.js";
 
 export const BEST_CURVES = 8;
 export const MAX_CURVES = 40;
@@ -60,7 +61,12 @@ export function curvesFigure({ trials, curves, selected = null, objective }) {
     layout: {
       // Whole steps only: no tick at step 0.5 on short curves.
       xaxis: { title: { text: "step" }, automargin: true, ...(maxStep <= 20 ? { dtick: 1 } : {}) },
-      yaxis: { title: { text: escapeHtml(`intermediate ${objective}`) }, type: log ? "log" : "linear", automargin: true },
+      yaxis: {
+        title: { text: escapeHtml(`intermediate ${valueLabel(objective)}`) },
+        type: log ? "log" : "linear",
+        automargin: true,
+        exponentformat: "e",
+      },
       showlegend: data.length <= 16,
       legend: { font: { size: 11 } },
       margin: { t: 10, r: 10 },

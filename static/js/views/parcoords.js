@@ -2,6 +2,7 @@
 // parameters run in log10 with real-unit tick labels; categories are labelled ticks.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
+import { valueLabel } from "../objectives.js";
 import { linearTicks } from "../ticks.js";
 import { dimension } from "./dimensions.js";
 
@@ -32,7 +33,7 @@ export function parcoordsDimensions(trials, space, objective) {
       const key = paramKey(name);
       return withInactiveSlot({ ...dimension(name, space[name], trials, (t) => axisValue(t, key)), key });
     }),
-    { ...dimension(objective, null, trials, (t) => t.value), key: VALUE },
+    { ...dimension(valueLabel(objective), null, trials, (t) => t.value), key: VALUE },
   ];
   // The objective is never missing: the trials are finished ones with a value.
   return { rows: trials, dims };
@@ -81,7 +82,7 @@ export function parcoordsFigure({ rows, dims, objective, direction, constraints 
       colorscale: "Viridis",
       showscale: true,
       colorbar: {
-        title: { text: escapeHtml(objective) },
+        title: { text: escapeHtml(valueLabel(objective)) },
         thickness: 12,
         tickvals: ticks.tickvals.map((v) => sign * v),
         ticktext: ticks.ticktext,

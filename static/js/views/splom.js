@@ -2,6 +2,7 @@
 // for log parameters, coloured by the objective; `selected` trials stand out.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
+import { valueLabel } from "../objectives.js";
 import { selectedIndices } from "../selection.js";
 import { dimension } from "./dimensions.js";
 
@@ -28,7 +29,7 @@ export function splomFigure({ trials, space, params, objective, direction, selec
   const keys = [...params.map(paramKey), VALUE];
   const dims = [
     ...params.map((name) => dimension(name, space[name], trials, (t) => axisValue(t, paramKey(name)))),
-    dimension(objective, null, trials, (t) => t.value),
+    dimension(valueLabel(objective), null, trials, (t) => t.value),
   ];
   const ids = trials.map((t) => t.id);
   const trace = {
@@ -50,7 +51,7 @@ export function splomFigure({ trials, space, params, objective, direction, selec
       colorscale: "Viridis",
       reversescale: direction === "minimize", // brighter is better
       showscale: true,
-      colorbar: { title: { text: escapeHtml(objective) }, thickness: 12 },
+      colorbar: { title: { text: escapeHtml(valueLabel(objective)) }, thickness: 12, exponentformat: "e" },
       line: { width: trials.length > 5000 ? 0 : 0.3, color: "#333" },
     },
     selected: { marker: { opacity: 1 } },
