@@ -60,7 +60,7 @@ def test_the_scatter_plot_is_drawn_before_the_table_and_the_views(page: Any, big
     assert seen["scatter"] < seen["history"], seen
     assert "tree" in seen
     traces = page.evaluate(
-        "() => document.getElementById('scatter').data.map((t) => [t.type, t.x.length])"
+        "() => document.getElementById('scatter').data.map((t) => [t.type, t.customdata.length])"
     )
     assert {kind for kind, _ in traces} == {"scattergl"}
     assert sum(n for _, n in traces) == N

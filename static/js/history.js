@@ -1,6 +1,8 @@
-// Pure: the best value so far against the trial number, one step line per search.
+// Pure: the best value so far against the trial number, one step line per search, in the
+// search's own colour and symbol (the scatter plot's).
 import { escapeHtml } from "./format.js";
 import { valueLabel } from "./objectives.js";
+import { searchStyles } from "./palette.js";
 import { searchLabel } from "./scatter.js";
 import { shorten } from "./views/dimensions.js";
 
@@ -24,15 +26,17 @@ export function bestSoFar(trials, direction) {
 }
 
 export function historyFigure({ trials, searches, visible = null, direction, objective }) {
+  const styles = searchStyles(searches);
   const data = searches
     .filter((s) => !visible || visible.has(s.id))
     .map((search) => {
       const points = bestSoFar(trials.filter((t) => t.searchId === search.id), direction);
+      const { color, symbol } = styles.get(search.id);
       return {
         type: "scatter",
         mode: "lines+markers",
-        line: { shape: "hv" },
-        marker: { size: 5 },
+        line: { shape: "hv", color },
+        marker: { size: 6, symbol, color },
         name: searchLabel(search),
         x: points.map((p) => p.number),
         y: points.map((p) => p.best),

@@ -1,25 +1,72 @@
 // Pure: trials and choices in, a plotly figure out. One trace per search, so a child search's
-// trials are told apart from its parent's by their marker symbol. Large experiments are drawn
-// with WebGL (scattergl), which keeps box and lasso select.
-import { VALUE, axisLabel, axisLayout, axisValue, paramSpec, plotValue } from "./axes.js";
+// trials are told apart from its parent's by their marker symbol and outline colour (palette.js),
+// kept whatever else is drawn. Large experiments are drawn with WebGL (scattergl), which keeps
+// box and lasso select.
+import { NUMBER, VALUE, axisLabel, axisLayout, axisValue, paramSpec, plotValue } from "./axes.js";
 import { escapeHtml, fmt } from "./format.js";
+import { CATEGORY_COLORS, bandedColorscale, searchStyles } from "./palette.js";
 import { selectedIndices } from "./selection.js";
+import { axisTicks, linearTicks, logTicks } from "./ticks.js";
 
 export const GL_POINTS = 5000; // from this many trials on, the scatter plot uses WebGL
 
-const SYMBOLS = ["circle", "diamond", "square", "triangle-up", "star", "hexagon", "pentagon", "cross"];
+const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
 
-// A trial -> its colour number: a category's index, a number as it is, else null.
-function colorGetter(key, space) {
+// The colour axis: `of` gives a trial's colour number (null: none) and `scale(cmin, cmax)` the
+// marker's colour settings. A category is its index on a scale of one band per category, the
+// names on the bar; a log parameter is coloured by its log10, the bar labelled in real units.
+function colorAxis(key, space, objective, direction) {
   const spec = paramSpec(key, space);
+  const title = { text: escapeHtml(axisLabel(key, objective)) };
   if (spec && spec.type === "categorical") {
     const choices = spec.choices.map(String);
-    return (t) => choices.indexOf(String(axisValue(t, key)));
+    const colors = choices.map((_, i) => CATEGORY_COLORS[i % CATEGORY_COLORS.length]);
+    const ticks = { tickmode: "array", tickvals: choices.map((_, i) => i), ticktext: choices.map(escapeHtml) };
+    return {
+      of: (t) => {
+        const i = choices.indexOf(String(axisValue(t, key)));
+        return i < 0 ? null : i;
+      },
+      scale: () => ({
+        colorscale: bandedColorscale(colors),
+        cmin: -0.5,
+        cmax: choices.length - 0.5,
+        colorbar: { title, ...ticks },
+      }),
+    };
   }
-  return (t) => {
-    const v = axisValue(t, key);
-    return typeof v === "number" ? v : null;
+  const log = Boolean(spec && spec.log);
+  const integer = Boolean(spec && spec.type === "int");
+  return {
+    of: (t) => {
+      const v = axisValue(t, key);
+      if (!isNumber(v)) return null;
+      if (log) return v > 0 ? Math.log10(v) : null;
+      return v;
+    },
+    scale: (cmin, cmax) => {
+      let ticks = { exponentformat: "e" };
+      if (spec) ticks = { tickmode: "array", ...(log ? logTicks : linearTicks)(cmin, cmax, { integer }) };
+      return {
+        colorscale: "Viridis",
+        // Brighter is better whichever the direction.
+        reversescale: key === VALUE && direction === "minimize",
+        cmin,
+        cmax,
+        colorbar: { title, ...ticks },
+      };
+    },
   };
+}
+
+// Round ticks in the page's number format for a parameter's axis (whole numbers for integers
+// and trial numbers); other axes keep plotly's own.
+function axisTicksFor(key, space, trials) {
+  const spec = paramSpec(key, space);
+  const numeric = spec && (spec.type === "int" || spec.type === "float");
+  if (!numeric && key !== NUMBER) return {};
+  const values = trials.map((t) => axisValue(t, key));
+  return axisTicks(values, { log: Boolean(spec && spec.log), integer: key === NUMBER || spec.type === "int" });
 }
 
 // A trial's hover text is built once: trial objects are replaced when they change, so the
@@ -87,7 +134,7 @@ const UNFINISHED = {
 };
 
 // `visible` is the set of search ids to draw (all when null); a search keeps its marker
-// symbol whichever others are hidden.
+// symbol and colour whichever others are hidden, selected or added.
 export function buildFigure({
   trials,
   space,
@@ -107,7 +154,7 @@ export function buildFigure({
   // Only trials with both coordinates: WebGL's box select would pick a missing y as if it
   // were anywhere (a failed trial has no value).
   const pool = shownSearch.filter((t) => axisValue(t, x) !== null && axisValue(t, y) !== null);
-  const colorOf = colorGetter(color, space);
+  const colors = colorAxis(color, space, objective, direction);
   // Finished trials by search, with their colours. A loop, not Math.min(...values): spreading
   // 100,000 arguments overflows the stack.
   const bySearch = new Map();
@@ -117,7 +164,7 @@ export function buildFigure({
     if (t.state !== "complete") continue;
     if (!bySearch.has(t.searchId)) bySearch.set(t.searchId, { own: [], colors: [] });
     const group = bySearch.get(t.searchId);
-    const v = colorOf(t);
+    const v = colors.of(t);
     group.own.push(t);
     group.colors.push(v);
     if (v === null) continue;
@@ -125,31 +172,33 @@ export function buildFigure({
     if (v > cmax) cmax = v;
   }
   if (cmin > cmax) [cmin, cmax] = [0, 1];
-  const shown = searches.map((search, i) => [search, i]).filter(([s]) => !visible || visible.has(s.id));
-  const data = shown.map(([search, i], n) => {
-    const { own, colors } = bySearch.get(search.id) || { own: [], colors: [] };
+  const scale = colors.scale(cmin, cmax);
+  const styles = searchStyles(searches);
+  const size = type === "scattergl" ? 6 : 9;
+  const shown = searches.filter((s) => !visible || visible.has(s.id));
+  const data = shown.map((search, n) => {
+    const { own, colors: values } = bySearch.get(search.id) || { own: [], colors: [] };
     const label = searchLabel(search);
+    const style = styles.get(search.id);
     return {
       type,
       mode: "markers",
       name: label,
+      uid: `search-${search.id}`,
+      legendgroup: `search-${search.id}`,
+      showlegend: false, // the legend's entry is the search's own (below): points do not recolour it
       x: xy(own, x, space),
       y: xy(own, y, space),
       customdata: own.map((t) => t.id),
       hovertext: hovers(own, label, type),
       hoverinfo: "text",
       marker: {
-        symbol: SYMBOLS[i % SYMBOLS.length],
-        size: type === "scattergl" ? 6 : 9,
-        color: colors,
-        colorscale: "Viridis",
-        // Brighter is better whichever the direction.
-        reversescale: color === VALUE && direction === "minimize",
-        cmin,
-        cmax,
+        symbol: style.symbol,
+        size,
+        color: values,
+        ...scale,
         showscale: n === 0,
-        colorbar: { title: { text: escapeHtml(axisLabel(color, objective)) } },
-        line: { width: type === "scattergl" ? 0.5 : 1, color: "#333" },
+        line: { width: type === "scattergl" ? 0.8 : 1.2, color: style.color },
       },
     };
   });
@@ -161,6 +210,7 @@ export function buildFigure({
         type,
         mode: "markers",
         name: state,
+        uid: state,
         x: xy(own, x, space),
         y: xy(own, y, space),
         customdata: own.map((t) => t.id),
@@ -176,8 +226,27 @@ export function buildFigure({
       trace.unselected = { marker: { opacity: 0.2, color: "#b8bec6" } };
     }
   }
-  const xaxis = axisLayout(x, space, objective);
-  const yaxis = axisLayout(y, space, objective);
+  // Each search's legend entry: its symbol, open, in its colour; no points, so neither the
+  // colour axis nor a selection changes it. Listed first, in the searches' order.
+  shown.forEach((search, n) => {
+    const style = styles.get(search.id);
+    data.push({
+      type,
+      mode: "markers",
+      name: searchLabel(search),
+      uid: `legend-${search.id}`,
+      legendgroup: `search-${search.id}`,
+      legendrank: n + 1,
+      x: [null], // a point that is not drawn: plotly lists a trace without points in no legend
+      y: [null],
+      customdata: [],
+      hoverinfo: "skip",
+      marker: { symbol: `${style.symbol}-open`, size, color: style.color, line: { width: 2, color: style.color } },
+    });
+  });
+  const drawn = pool.filter((t) => t.state === "complete" || (showFailed && t.state in UNFINISHED));
+  const xaxis = { ...axisLayout(x, space, objective), ...axisTicksFor(x, space, drawn) };
+  const yaxis = { ...axisLayout(y, space, objective), ...axisTicksFor(y, space, drawn) };
   xaxis.title.text = escapeHtml(xaxis.title.text);
   yaxis.title.text = escapeHtml(yaxis.title.text);
   if (xaxis.categoryarray) xaxis.categoryarray = xaxis.categoryarray.map(escapeHtml);
@@ -188,7 +257,7 @@ export function buildFigure({
     dragmode: "select",
     hovermode: "closest",
     uirevision: `${x}|${y}`,
-    legend: { orientation: "h", y: -0.18 },
+    legend: { orientation: "h", y: -0.18, traceorder: "normal" },
     margin: { t: 20, r: 10 },
     selections: box
       ? [{ type: "rect", xref: "x", yref: "y", x0: box.xRange[0], x1: box.xRange[1], y0: box.yRange[0], y1: box.yRange[1] }]

@@ -2,6 +2,7 @@
 // chart of their intermediate values.
 import { escapeHtml, fmt } from "../format.js";
 import { valueLabel } from "../objectives.js";
+import { COLORS } from "../palette.js";
 
 export const BEST_CURVES = 8;
 export const MAX_CURVES = 40;
@@ -26,9 +27,11 @@ export function curveTrials(trials, direction, selected = null, best = BEST_CURV
   return picked;
 }
 
-const BLUES = ["#1f3d99", "#2f5bd3", "#4f7be0", "#6f95e6", "#8eaeec", "#a9c1f0", "#bfd0f3", "#d2def6"];
+const SELECTED = "#e8590c"; // the selection's orange, which no colour of the palette is
 
-// `curves` maps a trial id to {steps, values}; `trials` is curveTrials' answer.
+// `curves` maps a trial id to {steps, values}; `trials` is curveTrials' answer. Each trial has a
+// colour of its own from a qualitative palette (by rank: the best is the first colour), and
+// the selected ones are orange and thicker.
 export function curvesFigure({ trials, curves, selected = null, objective }) {
   const data = [];
   trials.forEach((t, i) => {
@@ -42,7 +45,7 @@ export function curvesFigure({ trials, curves, selected = null, objective }) {
       x: c.steps,
       y: c.values,
       customdata: c.steps.map(() => t.id),
-      line: { color: isSelected ? "#e8590c" : BLUES[Math.min(i, BLUES.length - 1)], width: isSelected ? 2.5 : 1.5 },
+      line: { color: isSelected ? SELECTED : COLORS[i % COLORS.length], width: isSelected ? 2.5 : 1.5 },
       marker: { size: 4 },
     });
   });
