@@ -171,7 +171,9 @@ export class AnalysisViews {
     }
     const n = Math.max(...ranking.map((r) => r.n));
     const rough = n < 30 ? " With this few, the ranking is rough: chance alone can score a parameter." : "";
-    this.note("importance", `From ${n} finished trials.${rough}`);
+    const none = ranking.every((r) => !r.score) ? " No parameter stands out from chance." : "";
+    const bars = " Each bar is a parameter's share of the importance of them all; hover for what it explains alone.";
+    this.note("importance", `From ${n} finished trials.${none}${rough}${bars}`);
     this.plot("importance", el, importanceFigure(ranking));
   }
 

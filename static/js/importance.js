@@ -63,8 +63,11 @@ export function explainedShare(labels, y) {
   return Math.min(1, Math.max(0, (between - (k - 1) * withinMean) / total));
 }
 
-// [{name, score, n}] for every non-fixed parameter, most important first; score is null when
-// fewer than MIN_TRIALS complete trials have the parameter.
+// [{name, score, share, n}] for every non-fixed parameter, most important first; score is null
+// when fewer than MIN_TRIALS complete trials have the parameter. `share` is the parameter's part
+// of the scores' sum (the shares add up to 1; all 0 when nothing scores): each score is measured
+// on its own, and parameters that act together are each credited with their joint effect, so
+// the scores themselves can add up to more than 1.
 export function importance(trials, space, { maxBins = 10 } = {}) {
   const done = trials.filter((t) => t.state === "complete" && isNumber(t.value));
   let allRanks = null; // one sort serves every parameter that all the trials have
@@ -82,5 +85,11 @@ export function importance(trials, space, { maxBins = 10 } = {}) {
     const y = keep.length === done.length ? allRanks : ranks(keep.map((i) => done[i].value));
     out.push({ name, score: explainedShare(keep.map((i) => labels[i]), y), n: keep.length });
   }
-  return out.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name));
+  return withShares(out).sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name));
+}
+
+function withShares(ranking) {
+  let total = 0;
+  for (const r of ranking) total += r.score ?? 0;
+  return ranking.map((r) => ({ ...r, share: r.score === null ? null : total > 0 ? r.score / total : 0 }));
 }

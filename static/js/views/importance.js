@@ -1,5 +1,8 @@
-// Pure: the parameter-importance ranking (importance.js) as a horizontal bar chart.
+// Pure: the parameter-importance ranking (importance.js) as a horizontal bar chart of each
+// parameter's share of the importance: the bars add up to 100 %.
 import { escapeHtml } from "../format.js";
+
+const percent = (v, digits) => `${(100 * v).toFixed(digits)} %`;
 
 export function importanceFigure(ranking) {
   const shown = ranking.filter((r) => r.score !== null).reverse(); // most important on top
@@ -8,18 +11,26 @@ export function importanceFigure(ranking) {
       {
         type: "bar",
         orientation: "h",
-        x: shown.map((r) => r.score),
+        x: shown.map((r) => r.share),
         y: shown.map((r) => escapeHtml(r.name)),
-        text: shown.map((r) => `${(100 * r.score).toFixed(0)} %`),
+        text: shown.map((r) => percent(r.share, 0)),
         textposition: "outside",
         cliponaxis: false,
-        hovertext: shown.map((r) => `${escapeHtml(r.name)}: ${(100 * r.score).toFixed(1)} % of ${r.n} trials`),
+        hovertext: shown.map(
+          (r) =>
+            `${escapeHtml(r.name)}: ${percent(r.share, 1)} of the summed importance<br>` +
+            `alone, it explains ${percent(r.score, 1)} of the variance of the objective's ranks (${r.n} trials)`,
+        ),
         hoverinfo: "text",
         marker: { color: "#2f5bd3" },
       },
     ],
     layout: {
-      xaxis: { title: { text: "share of the objective's rank variance explained" }, range: [0, 1.08], tickformat: ".0%" },
+      xaxis: {
+        title: { text: "share of the summed importance (the bars add up to 100 %)" },
+        range: [0, 1.08],
+        tickformat: ".0%",
+      },
       yaxis: { automargin: true, type: "category" },
       margin: { t: 10, r: 30 },
       height: Math.max(220, 60 + 34 * shown.length),
