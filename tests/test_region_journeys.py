@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_browser import browser, page, shot
 from tests.test_dashboard import api, play
-from tests.test_region_panel import draw_x_box, open_page, start
+from tests.test_region_panel import draw_x_box, open_page, settle, start
 
 __all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
 
@@ -113,3 +113,74 @@ def test_a_child_running_inside_the_box_is_counted_alike_everywhere(
         assert counts[0] == counts[1] == counts[2], counts
         seen.append(counts[0])
     assert seen[0] < seen[1] < seen[2]  # the child's new trials joined the selection
+
+
+def test_suggest_boxes_only_the_parameters_says_what_it_rests_on_and_spares_hard_limits(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    """Finding 5: the suggested box spans the whole objective axis (a region never bounds it),
+    the message says how many trials it rests on and warns when few, and no edge warning points
+    past a limit the space declares hard (the optimum here sits on the rate's hard high end)."""
+    space = {
+        "learning_rate": {
+            "type": "float",
+            "low": 1e-6,
+            "high": 1e-3,
+            "log": True,
+            "hard": ["high"],
+        },
+        "x": {"type": "float", "low": 0.0, "high": 1.0},
+    }
+    body = {"name": "hard", "objective": "bowl", "space": space, "search": {"n_trials": 60}}
+    created = api.post("/api/experiments", json=body).json()
+    play(factory, 8)
+    open_page_few = f"{live_server}/experiments/{created['id']}?x=learning_rate&y=value"
+    page.goto(open_page_few)
+    page.wait_for_function("() => document.getElementById('scatter').data?.length")
+    page.click("#suggest-button")
+    page.wait_for_selector("#region-details:not([hidden])")
+    settle(page)
+    message = page.locator("#refine-message").inner_text()
+    assert "Suggested from the best of 6 completed trials" in message  # 8 played, 2 not complete
+    assert "only 6 completed trials" in message
+
+    play(factory, 52)  # the experiment's budget: 60
+    page.reload()
+    open_page(page, open_page_few)
+    page.click("#suggest-button")
+    page.wait_for_selector("#region-details:not([hidden])")
+    settle(page)
+    assert "only" not in page.locator("#refine-message").inner_text()
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
+    values = [t["value"] for t in trials if t["value"] is not None]
+    drawn = page.evaluate("() => document.getElementById('scatter').layout.selections[0]")
+    assert min(drawn["y0"], drawn["y1"]) < min(values) and max(drawn["y0"], drawn["y1"]) > max(
+        values
+    )
+    shown = page.eval_on_selector_all("#region-edges li", "lis => lis.map(li => li.textContent)")
+    assert not [text for text in shown if "learning_rate" in text], shown
+    # The bar, the panel and the table count what the box covers on the plot.
+    selected = bar_count(page)
+    assert selected == int(page.locator("#region-selected").inner_text()) == table_total(page)[0]
+
+
+def test_a_box_over_category_one_keeps_one_not_its_lookalikes(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    """Finding 8: 1, "1", true and "true" are four categories on the page as on the server."""
+    space = {
+        "t": {"type": "categorical", "choices": [1, "1", True, "true"]},
+        "x": {"type": "float", "low": 0.0, "high": 1.0},
+    }
+    created = start(api, factory, 40, space=space)
+    open_page(page, f"{live_server}/experiments/{created['id']}?x=t&y=value")
+    draw_x_box(page, 0.02, 0.2)  # over the first category's column only
+    ticks = page.locator("#region-bounds input.category[data-param='t']")
+    assert [ticks.nth(i).is_checked() for i in range(4)] == [True, False, False, False]
+    inside = [t for t in api.get(f"/api/experiments/{created['id']}/trials").json()
+              if t["params"]["t"] == 1 and type(t["params"]["t"]) is int]  # fmt: skip
+    assert int(page.locator("#region-count").inner_text()) == len(inside)
+    page.click("#refine-button")
+    page.wait_for_selector("#refine-message:has-text('Created search')")
+    child = api.get(f"/api/experiments/{created['id']}").json()["searches"][1]
+    assert child["region"] == {"t": [1]}

@@ -47,6 +47,11 @@ class ParamSpec(BaseModel):
     high: Number | None = None
     log: bool = Field(False, description="Sample uniformly in log space (e.g. a learning rate).")
     step: Number | None = None
+    hard: list[Literal["low", "high"]] | None = Field(
+        None,
+        description="Sides that are limits of the parameter itself (a probability's 1, a "
+        "decay's 0): no edge warning suggests searching past them.",
+    )
     choices: list[Choice] | None = Field(None, max_length=10_000)
     value: Choice | None = Field(None, description="The value of a fixed parameter.")
     condition: dict[str, list[Choice]] | None = Field(

@@ -364,22 +364,28 @@ export class RegionPanel {
     $("refine-button").disabled = true;
     if (this.refineKey.draft !== this.preview.key) this.refineKey = { draft: this.preview.key, value: newKey() };
     const body = { region: p.region, n_trials: Number($("refine-trials").value), sampler: $("refine-sampler").value };
+    let child;
     try {
-      const child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body, {
+      child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body, {
         "Idempotency-Key": this.refineKey.value,
       });
-      this.parentId = child.id;
-      this.setBox(null);
-      this.modes = {};
-      this.view.boxMoved(); // no box: the selection clears with it
-      await this.view.refreshed();
-      this.refining = false;
-      this.render();
-      this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
     } catch (error) {
       this.refining = false;
       this.render();
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
+      return;
+    }
+    // The search exists: say so first, whatever redrawing the page then meets.
+    this.parentId = child.id;
+    this.setBox(null);
+    this.modes = {};
+    this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
+    try {
+      this.view.boxMoved(); // no box: the selection clears with it
+      await this.view.refreshed();
+    } finally {
+      this.refining = false;
+      this.render();
     }
   }
 
