@@ -302,6 +302,22 @@ def test_numbers_look_the_same_on_every_axis_hover_and_table(
             assert same_number(text, value), (axis, value, text)
     assert "1e-4" in [text for _, text in ticks(page, "scatter", "xaxis")]
 
+    # Zoomed in on one decade, the ticks follow: finer, inside the zoom, still in the format.
+    whole = page.evaluate("() => document.getElementById('scatter').layout.xaxis.tickvals")
+    page.evaluate("() => Plotly.relayout('scatter', {'xaxis.range': [-4, -3]})")
+    page.wait_for_function(
+        "() => document.getElementById('scatter').layout.xaxis.tickvals"
+        ".filter((v) => v >= 1e-4 && v <= 1e-3).length >= 3"
+    )
+    for value, text in ticks(page, "scatter", "xaxis"):
+        assert same_number(text, value)
+    page.evaluate("() => Plotly.relayout('scatter', {'xaxis.autorange': true})")
+    page.wait_for_function(
+        "(whole) => JSON.stringify(document.getElementById('scatter').layout.xaxis.tickvals)"
+        " === JSON.stringify(whole)",
+        arg=whole,
+    )
+
     # Hover texts and the table say each parameter the same way.
     hovers = page.evaluate(
         """() => Object.fromEntries(document.getElementById('scatter').data.flatMap(

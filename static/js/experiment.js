@@ -29,6 +29,7 @@ const state = {
   metrics: [],
   table: new TrialTable($("trials-table"), `experiment-${experimentId}`),
   selection: new Selection(), // trials selected in any view, highlighted in all of them
+  zoom: {}, // {x, y}: where the user zoomed the scatter's axes (real units), for its ticks
 };
 
 const views = new AnalysisViews($("analysis"), {
@@ -70,6 +71,7 @@ function setupAxes(restored) {
   fillAxes(restored);
   for (const id of AXES) {
     $(id).addEventListener("change", () => {
+      state.zoom = {};
       panel.setBox(null);
       render();
     });
@@ -193,6 +195,7 @@ function drawScatter() {
     visible: visibleIds(),
     showFailed: state.showFailed,
     selected: state.selection.ids,
+    zoom: state.zoom,
   });
   if (!state.plotted) performance.mark("hz:figure"); // the first plot only, for the benchmark
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
@@ -215,12 +218,31 @@ function drawScatter() {
       selectBox();
       render();
     });
+    el.on("plotly_relayout", (event) => {
+      if (zoomed(event, el)) drawScatter();
+    });
     el.on("plotly_deselect", () => {
       panel.setBox(null);
       selectBox();
       render();
     });
   }
+}
+
+// Keep where the user zoomed (or reset) the scatter's axes, in real units; whether it changed.
+function zoomed(event, el) {
+  let changed = false;
+  for (const [axis, name] of [["x", "xaxis"], ["y", "yaxis"]]) {
+    if (event[`${name}.autorange`]) {
+      changed = changed || state.zoom[axis] !== undefined;
+      delete state.zoom[axis];
+    } else if (`${name}.range[0]` in event || `${name}.range` in event) {
+      const { range, type } = el._fullLayout[name];
+      state.zoom[axis] = range.map((v) => (type === "log" ? 10 ** v : v));
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 // One selection on the page: a selection made elsewhere replaces the scatter plot's box, and

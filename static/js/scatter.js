@@ -60,12 +60,13 @@ function colorAxis(key, space, objective, direction) {
 }
 
 // Round ticks in the page's number format for a parameter's axis (whole numbers for integers
-// and trial numbers); other axes keep plotly's own.
-function axisTicksFor(key, space, trials) {
+// and trial numbers) over the trials' span, or over `zoomed` (real units) when the user zoomed
+// in, so a zoom gets finer ticks; other axes keep plotly's own.
+function axisTicksFor(key, space, trials, zoomed) {
   const spec = paramSpec(key, space);
   const numeric = spec && (spec.type === "int" || spec.type === "float");
   if (!numeric && key !== NUMBER) return {};
-  const values = trials.map((t) => axisValue(t, key));
+  const values = zoomed || trials.map((t) => axisValue(t, key));
   return axisTicks(values, { log: Boolean(spec && spec.log), integer: key === NUMBER || spec.type === "int" });
 }
 
@@ -148,6 +149,7 @@ export function buildFigure({
   visible = null,
   showFailed = true,
   selected = null, // a Set of trial ids that other views selected, or null
+  zoom = {}, // {x, y}: the range (real units) the user zoomed an axis to; ticks follow it
 }) {
   const shownSearch = visible ? trials.filter((t) => visible.has(t.searchId)) : trials;
   const type = shownSearch.length >= GL_POINTS ? "scattergl" : "scatter";
@@ -245,8 +247,8 @@ export function buildFigure({
     });
   });
   const drawn = pool.filter((t) => t.state === "complete" || (showFailed && t.state in UNFINISHED));
-  const xaxis = { ...axisLayout(x, space, objective), ...axisTicksFor(x, space, drawn) };
-  const yaxis = { ...axisLayout(y, space, objective), ...axisTicksFor(y, space, drawn) };
+  const xaxis = { ...axisLayout(x, space, objective), ...axisTicksFor(x, space, drawn, zoom.x) };
+  const yaxis = { ...axisLayout(y, space, objective), ...axisTicksFor(y, space, drawn, zoom.y) };
   xaxis.title.text = escapeHtml(xaxis.title.text);
   yaxis.title.text = escapeHtml(yaxis.title.text);
   if (xaxis.categoryarray) xaxis.categoryarray = xaxis.categoryarray.map(escapeHtml);
