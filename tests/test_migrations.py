@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.main import create_app
 from app.settings import Settings
@@ -35,3 +38,57 @@ def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     with pytest.raises(SchemaOutOfDate, match="hyperzoom db upgrade"):
         with TestClient(create_app(settings)):
             pass
+
+
+def _stamp(url: str, revision: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_version_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """`db upgrade` and the server on a schema this version does not know (issue 14, item 17)."""
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    upgrade(url)
+    _stamp(url, "0099")
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "db", "upgrade", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "revision 0099" in result.stderr and "newer version of Hyperzoom" in result.stderr
+    with pytest.raises(SchemaOutOfDate, match="newer version of Hyperzoom"):
+        with TestClient(create_app(Settings(database_url=url))):
+            pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_upgrades_of_a_fresh_database_all_succeed(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Two `db upgrade` at once: one waits for the other (issue 14, item 17)."""
+    for attempt in range(5):
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'race-{attempt}.db'}"
+        else:
+            url = request.getfixturevalue("pg_database")()
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app", "db", "upgrade", "--db", url],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outcomes = [(run.returncode, run.communicate(timeout=120)[1]) for run in runs]
+        outcomes = [(run.returncode, err) for run, (_, err) in zip(runs, outcomes, strict=True)]
+        assert [code for code, _ in outcomes] == [0, 0], outcomes
+        engine = make_engine(url)
+        check_schema(engine)
+        engine.dispose()
