@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite writer waits for another one before giving up, in seconds. Writes are a few
@@ -28,7 +32,48 @@ def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
         return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
+    if parsed.database not in (None, "", ":memory:") and "mode=memory" not in str(parsed):
+        _guard_file(engine, Path(parsed.database))
     return engine
+
+
+def _guard_file(engine: Engine, path: Path) -> None:
+    """Refuse to use a SQLite file that was deleted, replaced or made read-only while open.
+
+    Open connections keep writing to a deleted file's inode (acknowledged, then gone with the
+    last close), and to a file chmod-ed read-only (while new connections cannot): both would
+    acknowledge writes that are lost or refused elsewhere. The file first opened is the only
+    one this engine uses; a write to a file that is no longer writable is refused.
+    """
+    first: list[tuple[int, int]] = []
+
+    def on_checkout(*_: Any) -> None:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            raise _unusable(f"{path} was deleted or replaced while in use") from None
+        identity = (found.st_dev, found.st_ino)
+        if not first:
+            first.append(identity)
+        elif identity != first[0]:
+            raise _unusable(f"{path} was deleted or replaced while in use")
+
+    def before_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:6].upper() in _WRITES and not os.access(path, os.W_OK):
+            raise _unusable(f"{path} is not writable")
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "before_cursor_execute", before_execute)
+
+
+_WRITES = {"INSERT", "UPDATE", "DELETE", "REPLAC"}
+
+
+def _unusable(reason: str) -> OperationalError:
+    """An error every layer already treats as "the database is unavailable" (HTTP 503, and a
+    worker's retry), naming what to do."""
+    message = f"{reason}: restart the server against the right database file"
+    return OperationalError(None, None, sqlite3.OperationalError(message))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

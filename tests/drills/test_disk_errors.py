@@ -29,7 +29,7 @@ from sqlalchemy import event
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, running_server
 from tests.drills.conftest import check_integrity, exports, record, wait_for
 
 pytestmark = pytest.mark.slow
@@ -199,3 +199,71 @@ def test_a_failed_write_answers_with_a_clear_message(sqlite_db_url: str) -> None
         response = client.post("/api/experiments", json={"name": "x", "objective": "bowl"})
     assert response.status_code == 503
     assert "disk I/O error" in response.json()["message"]
+
+
+def _create(client: httpx.Client, name: str) -> httpx.Response:
+    space = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+    return client.post(
+        "/api/experiments", json={"name": name, "objective": "bowl", "space": space}
+    )
+
+
+def test_a_deleted_or_replaced_file_stops_acknowledging_writes(
+    sqlite_db_url: str, tmp_path: Path
+) -> None:
+    """Issue 14, item 16: writes to a file nobody can open again are refused, not acknowledged."""
+    path = Path(sqlite_db_url.removeprefix("sqlite:///"))
+    other = tmp_path / "other.db"
+    shutil.copy(path, other)
+    with (
+        running_server(sqlite_db_url, tmp_path / "server.log") as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
+        assert _create(client, "before").status_code == 201
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        answers = [_create(client, f"after-{i}") for i in range(3)]
+        assert [a.status_code for a in answers] == [503, 503, 503], [a.text for a in answers]
+        assert "deleted or replaced" in answers[0].json()["message"]
+        assert answers[0].headers["Retry-After"]
+        shutil.copy(other, path)  # a different file at the same path
+        replaced = _create(client, "replaced")
+        assert replaced.status_code == 503 and "deleted or replaced" in replaced.text
+    record("deleted file", writes_after_deletion=3, acknowledged=0)
+
+
+def test_a_file_made_read_only_while_serving_refuses_every_write(
+    sqlite_db_url: str, tmp_path: Path
+) -> None:
+    """Issue 14, item 16: chmod 444 mid-run gives 503 for every write and 200 for reads."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions cannot be enforced")
+    path = Path(sqlite_db_url.removeprefix("sqlite:///"))
+    port = free_port()
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(
+        [*NO_OVERRIDE, sys.executable, "-m", "app", "serve", "--db", sqlite_db_url,
+         "--port", str(port), "--workers", "2"],
+        cwd=ROOT, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            wait_for(lambda: _answers(client), 30, "the server")
+            for i in range(6):  # open connections in both server processes
+                assert _create(client, f"before-{i}").status_code == 201
+            os.chmod(path, 0o444)
+            answers = [_create(client, f"after-{i}").status_code for i in range(8)]
+            assert answers == [503] * 8
+            assert client.get("/api/experiments").status_code == 200
+    finally:
+        os.chmod(path, 0o644)
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _answers(client: httpx.Client) -> bool:
+    try:
+        return client.get("/api/experiments").status_code == 200
+    except httpx.TransportError:
+        return False
