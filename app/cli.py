@@ -24,7 +24,7 @@ from app.cli_errors import friendly
 from app.cli_exchange import export_command, import_command
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
-from app.settings import Settings
+from app.settings import Settings, read_secret
 from app.store.db import make_engine, make_sessionmaker, redact, session_scope
 from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import check_schema, upgrade
@@ -102,6 +102,13 @@ def _check_host(host: str, settings: Settings, insecure: bool) -> None:
         )
 
 
+def _check_tokens(settings: Settings) -> None:
+    """Refuse to start on a token file that is missing or empty (TokenUnavailable says which):
+    the server would refuse every protected request anyway."""
+    read_secret(settings.token, settings.token_file)
+    read_secret(settings.worker_token, settings.worker_token_file)
+
+
 @cli.command()
 @friendly
 def serve(
@@ -131,6 +138,7 @@ def serve(
     from app.main import create_app
 
     settings = _settings(db, objective, config)
+    _check_tokens(settings)
     _check_host(host, settings, insecure_no_token)
     registered(settings.objectives, settings.config)
     _check_database(settings)

@@ -26,7 +26,7 @@ from app.api import (
     searches,
     trials,
 )
-from app.api.deps import ReadAuthorized
+from app.api.deps import ReadAuthorized, Refused, refused_response
 from app.api.limits import BodyLimit
 from app.paths import resource
 from app.settings import Settings
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=resource("templates"))
     app.state.templates.env.globals["plotly_version"] = plotly.__version__
     errors.install(app)
+    app.add_exception_handler(Refused, refused_response)  # type: ignore[arg-type]
     # Outermost first: refuse huge bodies, compress large answers (100k trials as columns).
     # Level 1, not the default 9: on 100k trials as columns level 9 took 3.7 s, level 1
     # 0.4 s, for a body only 7% smaller (docs/benchmarks.md).

@@ -3,9 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class TokenUnavailable(ValueError):
+    """A token file is configured but holds no usable token: refuse, never fall back to none."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"the token file {path} {reason}")
+
+
+def read_secret(value: SecretStr | None, path: Path | None) -> str | None:
+    """The token from its variable, else its file (read now: files are rotated in place);
+    None only when neither is configured, so a broken file can never mean "no token"."""
+    if value is not None and value.get_secret_value().strip():
+        return value.get_secret_value().strip()
+    if path is None:
+        return None
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise TokenUnavailable(path, "does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise TokenUnavailable(path, f"cannot be read ({reason})") from None
+    if not text.strip():
+        raise TokenUnavailable(path, "is empty")
+    return text.strip()
 
 
 class Settings(BaseSettings):
@@ -18,10 +46,27 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
     )
     token: SecretStr | None = Field(
-        None, description="When set, mutating API calls need `Authorization: Bearer <token>`."
+        None,
+        description="The admin token: when set, mutating API calls need "
+        "`Authorization: Bearer <token>`.",
     )
     token_file: Path | None = Field(
-        None, description="A file holding the token (kept out of the environment and `ps`)."
+        None,
+        description="A file holding the admin token (kept out of the environment and `ps`); "
+        "re-read per request, and requests are refused while it is missing or empty.",
+    )
+    worker_token: SecretStr | None = Field(
+        None,
+        description="A token for remote workers: the worker protocol (ask, report, heartbeat, "
+        "tell, release, objective registration) and reads, nothing else.",
+    )
+    worker_token_file: Path | None = Field(
+        None, description="A file holding the worker token (read like `token_file`)."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names this server answers to besides loopback and the address it is "
+        "reached on, comma-separated; `.example.com` covers its subdomains, `*` any name.",
     )
     protect_reads: bool = Field(
         False, description="Require the token for reading too (API and page data)."
@@ -43,11 +88,39 @@ class Settings(BaseSettings):
     max_retries: int = Field(2, ge=0, description="Retries of a lost trial before it fails.")
     config: Path | None = Field(None, description="hyperzoom.toml with command objectives.")
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """`a.example, b.example` from the environment; names compare lower-case."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(v).strip().lower() for v in value if str(v).strip()]
+        return value
+
     @property
     def token_value(self) -> str | None:
-        """The token, from HYPERZOOM_TOKEN or the token file; None when auth is off."""
-        if self.token is not None:
-            return self.token.get_secret_value().strip() or None
-        if self.token_file is not None:
-            return self.token_file.read_text().strip() or None
-        return None
+        """The admin token, from HYPERZOOM_TOKEN or its file; None when none is configured
+        (TokenUnavailable when the file is missing or empty)."""
+        return read_secret(self.token, self.token_file)
+
+    @property
+    def worker_token_value(self) -> str | None:
+        """The worker token, from HYPERZOOM_WORKER_TOKEN or its file, like `token_value`."""
+        return read_secret(self.worker_token, self.worker_token_file)
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Whether any token is configured; a token file counts even while it is unreadable."""
+        return self.admin_token_configured or configured(self.worker_token, self.worker_token_file)
+
+    @property
+    def admin_token_configured(self) -> bool:
+        """Whether an admin token is configured, even if its file is unreadable right now."""
+        return configured(self.token, self.token_file)
+
+
+def configured(value: SecretStr | None, path: Path | None) -> bool:
+    """A token file counts whatever it holds; an empty HYPERZOOM_TOKEN= means unset, as it
+    always has (the environment cannot change under a running server)."""
+    return path is not None or (value is not None and bool(value.get_secret_value().strip()))

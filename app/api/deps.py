@@ -1,18 +1,24 @@
-"""Request dependencies: a database session per request, settings, the API token check."""
+"""Request dependencies: a database session per request, settings, the API token checks
+(an admin token for everything, a worker token for the worker protocol and reads)."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
 from sqlalchemy.orm import Session
 
+from app.api.errors import error_response
 from app.objectives import ObjectiveSpec
-from app.settings import Settings
+from app.settings import Settings, TokenUnavailable, read_secret
 from app.store.db import session_scope
 from app.store.objectives import registered_objectives
+
+log = logging.getLogger("hyperzoom.auth")
+ADMIN, WORKER = "admin", "worker"
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,24 +40,104 @@ def get_objectives(
     return {**found, **request.app.state.objectives}
 
 
+class Refused(Exception):
+    """The request's token does not allow it, or cannot be checked right now."""
+
+    def __init__(self, status_code: int, kind: str, msg: str) -> None:
+        self.status_code, self.kind, self.msg = status_code, kind, msg
+        super().__init__(msg)
+
+
+async def refused_response(request: Request, exc: Refused) -> Response:
+    """A refusal in the API's one error shape; a 503 says when to try again."""
+    loc = [] if exc.status_code == 503 else ["header", "authorization"]  # 503: not the caller's
+    item = {"loc": loc, "msg": exc.msg, "type": exc.kind}
+    response = error_response(request, exc.status_code, [item])
+    if exc.status_code == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
 def require_read_token(request: Request) -> None:
-    """Like `require_token`, for reads, when the operator asked to protect them too."""
+    """Any token may read, when the operator asked to protect reads too."""
     if request.app.state.settings.protect_reads:
-        require_token(request)
+        _authorize(request, {ADMIN, WORKER})
+
+
+def require_worker_token(request: Request) -> None:
+    """The worker protocol: the worker token or the admin token."""
+    _authorize(request, {ADMIN, WORKER})
 
 
 def require_token(request: Request) -> None:
-    """Refuse the request unless auth is off or it carries the configured bearer token."""
-    expected = request.app.state.settings.token_value
-    if expected is None:
+    """Everything else that changes state: the admin token only."""
+    _authorize(request, {ADMIN})
+
+
+def _authorize(request: Request, scopes: set[str]) -> None:
+    """Let the request through if auth is off or its bearer token is one of `scopes`'.
+
+    Fails closed: a configured token file that is missing or empty refuses (503) instead of
+    meaning "no token", and a server with only a worker token refuses admin calls."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth_enabled:
         return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "this server needs an API token: send `Authorization: Bearer <token>`",
-            headers={"WWW-Authenticate": "Bearer"},
+    sources = {ADMIN: (settings.token, settings.token_file)}
+    sources[WORKER] = (settings.worker_token, settings.worker_token_file)
+    given = _bearer(request)
+    held, broken = set(), []
+    for scope, (value, path) in sources.items():
+        try:
+            secret = read_secret(value, path)
+        except TokenUnavailable as exc:
+            broken.append((scope, exc))
+            continue
+        if secret is not None and given is not None and _same(given, secret):
+            held.add(scope)
+    if held & scopes:
+        return
+    _refuse(request, scopes, held, broken)
+
+
+def _refuse(
+    request: Request, scopes: set[str], held: set[str], broken: list[tuple[str, TokenUnavailable]]
+) -> NoReturn:
+    """The most useful refusal: unavailable, not configured, wrong scope, or no token."""
+    settings: Settings = request.app.state.settings
+    if broken:
+        for scope, exc in broken:
+            log.error("refusing %s %s: %s token: %s", request.method, request.url.path, scope, exc)
+        reasons = "; ".join(
+            f"the server's {scope} token file {exc.reason}" for scope, exc in broken
         )
+        raise Refused(503, "token_unavailable", f"{reasons}: try again once it holds the token")
+    if scopes == {ADMIN} and not settings.admin_token_configured:
+        raise Refused(
+            403,
+            "insufficient_scope",
+            "admin calls are off: this server has a worker token but no admin token "
+            "(set HYPERZOOM_TOKEN or HYPERZOOM_TOKEN_FILE)",
+        )
+    if held:
+        raise Refused(
+            403, "insufficient_scope", "a worker token cannot do this: it needs the admin token"
+        )
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "this server needs an API token: send `Authorization: Bearer <token>`",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _bearer(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, if any."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return given.strip() if scheme.lower() == "bearer" and given.strip() else None
+
+
+def _same(given: str, secret: str) -> bool:
+    """Constant-time comparison, so timing does not reveal how much of a guess was right."""
+    return hmac.compare_digest(given.encode(), secret.encode())
 
 
 # scope="function": commit before the response is sent. With the default ("request") FastAPI
@@ -60,4 +146,5 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ObjectivesDep = Annotated[dict[str, ObjectiveSpec], Depends(get_objectives)]
 Authorized = Depends(require_token)
+WorkerAuthorized = Depends(require_worker_token)
 ReadAuthorized = Depends(require_read_token)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.api.deps import Authorized, SessionDep
+from app.api.deps import SessionDep, WorkerAuthorized
 from app.api.errors import FieldError, documented
 from app.api.schemas import TrialId, finite_json
 from app.objectives import ObjectiveSpec
@@ -21,7 +21,7 @@ from app.store.objectives import register_objectives
 router = APIRouter(
     prefix="/api",
     tags=["worker protocol"],
-    dependencies=[Authorized],
+    dependencies=[WorkerAuthorized],
     responses=documented(401, 404, 409, 422),
 )
 Attempt = Annotated[int, Field(ge=0, le=2**31, description="The attempt named in the claim.")]

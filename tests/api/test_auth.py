@@ -1,16 +1,23 @@
-"""With a token configured, every mutating route needs it; reads stay open."""
+"""With a token configured, every mutating route needs it; reads stay open; a token file that
+cannot be read closes the doors (503), it never opens them."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
 from tests.api.test_experiments import body
+from tests.conftest import free_port, running_server
 
 TOKEN = "s3cret-token"
 
@@ -73,3 +80,85 @@ def test_reads_can_be_protected_too(settings: Settings) -> None:
         assert c.get("/api/experiments", headers=headers).json()[0]["name"] == "secret-name"
         assert "secret-name" not in c.get("/").text
         assert "secret-name" not in c.get("/experiments/1").text
+
+
+def _break_by_emptying(path: Path) -> None:
+    path.write_text("")
+
+
+def _break_by_deleting(path: Path) -> None:
+    path.unlink()
+
+
+def _break_by_a_directory(path: Path) -> None:
+    """Unreadable even for root (who reads a chmod 000 file anyway)."""
+    path.unlink()
+    path.mkdir()
+
+
+def _mend(path: Path, token: str) -> None:
+    if path.is_dir():
+        path.rmdir()
+    path.write_text(token + "\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "breakage", [_break_by_emptying, _break_by_deleting, _break_by_a_directory]
+)
+def test_a_broken_token_file_refuses_mutations_with_a_503_not_open_doors(
+    db_url: str, tmp_path: Path, breakage: Callable[[Path], None]
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("first-secret\n")
+    log = tmp_path / "server.log"
+    server = running_server(db_url, log, HYPERZOOM_TOKEN_FILE=str(token_file))
+    with server as url, httpx.Client(base_url=url, timeout=10) as api:
+        assert api.post("/api/experiments", json=body(name="none")).status_code == 401
+        first = {"Authorization": "Bearer first-secret"}
+        assert api.post("/api/experiments", json=body(name="ok"), headers=first).status_code == 201
+        breakage(token_file)
+        for headers in ({}, first, {"Authorization": "Bearer"}):
+            refused = api.post("/api/experiments", json=body(name="leak"), headers=headers)
+            assert refused.status_code == 503, refused.text
+            error = refused.json()
+            assert "token file" in error["message"] and str(token_file) not in error["message"]
+            assert error["detail"][0]["type"] == "token_unavailable"
+        assert [e["name"] for e in api.get("/api/experiments").json()] == ["ok"]
+        _mend(token_file, "second-secret")  # the rotation finished
+        assert api.post("/api/experiments", json=body(name="x"), headers=first).status_code == 401
+        second = {"Authorization": "Bearer second-secret"}
+        assert api.post("/api/experiments", json=body(name="b"), headers=second).status_code == 201
+    assert "token file" in log.read_text() and str(token_file) in log.read_text()
+
+
+def test_a_broken_token_file_protects_reads_too(db_url: str, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    settings = Settings(database_url=db_url, token_file=token_file, protect_reads=True)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/api/experiments").status_code == 401
+        token_file.write_text("  \n")
+        assert c.get("/api/experiments").status_code == 503
+        assert (
+            c.get("/api/experiments", headers={"Authorization": f"Bearer {TOKEN}"}).status_code
+            == 503
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", [None, "", " \n"], ids=["missing", "empty", "blank"])
+def test_serve_refuses_to_start_on_a_token_file_it_cannot_use(
+    db_url: str, tmp_path: Path, content: str | None
+) -> None:
+    token_file = tmp_path / "token"
+    if content is not None:
+        token_file.write_text(content)
+    env = {**os.environ, "HYPERZOOM_TOKEN_FILE": str(token_file)}
+    command = [sys.executable, "-m", "app", "serve", "--db", db_url, "--port", str(free_port())]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("serve started on a token file it cannot use")
+    assert done.returncode == 1
+    assert "token file" in done.stderr and "Traceback" not in done.stderr
