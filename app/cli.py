@@ -190,7 +190,15 @@ def worker(
         typer.Option(help="Work for a server over HTTP instead of the database (remote worker)."),
     ] = None,
     token: Annotated[
-        str | None, typer.Option(help="API token for --server [env: HYPERZOOM_TOKEN]")
+        str | None,
+        typer.Option(help="Deprecated: `ps` shows it to every user; use --token-file or the env."),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File holding the token for --server "
+            "[env: HYPERZOOM_WORKER_TOKEN(_FILE), else HYPERZOOM_TOKEN(_FILE)]"
+        ),
     ] = None,
     processes: Annotated[int, typer.Option(min=1, help="Worker processes to run.")] = 1,
     max_trials: Annotated[
@@ -225,7 +233,7 @@ def worker(
     settings = _settings(db, objective, config)
     setup = WorkerSetup(
         server=server,
-        token=token or settings.token_value,
+        token=_worker_token(settings, token, token_file) if server else None,
         max_trials=max_trials,
         idle_exit=idle_exit,
         poll=poll,
@@ -242,9 +250,25 @@ def worker(
     run_worker(settings, setup, out)
 
 
+def _worker_token(settings: Settings, token: str | None, token_file: Path | None) -> str | None:
+    """The token a remote worker sends: --token (kept for old scripts, with a warning), else
+    --token-file, else the worker token, else the admin token, from the environment."""
+    if token:
+        err.print(
+            "[yellow]warning:[/yellow] --token shows the token to every user of this machine "
+            "in `ps`: use --token-file, HYPERZOOM_WORKER_TOKEN or HYPERZOOM_TOKEN instead",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return token
+    if token_file is not None:
+        return read_secret(None, token_file)
+    return settings.worker_token_value or settings.token_value
+
+
 # Flags whose values travel to child workers through the environment instead, so a password
-# or token never shows in `ps`.
-_SECRET_FLAGS = {"--db": "HYPERZOOM_DATABASE_URL", "--token": "HYPERZOOM_TOKEN"}
+# or token never shows in `ps` (the parent warned about --token already).
+_SECRET_FLAGS = {"--db": "HYPERZOOM_DATABASE_URL", "--token": "HYPERZOOM_WORKER_TOKEN"}
 
 
 def _child_args(argv: list[str], env: dict[str, str]) -> list[str]:
