@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,6 +41,9 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 EXACT_INT = 2**53
+# Choices of one categorical, and values one condition lists for one parent: a longer list is a
+# mistake, and every way a space comes in (the API, refine, import, the CLI) meets this limit.
+MAX_CHOICES = 10_000
 
 
 def _finite(name: str, key: str, value: Any) -> float:
@@ -208,17 +211,20 @@ class CategoricalParam:
     choices: tuple[Choice, ...]
     condition: Condition = ()
     type: ClassVar[str] = "categorical"
+    # (type, value) -> position: one lookup per `index` or `contains`, not a scan.
+    _positions: dict[tuple[type, Any], int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.choices:
             raise SpaceError((self.name, "choices"), "must not be empty")
-        seen: list[tuple[type, Choice]] = []
-        for choice in self.choices:
+        _check_length(self.name, "choices", len(self.choices), "choices")
+        positions: dict[tuple[type, Any], int] = {}
+        for i, choice in enumerate(self.choices):
             _check_choice(self.name, "choices", choice)
-            key = (type(choice), choice)
-            if key in seen:
-                raise SpaceError((self.name, "choices"), f"{choice!r} appears twice")
-            seen.append(key)
+            # The type in the key keeps True apart from 1 and 1.0 apart from 1, as JSON does.
+            if positions.setdefault((type(choice), choice), i) != i:
+                raise SpaceError((self.name, "choices"), f"{choice!r:.80} appears twice")
+        object.__setattr__(self, "_positions", positions)
 
     def decode(self, u: np.ndarray) -> list[Choice]:
         """Map unit-cube coordinates to choices."""
@@ -227,10 +233,23 @@ class CategoricalParam:
 
     def index(self, value: Any) -> int:
         """The position of `value` among the choices (True is not 1 here)."""
-        for i, choice in enumerate(self.choices):
-            if type(choice) is type(value) and choice == value:
-                return i
-        raise SpaceError((self.name,), f"{value!r} is not one of {list(self.choices)!r}")
+        position = self._position(value)
+        if position is None:
+            raise SpaceError((self.name,), f"{value!r:.80} is not one of {self._shown()}")
+        return position
+
+    def _shown(self) -> str:
+        """The choices for a message: all of a short list, a count of a long one."""
+        if len(self.choices) <= 20:
+            return repr(list(self.choices))
+        return f"its {len(self.choices):,} choices"
+
+    def _position(self, value: Any) -> int | None:
+        """Where `value` sits, or None; a hash lookup, so 10,000 choices cost what 2 do."""
+        try:
+            return self._positions.get((type(value), value))
+        except TypeError:  # an unhashable value (a list) is no choice
+            return None
 
     def encode(self, value: Any) -> float:
         """Map a choice to the centre of its slice."""
@@ -238,7 +257,7 @@ class CategoricalParam:
 
     def contains(self, value: Any) -> bool:
         """Whether `value` is one of the choices."""
-        return any(type(c) is type(value) and c == value for c in self.choices)
+        return self._position(value) is not None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, the inverse of `param_from_dict`."""
@@ -302,6 +321,12 @@ def _check_hard(name: str, hard: Sides) -> None:
         raise SpaceError((name, "hard"), f'must list sides among "low" and "high", got {hard!r}')
     if len(set(hard)) != len(hard) or list(hard) != sorted(hard, key=SIDES.index):
         raise SpaceError((name, "hard"), "must list each side once, low first")
+
+
+def _check_length(name: str, key: str, n: int, noun: str) -> None:
+    """Refuse a list past MAX_CHOICES before any work is spent on its items."""
+    if n > MAX_CHOICES:
+        raise SpaceError((name, key), f"at most {MAX_CHOICES:,} {noun}, got {n:,}")
 
 
 def _check_choice(name: str, key: str, choice: Any) -> None:
@@ -395,6 +420,7 @@ def _parse_condition(name: str, spec: Any) -> Condition:
     for parent, values in sorted(spec.items()):
         if not isinstance(values, list | tuple) or not values:
             raise SpaceError((name, "condition"), f"{parent!r} needs a non-empty list of values")
+        _check_length(name, "condition", len(values), f"values for {parent!r:.80}")
         for value in values:
             _check_choice(name, "condition", value)
         out.append((str(parent), tuple(values)))

@@ -8,12 +8,15 @@ dimension but is left out of a configuration where its condition fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from app.core.cache import BoundedCache
 from app.core.params import (
+    MAX_CHOICES,
     CategoricalParam,
     Choice,
     Condition,
@@ -29,6 +32,9 @@ from app.core.params import (
 )
 
 __all__ = [
+    "MAX_CHOICES",
+    "MAX_PARAMS",
+    "MAX_SPACE_VALUES",
     "CategoricalParam",
     "Choice",
     "Condition",
@@ -41,10 +47,15 @@ __all__ = [
     "SearchSpace",
     "SpaceError",
     "param_from_dict",
+    "parsed_space",
     "same_value",
 ]
 
 Dimension = FloatParam | IntParam | CategoricalParam
+# Parameters of one space (as the API allows), and choices plus condition values over all of
+# them: together they bound what parsing, checking and decoding a space can cost.
+MAX_PARAMS = 1_000
+MAX_SPACE_VALUES = 100_000
 
 
 class SearchSpace:
@@ -52,10 +63,13 @@ class SearchSpace:
 
     def __init__(self, params: Iterable[Param]) -> None:
         self.params: dict[str, Param] = {}
+        values = 0
         for p in params:
             if p.name in self.params:
                 raise SpaceError((p.name,), "is defined twice")
             self.params[p.name] = p
+            values += _values(p)
+            _check_size(len(self.params), values)
         if not self.params:
             raise SpaceError((), "a space needs at least one parameter")
         for p in self.params.values():
@@ -70,6 +84,7 @@ class SearchSpace:
         """Build a space from its JSON form: {name: {"type": ..., ...}}."""
         if not isinstance(spec, Mapping):
             raise SpaceError((), "a space must be an object mapping names to parameters")
+        _check_size(len(spec), 0)
         for name in spec:
             if not isinstance(name, str) or not name.strip():
                 raise SpaceError((str(name),), "parameter names must be non-empty strings")
@@ -157,6 +172,36 @@ class SearchSpace:
         except SpaceError:
             return False
         return True
+
+
+def _values(p: Param) -> int:
+    """The listed values a parameter brings: its choices and its conditions' values."""
+    listed = len(p.choices) if isinstance(p, CategoricalParam) else 0
+    return listed + sum(len(values) for _, values in p.condition)
+
+
+def _check_size(n_params: int, n_values: int) -> None:
+    if n_params > MAX_PARAMS:
+        raise SpaceError((), f"a space holds at most {MAX_PARAMS:,} parameters, got {n_params:,}")
+    if n_values > MAX_SPACE_VALUES:
+        raise SpaceError(
+            (),
+            f"a space lists at most {MAX_SPACE_VALUES:,} choices and condition values in all "
+            f"(at most {MAX_CHOICES:,} per parameter)",
+        )
+
+
+# Parsed spaces by (key, JSON text): an ask re-reads its search's space every time, and parsing
+# 50,000 choices costs far more than writing them out to compare. Each entry weighs its text's
+# length; the objects of a parsed space take a few times that.
+_PARSED: BoundedCache[tuple[SearchSpace, int]] = BoundedCache(4_000_000, lambda entry: entry[1])
+
+
+def parsed_space(key: Hashable, spec: Mapping[str, Any]) -> SearchSpace:
+    """`SearchSpace.from_dict(spec)`, shared while `key` (a search id) keeps this content."""
+    text = json.dumps(spec, separators=(",", ":"))
+    entry = _PARSED.get_or_make((key, text), lambda: (SearchSpace.from_dict(spec), len(text)))
+    return entry[0]
 
 
 def _holds(condition: Condition, params: Mapping[str, Any]) -> bool:

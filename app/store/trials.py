@@ -38,7 +38,7 @@ from sqlalchemy.orm.util import identity_key
 from app.core.pruners import make_pruner
 from app.core.region import inside
 from app.core.samplers import Position, make_sampler, trial_rng
-from app.core.space import SearchSpace
+from app.core.space import SearchSpace, parsed_space
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
     Direction,
@@ -279,7 +279,8 @@ def sample(
     session: Session, search: SearchFields, number: int, direction: Direction
 ) -> dict[str, Any]:
     """The configuration of trial `number` of `search`, from its sampler."""
-    space = SearchSpace.from_dict(search.space)
+    # Parsed once per search and content, not per ask (50,000 choices took 9 s to parse).
+    space = parsed_space(search.id, search.space)
     sampler = make_sampler(search.sampler, search.sampler_options)
     history = _history(session, search, space) if sampler.needs_history else []
     position = Position(seed=search.seed, number=number, budget=search.n_trials)
