@@ -7,11 +7,12 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import SessionDep, WorkerAuthorized
 from app.api.errors import FieldError, documented
-from app.api.schemas import TrialId, finite_json
+from app.api.schemas import TrialId
+from app.core.values import MAX_ERROR_CHARS, ValueProblem
 from app.objectives import ObjectiveSpec
 from app.store import recovery
 from app.store import trials as store
@@ -89,13 +90,9 @@ class TellRequest(AttemptBody):
 
     state: TrialState
     value: Annotated[float | None, Field(allow_inf_nan=False)] = None
-    error: Annotated[str | None, Field(max_length=100_000)] = None
+    error: Annotated[str | None, Field(max_length=MAX_ERROR_CHARS)] = None
+    # Checked by the store (app.core.values: depth, size, text), as for database workers.
     metrics: dict[str, Any] | None = None
-
-    @field_validator("metrics")
-    @classmethod
-    def _finite_metrics(cls, metrics: dict[str, Any] | None) -> dict[str, Any] | None:
-        return finite_json(metrics)
 
 
 class ObjectiveAnnouncement(BaseModel):
@@ -104,12 +101,8 @@ class ObjectiveAnnouncement(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     direction: Direction
     description: Annotated[str, Field(max_length=10_000)] = ""
+    # Checked by the store (app.core.values: depth, size, text), as for database workers.
     space: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("space")
-    @classmethod
-    def _finite_space(cls, space: dict[str, Any]) -> dict[str, Any]:
-        return finite_json(space)
 
 
 class RegisterRequest(BaseModel):
@@ -174,6 +167,8 @@ def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Re
             error=body.error,
             metrics=body.metrics,
         )
+    except ValueProblem as exc:
+        raise FieldError(["body", *exc.loc], exc.problem) from exc
     except ValueError as exc:
         field = "state" if body.state in (TrialState.RUNNING, TrialState.WAITING) else "value"
         raise FieldError(["body", field], str(exc)) from exc
@@ -194,5 +189,8 @@ def register(body: RegisterRequest, session: SessionDep) -> Response:
         ObjectiveSpec(o.name, f"worker:{o.name}", o.direction.value, o.description, o.space)
         for o in body.objectives
     ]
-    register_objectives(session, specs, body.worker)
+    try:
+        register_objectives(session, specs, body.worker)
+    except ValueProblem as exc:
+        raise FieldError(["body", "objectives", *exc.loc], exc.problem) from exc
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.api.schemas import ExperimentRead, ExperimentSummary, SearchRead, TrialColumns, TrialRead
+from app.core.values import clean_json
 from app.store.experiments import best_values, count_trials
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
 from app.store.trial_reads import TrialColumns as StoredColumns
@@ -78,10 +80,29 @@ def experiment_read(session: Session, experiment: Experiment) -> ExperimentRead:
 
 
 def trial_read(trial: Trial) -> TrialRead:
-    """One trial."""
-    return TrialRead.model_validate(trial, from_attributes=True)
+    """One trial; JSON stored before the limits of app.core.values is mended for sending
+    (one pass over its parameters and metrics, the same objects when they are fine)."""
+    read = TrialRead.model_validate(trial, from_attributes=True)
+    read.params, read.metrics = clean_json(read.params), clean_json(read.metrics)
+    return read
 
 
 def trial_columns(columns: StoredColumns) -> TrialColumns:
-    """The store's columns as the response body."""
-    return TrialColumns(**vars(columns))
+    """The store's columns as the response body, mended as `trial_read` mends a trial: only
+    columns holding text or nested values are looked at, so plain numbers cost one pass at
+    C speed."""
+    fields = vars(columns) | {
+        "params": _clean_columns(columns.params),
+        "metrics": _clean_columns(columns.metrics),
+    }
+    return TrialColumns(**fields)
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _clean_columns(named: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {
+        clean_json(name): column if _PLAIN.issuperset(map(type, column)) else clean_json(column)
+        for name, column in named.items()
+    }

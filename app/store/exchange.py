@@ -23,16 +23,22 @@ from app.core.pruners import make_pruner
 from app.core.region import check_within
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
+from app.core.values import (
+    MAX_ERROR_CHARS,
+    ValueProblem,
+    check_json,
+    clean_json,
+    escape_text,
+    text_problem,
+)
 from app.store.document import (
     MAX_ID,
     VERSION,
     DocumentError,
     Loc,
-    check_finite,
     check_keys,
     read_choice,
     read_int,
-    read_json_object,
     read_list,
     read_number,
     read_object,
@@ -155,10 +161,11 @@ def _trial_json(trial: Trial, curve: list[list[int | float]]) -> dict[str, Any]:
         "search_id": trial.search_id,
         "number": trial.number,
         "state": trial.state.value,
-        "params": trial.params,
+        # Mended (app.core.values) if stored before the limits, so the import takes it back.
+        "params": clean_json(trial.params),
         "value": trial.value,
-        "metrics": trial.metrics,
-        "error": trial.error,
+        "metrics": clean_json(trial.metrics),
+        "error": None if trial.error is None else escape_text(trial.error),
         "worker": trial.worker,
         "attempt": trial.attempt,
         "lost": trial.lost,
@@ -267,8 +274,8 @@ def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
     check_keys(item, loc, {"name", "objective", "direction", "space", "created_at"})
     read_time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
     return {
-        "name": read_text(item["name"], (*loc, "name"), 200),
-        "objective": read_text(item["objective"], (*loc, "objective"), 200),
+        "name": _text(item["name"], (*loc, "name"), 200),
+        "objective": _text(item["objective"], (*loc, "objective"), 200),
         "direction": read_choice(Direction, item["direction"], (*loc, "direction")),
         "space": read_space(item["space"], (*loc, "space")).to_dict(),
     }
@@ -295,14 +302,14 @@ def _search(
         )
     space = read_space(item["space"], (*loc, "space"))
     columns = {
-        "sampler": read_text(item["sampler"], (*loc, "sampler"), 32),
-        "sampler_options": read_json_object(item["sampler_options"], (*loc, "sampler_options")),
-        "pruner": read_json_object(item["pruner"], (*loc, "pruner")),
+        "sampler": _text(item["sampler"], (*loc, "sampler"), 32),
+        "sampler_options": _json_object(item["sampler_options"], (*loc, "sampler_options")),
+        "pruner": _json_object(item["pruner"], (*loc, "pruner")),
         "seed": read_int(item["seed"], (*loc, "seed"), 0, 2**31 - 1),
         "n_trials": read_int(item["n_trials"], (*loc, "n_trials"), 1, 1_000_000),
         "status": read_choice(SearchStatus, item["status"], (*loc, "status")),
         "space": space.to_dict(),
-        "region": read_json_object(item["region"], (*loc, "region")),
+        "region": _json_object(item["region"], (*loc, "region")),
         "created_at": read_time(item["created_at"], (*loc, "created_at"), optional=False),
     }
     try:  # a child never samples outside the search it was refined from
@@ -333,8 +340,7 @@ def _trial(
     ref = item["search_id"]
     if isinstance(ref, bool) or ref not in spaces:
         raise DocumentError((*loc, "search_id"), f"{ref!r} is not the id of a listed search")
-    params = read_object(item["params"], (*loc, "params"))
-    check_finite(params, (*loc, "params"))
+    params = _json_object(item["params"], (*loc, "params"), optional=False)
     try:
         spaces[ref].validate_params(params)
     except SpaceError as exc:
@@ -345,9 +351,9 @@ def _trial(
         "state": state,
         "params": params,
         "value": read_number(item["value"], (*loc, "value")),
-        "metrics": read_json_object(item["metrics"], (*loc, "metrics")),
-        "error": read_text(item["error"], (*loc, "error"), None, optional=True),
-        "worker": read_text(item["worker"], (*loc, "worker"), 200, optional=True),
+        "metrics": _json_object(item["metrics"], (*loc, "metrics")),
+        "error": _text(item["error"], (*loc, "error"), MAX_ERROR_CHARS, optional=True),
+        "worker": _text(item["worker"], (*loc, "worker"), 200, optional=True),
         "attempt": read_int(item["attempt"], (*loc, "attempt"), 0, 2**31),
         "lost": read_int(item["lost"], (*loc, "lost"), 0, 2**31),
         "started_at": read_time(item["started_at"], (*loc, "started_at")),
@@ -360,6 +366,29 @@ def _trial(
         columns.update(state=TrialState.WAITING, worker=None, started_at=None, finished_at=None)
         curve = []
     return ref, columns, curve
+
+
+def _json_object(value: Any, loc: Loc, optional: bool = True) -> dict[str, Any] | None:
+    """A JSON object within the limits of app.core.values (depth, size, finite numbers,
+    unicode text): the same limits as a tell or a database worker has, so whatever an import
+    accepts can be read back and exported again."""
+    if value is None and optional:
+        return None
+    item = read_object(value, loc)
+    try:
+        check_json(item)
+    except ValueProblem as exc:
+        raise DocumentError((*loc, *exc.loc), exc.problem) from exc
+    return item
+
+
+def _text(value: Any, loc: Loc, max_length: int, optional: bool = False) -> str | None:
+    """`read_text`, and text a database column stores (no lone surrogate, no NUL)."""
+    text = read_text(value, loc, max_length, optional)
+    problem = None if text is None else text_problem(text)
+    if problem is not None:
+        raise DocumentError(loc, problem)
+    return text
 
 
 def _curve(value: Any, loc: Loc) -> list[tuple[int, float]]:
@@ -453,8 +482,8 @@ def _csv_rows(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["id", "search_id", "number", "state", "value"]
-        + [f"param.{name}" for name in params]
-        + [f"metric.{name}" for name in metrics]
+        + [_cell(f"param.{name}") for name in params]
+        + [_cell(f"metric.{name}") for name in metrics]
         + ["error", "started_at", "finished_at"]
     )
     for batch in _trial_batches(session, experiment_id):
@@ -472,10 +501,12 @@ def _csv_rows(
 
 
 def _cell(value: Any) -> str:
+    """A value as a cell; text stored before the limits of app.core.values is mended."""
     if value is None:
         return ""
     if isinstance(value, bool | dict | list):
-        return json.dumps(value)
+        return json.dumps(clean_json(value))
     if isinstance(value, str):
+        value = escape_text(value)
         return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
     return str(value)

@@ -39,6 +39,7 @@ from app.core.pruners import make_pruner
 from app.core.region import inside
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, parsed_space
+from app.core.values import ValueProblem, check_json, check_text
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
     Direction,
@@ -56,6 +57,7 @@ from app.store.trial_reads import intermediate_values, list_trials
 __all__ = [
     "Claim",
     "ask",
+    "check_result",
     "enqueue",
     "heartbeat",
     "intermediate_values",
@@ -365,6 +367,7 @@ def tell(
         raise ValueError("a trial is told complete, failed or pruned")
     if state is TrialState.COMPLETE and (value is None or not math.isfinite(value)):
         raise ValueError(f"a complete trial needs a finite value, got {value!r}")
+    check_result(error, metrics)
     if value is not None and not math.isfinite(value):
         value = None
     finished = _run(
@@ -383,6 +386,17 @@ def tell(
     search_id, experiment_id = finished
     count_finished(session, search_id)
     stamp(session, trial_id, experiment_id)
+
+
+def check_result(error: str | None, metrics: dict[str, Any] | None) -> None:
+    """Raise ValueProblem (a ValueError naming the field) for a result no read could send
+    back: the limits of app.core.values, the same for HTTP, database workers and import."""
+    if error is not None:
+        check_text(error, ("error",))
+    if metrics is not None:
+        if not isinstance(metrics, dict):
+            raise ValueProblem(("metrics",), "must be a JSON object")
+        check_json(metrics, ("metrics",))
 
 
 def _finish(of_attempt: bool) -> Update:

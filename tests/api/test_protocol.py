@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.api.test_experiments import body
@@ -96,3 +99,62 @@ def test_workers_register_objectives_the_server_then_accepts(client: TestClient)
     names = [o["name"] for o in client.get("/api/objectives").json()]
     assert "pkg.train:run" in names
     assert client.post("/api/experiments", json=body(objective="pkg.train:run")).status_code == 201
+
+
+def nested(depth: int) -> list:
+    """A list nested `depth` deep."""
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def raw_tell(client: TestClient, url: str, metrics: str) -> Any:
+    """A tell whose metrics are the JSON text given (deeper than a client library sends)."""
+    text = '{"attempt": 0, "state": "complete", "value": 1.0, "metrics": ' + metrics + "}"
+    return client.post(f"{url}/tell", content=text, headers={"content-type": "application/json"})
+
+
+def test_metrics_nested_too_deep_or_too_large_are_a_422_and_reads_keep_working(
+    client: TestClient,
+) -> None:
+    """Issue 14, item 12: a 900-byte tell of metrics nested 300 deep was a 204, and then every
+    read of the experiment's trials was a 500; 900 deep was a 500 itself."""
+    experiment = create(client, n_trials=4)
+    claim = ask(client)
+    url = f"/api/trials/{claim['trial_id']}"
+    for depth in (300, 900):
+        told = raw_tell(client, url, '{"m": ' + "[" * depth + "]" * depth + "}")
+        assert told.status_code == 422, told.text[:300]
+        assert told.json()["detail"][0]["loc"][:3] == ["body", "metrics", "m"]
+        assert "nested more than 32 levels deep" in told.json()["message"]
+    large = client.post(
+        f"{url}/tell",
+        json={"attempt": 0, "state": "complete", "value": 1.0, "metrics": {"m": "x" * 1_100_000}},
+    )
+    assert large.status_code == 422 and "more than 1,000,000 bytes" in large.json()["message"]
+    assert client.get(url).json()["state"] == "running"
+    fine = {"m": nested(31), "n": 0.5}
+    assert raw_tell(client, url, json.dumps(fine)).status_code == 204
+    assert client.get(url).json()["metrics"] == fine
+    e = experiment["id"]
+    for path in (f"/api/experiments/{e}/trials", f"/api/experiments/{e}/trials/columns"):
+        assert client.get(path).status_code == 200
+
+
+def test_an_objective_space_nested_too_deep_is_refused_at_registration(
+    client: TestClient,
+) -> None:
+    """Issue 14, item 12: a space nested 300 deep was registered, then GET /api/objectives
+    was a 500 for everyone."""
+    deep = {"x": {"type": "categorical", "choices": [nested(300)]}}
+    announced = client.post(
+        "/api/objectives/register",
+        json={
+            "worker": "gpu:1",
+            "objectives": [{"name": "deep", "direction": "maximize", "space": deep}],
+        },
+    )
+    assert announced.status_code == 422, announced.text[:300]
+    assert announced.json()["detail"][0]["loc"][:5] == ["body", "objectives", 0, "space", "x"]
+    assert client.get("/api/objectives").status_code == 200

@@ -172,6 +172,15 @@ def _bad(document: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any
 
 
 _DELETE = object()
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 CASES = [
     (["format"], "optuna", "format: must be 'hyperzoom-experiment'"),
     (["version"], 2, "version: must be 1"),
@@ -204,6 +213,19 @@ CASES = [
     (["trials", 0, "intermediate_values", 1], [0, 0.5], "intermediate_values: step 0 appears"),
     (["trials"], {}, "trials: must be a JSON array"),
     (["searches"], [], "searches: an experiment needs at least one search"),
+    # The limits of app.core.values, as on every other way in (issue 14, items 12 and 13).
+    (["trials", 0, "metrics", "m"], _nested(900), "is nested more than 32 levels deep"),
+    (["trials", 0, "metrics", "m"], "x" * 1_000_001, "trials[0].metrics: is more than 1,000,000"),
+    (["trials", 0, "metrics", "m"], "data-\udcff.csv", "trials[0].metrics.m: holds text that"),
+    (["trials", 0, "metrics", "\udcff"], 1, "trials[0].metrics.\udcff: holds text that is not"),
+    (["trials", 1, "error"], "x" * 100_001, "trials[1].error: must be at most 100000 characters"),
+    (["trials", 1, "error"], "cannot open \udcff.csv", "trials[1].error: holds text that is"),
+    (["trials", 1, "error"], "a\x00b", "trials[1].error: holds a NUL character"),
+    (["trials", 0, "worker"], "w\udcff", "trials[0].worker: holds text that is not unicode"),
+    (["trials", 0, "params", "x"], _nested(900), "trials[0].params.x[0][0]"),
+    (["experiment", "name"], "a\x00b", "experiment.name: holds a NUL character"),
+    (["searches", 0, "pruner", "deep"], _nested(40), "searches[0].pruner.deep[0]"),
+    (["searches", 0, "region"], {"x": _nested(40)}, "searches[0].region.x[0]"),
 ]
 
 

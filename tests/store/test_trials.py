@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
+from app.core.values import ValueProblem
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.errors import Conflict, NotFound
 from app.store.experiments import count_trials, create_experiment, get_search, refine_search
@@ -80,6 +81,36 @@ def test_a_complete_trial_needs_a_finite_value(session: Session, value: float | 
     claim = ask(session, objectives=None, worker="w")
     with pytest.raises(ValueError, match="finite"):
         tell(session, claim.trial_id, state=TrialState.COMPLETE, value=value)
+
+
+_DEEP: list = []
+for _ in range(300):
+    _DEEP = [_DEEP]
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc"),
+    [
+        ({"metrics": {"m": _DEEP}}, ("metrics", "m", *[0] * 31)),
+        ({"metrics": {"m": "data-\udcff.csv"}}, ("metrics", "m")),
+        ({"metrics": {"m": "x" * 1_000_001}}, ("metrics",)),
+        ({"error": "cannot open \udcff.csv"}, ("error",)),
+        ({"error": "a\x00b"}, ("error",)),
+        ({"error": "x" * 100_001}, ("error",)),
+    ],
+)
+def test_a_result_no_read_could_send_back_is_refused_and_changes_nothing(
+    session: Session, fields: dict, loc: tuple
+) -> None:
+    """Issue 14, item 12: a database worker stored metrics nested 300 deep or holding a lone
+    surrogate, and every read of the experiment failed; the same limits as over HTTP now."""
+    _experiment(session)
+    claim = ask(session, objectives=None, worker="w")
+    with pytest.raises(ValueProblem) as caught:
+        tell(session, claim.trial_id, state=TrialState.FAILED, **fields)
+    assert caught.value.loc == loc
+    trial = session.get(Trial, claim.trial_id)
+    assert trial.state is TrialState.RUNNING and trial.metrics is None and trial.error is None
 
 
 def test_ask_only_serves_the_workers_objectives(session: Session) -> None:
