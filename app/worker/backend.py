@@ -10,6 +10,8 @@ from dataclasses import asdict
 from typing import Any, Protocol
 
 import httpx
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
@@ -27,7 +29,34 @@ log = logging.getLogger("hyperzoom.worker")
 
 
 class ServerError(RuntimeError):
-    """The server refused a call or cannot be reached."""
+    """The server refused a call or cannot be reached; `retryable` when the same call may
+    succeed later (unreachable, overloaded, down, or the token refused mid-rotation)."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+# Answers after which the same request may succeed: any other 4xx or a 500 refuses what was
+# sent, and sending it again would only wait forever.
+_RETRY_STATUS = frozenset({401, 403, 408, 425, 429, 502, 503, 504})
+# The database is down, restarting, locked past the busy timeout, full, or read-only for now.
+_RETRY_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+    ConnectionError,
+)
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a call that raised `exc` may succeed if made again later (the network, a lock,
+    an outage), rather than being refused for what it sends (a result the database or the
+    server cannot store)."""
+    if isinstance(exc, ServerError):
+        return exc.retryable
+    return isinstance(exc, _RETRY_ERRORS)
 
 
 class Backend(Protocol):
@@ -120,7 +149,10 @@ class HttpBackend:
                 message = response.json().get("message")
             except ValueError:
                 message = response.text[:200]
-            raise ServerError(f"{path}: HTTP {response.status_code}: {message}")
+            raise ServerError(
+                f"{path}: HTTP {response.status_code}: {message}",
+                retryable=response.status_code in _RETRY_STATUS,
+            )
         return response
 
     def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:

@@ -182,7 +182,19 @@ def run_objective(spec: ObjectiveSpec, params: dict[str, Any], report: Report) -
         if trial.should_prune:
             return pruned(trial)
         return Outcome(TrialState.FAILED, error=traceback.format_exc())
-    return interpret(result, getattr(spec, "metric", None), trial)
+    return read_result(result, spec, trial)
+
+
+def read_result(result: Any, spec: ObjectiveSpec, trial: TrialHandle) -> Outcome:
+    """`interpret`, with anything a strange result makes it raise as the trial's reason: in
+    the child, an exception here would end the process and the reason with it."""
+    try:
+        return interpret(result, getattr(spec, "metric", None), trial)
+    except Exception:
+        return Outcome(
+            TrialState.FAILED,
+            error="the objective's result could not be read:\n" + traceback.format_exc(),
+        )
 
 
 class InProcess:
@@ -209,7 +221,7 @@ class InProcess:
             return pruned(trial)
         except Exception:
             return Outcome(TrialState.FAILED, error=traceback.format_exc())
-        return interpret(result, getattr(spec, "metric", None), trial)
+        return read_result(result, spec, trial)
 
     def close(self) -> None:
         """Nothing to release."""

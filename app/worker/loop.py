@@ -13,16 +13,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.values import storable_text
 from app.objectives import ObjectiveSpec
+from app.store.models import TrialState
 from app.store.trials import Claim
-from app.worker.backend import Backend
+from app.worker.backend import Backend, retryable
 from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import Sandbox
-from app.worker.trial import Outcome
+from app.worker.trial import Outcome, storable
 
 log = logging.getLogger("hyperzoom.worker")
 OnResult = Callable[[Claim, Outcome], None]
 HEARTBEAT_EVERY = 5.0  # seconds, at most, between heartbeats of a running trial
+_REASON_CHARS = 2_000  # of a refusal stored as a trial's reason
 
 
 def default_worker_name() -> str:
@@ -75,10 +78,10 @@ class Worker:
         outcome = self._evaluate(claim)
         if outcome is None:
             if self.stop_event.is_set():
-                self._persist(lambda: self.backend.release(claim))
-                log.info("gave back trial %s of search %s", claim.number, claim.search_id)
+                self._give_back(claim)
             return claim
-        if self._persist(lambda: self.backend.tell(claim, outcome)) and self.on_result:
+        outcome = storable(outcome)
+        if self._tell(claim, outcome) and self.on_result:
             self.on_result(claim, outcome)
         return claim
 
@@ -102,14 +105,41 @@ class Worker:
             log.warning("could not report step %s of trial %s: %s", step, claim.trial_id, exc)
             return False
 
+    def _tell(self, claim: Claim, outcome: Outcome) -> bool:
+        """Record the result. One the database or server refuses (it cannot ever be stored as
+        it is) is recorded as a failure with the refusal as its reason, so neither this worker
+        nor the next one to get the trial waits on it forever."""
+        try:
+            return bool(self._persist(lambda: self.backend.tell(claim, outcome)))
+        except Exception as exc:
+            log.error("trial %s: result refused (%s); storing a failure", claim.trial_id, exc)
+            reason = storable_text(f"the result could not be stored: {exc}", _REASON_CHARS)
+        failure = Outcome(TrialState.FAILED, error=reason)
+        try:
+            return bool(self._persist(lambda: self.backend.tell(claim, failure)))
+        except Exception as exc:  # the reaper retries the trial, then fails it
+            log.error("trial %s: its failure was refused too (%s)", claim.trial_id, exc)
+            return False
+
+    def _give_back(self, claim: Claim) -> None:
+        try:
+            self._persist(lambda: self.backend.release(claim))
+        except Exception as exc:  # the heartbeat lapses and the reaper gives it back
+            log.error("could not give back trial %s: %s", claim.trial_id, exc)
+            return
+        log.info("gave back trial %s of search %s", claim.number, claim.search_id)
+
     def _persist(self, call: Callable[[], Any]) -> Any:
-        """Retry a call that records a result until it succeeds: the database or server may be
-        down for a while, and the result is worth waiting for. A stop request ends the wait
-        (the heartbeat then lapses and the trial is retried elsewhere)."""
+        """Retry a call that records a result while it may succeed later: the database or
+        server may be down or locked for a while, and the result is worth waiting for. A
+        refusal that no retry can change is raised. A stop request ends the wait (the
+        heartbeat then lapses and the trial is retried elsewhere)."""
         for delay in backoff():
             try:
                 return call()
             except Exception as exc:
+                if not retryable(exc):
+                    raise
                 log.warning("cannot record the result yet (%s); retrying in %.1f s", exc, delay)
                 if self.stop_event.wait(delay):
                     return False

@@ -68,3 +68,38 @@ def curve(params: dict[str, Any], trial: Any) -> float:
         if trial.report(step, value):
             return value
     return value
+
+
+# Results that cannot be stored as they are (issue 14, items 11 to 13).
+
+
+def surrogate_error(params: dict[str, Any]) -> float:
+    """Fails with a message holding a lone surrogate, as `os.fsdecode` makes of a file name."""
+    name = os.fsdecode(b"data-\xff")
+    raise OSError(f"cannot open {name}.csv")
+
+
+def long_error(params: dict[str, Any]) -> float:
+    """Fails with a message of 200,000 characters that ends with what matters."""
+    raise RuntimeError("x" * 200_000 + " THE END")
+
+
+def huge_metrics(params: dict[str, Any]) -> dict[str, Any]:
+    """Returns its value with an 11 MB metric."""
+    return {"value": params["x"], "blob": "y" * 11_000_000}
+
+
+def surrogate_metric(params: dict[str, Any]) -> dict[str, Any]:
+    """Returns its value with a metric (name and text) holding a lone surrogate."""
+    name = os.fsdecode(b"file-\xfe")
+    return {"value": params["x"], name: os.fsdecode(b"data-\xff.csv")}
+
+
+def huge_int(params: dict[str, Any]) -> int:
+    """Returns 10**400, a number no float holds."""
+    return 10**400
+
+
+def huge_int_metric(params: dict[str, Any]) -> dict[str, Any]:
+    """Returns a fine value with a metric of 10**400."""
+    return {"value": params["x"], "big": 10**400}
