@@ -25,10 +25,12 @@ from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
 from app.core.values import (
     MAX_ERROR_CHARS,
+    MAX_JSON_BYTES,
     ValueProblem,
     check_json,
     clean_json,
     escape_text,
+    storable_text,
     text_problem,
 )
 from app.store.document import (
@@ -101,13 +103,23 @@ def _document(
     separator = "\n"
     for batch in _trial_batches(session, experiment_id):
         curves = _curves(session, [t.id for t in batch])
-        lines = [
-            json.dumps(_trial_json(t, curves.get(t.id, [])), ensure_ascii=False, allow_nan=False)
-            for t in batch
-        ]
+        lines = [_trial_line(_trial_json(t, curves.get(t.id, []))) for t in batch]
         yield separator + ",\n".join(lines)
         separator = ",\n"
     yield "\n  ]\n}\n"
+
+
+def _trial_line(item: dict[str, Any]) -> str:
+    """A trial as one line of JSON. Metrics over the limit (stored before it) are replaced by
+    a note, so the export still imports; only a line that long costs a look at them."""
+    line = json.dumps(item, ensure_ascii=False, allow_nan=False)
+    if len(line) > MAX_JSON_BYTES and item["metrics"] is not None:
+        try:
+            check_json(item["metrics"])
+        except ValueProblem as exc:
+            item["metrics"] = {"not_exported": f"the stored metrics {exc.problem}"}
+            line = json.dumps(item, ensure_ascii=False, allow_nan=False)
+    return line
 
 
 def _searches(session: Session, experiment_id: int) -> Sequence[Search]:
@@ -165,7 +177,7 @@ def _trial_json(trial: Trial, curve: list[list[int | float]]) -> dict[str, Any]:
         "params": clean_json(trial.params),
         "value": trial.value,
         "metrics": clean_json(trial.metrics),
-        "error": None if trial.error is None else escape_text(trial.error),
+        "error": None if trial.error is None else storable_text(trial.error),
         "worker": trial.worker,
         "attempt": trial.attempt,
         "lost": trial.lost,

@@ -95,3 +95,28 @@ def test_a_badly_stored_objective_space_is_listed(
     [mine] = [o for o in listed.json() if o["name"] == "deep"]
     check_json(mine["space"])
     assert mine["space"]["t"] == "\\xff"
+
+
+def test_results_over_the_limits_stored_by_an_older_version_export_into_an_import(
+    client: TestClient, factory: sessionmaker[Session]
+) -> None:
+    """Issue 14, item 13: an 11 MB metric (or an error text over 100,000 characters) stored by
+    a database worker made an export that import refused. The export now carries the error cut
+    in the middle and, for metrics over the limit, a note saying why they were left out."""
+    experiment = stored_badly(client, factory)
+    error = "Traceback" + "x" * 300_000 + "THE END"
+    with session_scope(factory) as s:
+        s.execute(
+            update(Trial)
+            .where(Trial.id == experiment["trial_id"])
+            .values(metrics={"blob": "y" * 1_500_000, "ok": 0.5}, error=error)
+        )
+    exported = client.get(f"/api/experiments/{experiment['id']}/export")
+    document = json.loads(exported.content.decode("utf-8"))
+    [trial] = document["trials"]
+    assert trial["error"].startswith("Traceback") and trial["error"].endswith("THE END")
+    assert "characters cut" in trial["error"] and len(trial["error"]) <= 100_000
+    assert list(trial["metrics"]) == ["not_exported"]
+    assert "more than 1,000,000 bytes" in trial["metrics"]["not_exported"]
+    imported = client.post("/api/experiments/import", json=document)
+    assert imported.status_code == 201, imported.text[:300]
