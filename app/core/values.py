@@ -73,6 +73,8 @@ def check_json(
     strings, finite numbers, booleans, null) nested at most `max_depth` deep and at most
     `max_bytes` long. Iterative, and it stops early: a value 100,000 levels deep or of a
     gigabyte costs no more than one just past the limits."""
+    if type(value) is dict and _small_flat(value, max_bytes):
+        return
     stack: list[tuple[Any, int, Loc]] = [(value, 1, loc)]
     size = 0
     while stack:
@@ -195,3 +197,24 @@ def _plain_flat(value: dict[Any, Any]) -> bool:
     if not kinds <= _FLAT_TEXT:
         return False
     return "".join([v for v in value.values() if type(v) is str]).isascii()
+
+
+def _small_flat(value: dict[Any, Any], max_bytes: int) -> bool:
+    """Whether `value` is certainly within the limits without a walk: flat numbers and ASCII
+    text (`_plain_flat`), finite, no integer past a float's range, and too short for its JSON
+    to pass `max_bytes` (at most 6 bytes a character, 330 a value). The common metrics and
+    parameters; a walk and an exact size made checking them the larger part of an import."""
+    if not _plain_flat(value):
+        return False
+    values = value.values()
+    floats = [v for v in values if type(v) is float]
+    ints = [v for v in values if type(v) is int]
+    try:
+        if floats and not math.isfinite(math.fsum(floats)):
+            return False
+    except (OverflowError, ValueError):  # inf - inf, or a sum past a float: walk it
+        return False
+    if ints and max(map(abs, ints)).bit_length() > 1024:
+        return False
+    text = sum(map(len, value)) + sum(len(v) for v in values if type(v) is str)
+    return 6 * text + 330 * len(value) + 2 <= max_bytes

@@ -35,6 +35,21 @@ def nested(depth: int, leaf: Any = 1) -> Any:
 def test_plain_json_within_the_limits_passes() -> None:
     check_json({"accuracy": 0.9, "tags": ["a", "é☃"], "n": 3, "ok": True, "none": None})
     check_json({"m": nested(MAX_DEPTH - 1)})
+    check_json({"a": 1e308, "b": 1e308, "c": -(2**1023)})  # a sum past a float is no problem
+
+
+@pytest.mark.parametrize(
+    "flat",
+    [
+        {"a": math.inf, "b": -math.inf},
+        {"a": 1.0, "b": math.nan},
+        {"a": 1, "b": -(10**400)},
+        {"a": "\x01" * (MAX_JSON_BYTES // 5)},  # each control character is 6 bytes of JSON
+    ],
+)
+def test_the_quick_path_for_flat_values_lets_nothing_through(flat: dict) -> None:
+    with pytest.raises(ValueProblem):
+        check_json(flat)
 
 
 @pytest.mark.parametrize(
