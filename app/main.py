@@ -28,6 +28,7 @@ from app.api import (
 )
 from app.api.deps import ReadAuthorized, Refused, refused_response
 from app.api.limits import BodyLimit
+from app.api.origin import SameOrigin
 from app.paths import resource
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
@@ -78,6 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: no other site's page reaches anything, not even the body limit.
+    app.add_middleware(
+        SameOrigin, allowed_hosts=settings.allowed_hosts, trusted_origins=settings.cors_origins
+    )
     routers = (experiments.router, searches.router, trials.router, objectives.router)
     routers = (*routers, manage.router, protocol.router, exchange.router, curves.router)
     for router in routers:
