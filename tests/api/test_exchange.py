@@ -261,3 +261,26 @@ def test_an_import_costs_the_same_per_trial_whatever_the_number_of_choices(
         seconds[n_choices] = time.perf_counter() - started
         assert response.status_code == 201, response.text[:300]
     assert seconds[10_000] < 2 * seconds[2] + 1.0, seconds
+
+
+def test_an_import_keeps_the_limits_of_every_other_way_in(
+    api: TestClient, experiment_id: int
+) -> None:
+    """Issue 14, item 12: an import took metrics nested 900 deep (201), and every read of the
+    new experiment was then a 500. The limits of a tell (app.core.values) hold here too."""
+    document = api.get(f"/api/experiments/{experiment_id}/export").json()
+    deep: list[Any] = []
+    for _ in range(899):
+        deep = [deep]
+    for field, value, loc, problem in [
+        ("metrics", {"m": deep}, ["metrics", "m", *[0] * 31], "nested more than 32"),
+        ("metrics", {"m": "x" * 1_000_001}, ["metrics"], "more than 1,000,000 bytes"),
+        ("error", "x" * 100_001, ["error"], "at most 100000 characters"),
+    ]:
+        bad = {**document, "trials": [{**document["trials"][0], field: value}]}
+        bad["trials"][0]["state"] = "failed"
+        response = api.post("/api/experiments/import", json=bad)
+        assert response.status_code == 422, response.text[:300]
+        [item] = response.json()["detail"]
+        assert item["loc"] == ["body", "trials", 0, *loc] and problem in item["msg"]
+    assert len(api.get("/api/experiments").json()) == 1  # nothing was written
