@@ -162,3 +162,13 @@ def test_serve_refuses_to_start_on_a_token_file_it_cannot_use(
         pytest.fail("serve started on a token file it cannot use")
     assert done.returncode == 1
     assert "token file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_empty_token_variable_does_not_hide_the_token_file(db_url: str, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    settings = Settings(database_url=db_url, token=" ", token_file=token_file)
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/api/experiments", json=body()).status_code == 401
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        assert c.post("/api/experiments", json=body(), headers=headers).status_code == 201
