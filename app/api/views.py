@@ -102,6 +102,7 @@ _PLAIN = frozenset({int, float, bool, type(None)})
 
 
 def _clean_columns(named: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Names and columns mended; a column of plain numbers is passed as it is (most are)."""
     return {
         clean_json(name): column if _PLAIN.issuperset(map(type, column)) else clean_json(column)
         for name, column in named.items()

@@ -115,6 +115,7 @@ def _check_item(item: Any, depth: int, loc: Loc, max_depth: int) -> int:
 
 
 def _check_json_text(text: str, loc: Loc) -> None:
+    """Inside JSON a NUL is an escape any database keeps; only a lone surrogate is refused."""
     problem = text_problem(text, column=False)
     if problem is not None:
         raise ValueProblem(loc, problem)
@@ -134,6 +135,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
+    """The undecodable byte a surrogate stands for, so the reader still sees which it was."""
     code = ord(match.group())
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
@@ -149,6 +151,7 @@ def shorten(text: str, max_chars: int = MAX_ERROR_CHARS) -> str:
 
 
 def _cut_marker(cut: int) -> str:
+    """Says that text was cut and how much, so nobody mistakes a shortened reason for all."""
     return f"\n[... {cut:,} characters cut ...]\n"
 
 

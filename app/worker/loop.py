@@ -122,6 +122,7 @@ class Worker:
             return False
 
     def _give_back(self, claim: Claim) -> None:
+        """Release a trial we are stopping on; if the release is refused, the reaper has it."""
         try:
             self._persist(lambda: self.backend.release(claim))
         except Exception as exc:  # the heartbeat lapses and the reaper gives it back
