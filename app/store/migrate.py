@@ -59,6 +59,9 @@ def _upgrade_lock(url: str) -> Iterator[None]:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         yield
         return
+    if not Path(parsed.database).parent.is_dir():  # connecting fails next, with its own message
+        yield
+        return
     with Path(f"{parsed.database}.upgrade-lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
