@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.core.designs import sobol_design
+from app.core.designs import sobol_points
 from app.core.params import CategoricalParam
 from app.core.sampling import (
     History,
@@ -158,8 +158,7 @@ def _explore(
 ) -> np.ndarray:
     if position is None or space.ndim == 0:
         return rng.random(space.ndim)
-    m = max(1, (max(budget, number + 1) - 1).bit_length())
-    return sobol_design(position.seed, space.ndim, m)[number]
+    return sobol_points(position.seed, space.ndim, number, 1)[0]
 
 
 def replay(
