@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from app.store.models import Direction, SearchStatus, TrialState
+from app.store.trial_reads import MAX_METRIC_COLUMNS
 
 MAX_ID = 2**63 - 1  # ids are 64-bit in every database we support
 ExperimentId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -270,7 +271,12 @@ class TrialColumns(BaseModel):
     value: list[float | None]
     params: dict[str, list[Any]] = Field(description="name -> values; null where absent.")
     metrics: dict[str, list[Any]] = Field(
-        default_factory=dict, description="metric name -> values; null where absent."
+        default_factory=dict,
+        description=f"metric name -> values; null where absent. At most {MAX_METRIC_COLUMNS} "
+        "names, the first in change order; every trial keeps all its metrics in /api/trials.",
+    )
+    metrics_omitted: int = Field(
+        0, description=f"Metric names past the first {MAX_METRIC_COLUMNS}, which have no column."
     )
     duration: list[float | None] = Field(
         default_factory=list, description="Seconds from start to finish; null until finished."

@@ -4,6 +4,9 @@ The columnar read serves the page's plots and must stay quick at a million trial
 the ORM: a Core select of the plain columns, streamed in batches, each batch's JSON parameters
 decoded in one call and appended to the columns at once. Loading `Trial` objects instead spent
 most of its time building objects and decoding JSON row by row (see docs/benchmarks.md).
+
+Every trial has a cell in every column, so the answer is trials x names: metric names, which
+any trial may invent, get at most MAX_METRIC_COLUMNS columns per answer (issue 14, item 9).
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ from app.store.models import Trial, TrialState, TrialValue
 # Rows per batch of the columnar read: large enough to amortise the per-batch work, small
 # enough that a million trials never sit in memory as rows.
 BATCH = 20_000
+# Metric columns in one columnar answer: the first names in change order. 600 trials each with
+# 300 names of its own made 180,000 columns of 600 cells, a 542 MB answer after 60 s at 2.8 GB.
+# Names past the limit are counted in `metrics_omitted`; each trial still has all its metrics
+# in every per-trial read (/api/trials/{id}, /trials, export).
+MAX_METRIC_COLUMNS = 100
 _STATES = {state.value: state for state in TrialState}
 
 
@@ -79,7 +87,8 @@ class TrialColumns:
     """Trials as parallel lists (item i of every list is one trial), in change order.
 
     A parameter or metric a trial lacks is None in its column; `cursor` is the largest `seq`
-    read (or the `since` asked for), to pass as the next `since`.
+    read (or the `since` asked for), to pass as the next `since`. `metrics_omitted` counts the
+    metric names past MAX_METRIC_COLUMNS, which have no column.
     """
 
     cursor: int
@@ -91,6 +100,7 @@ class TrialColumns:
     params: dict[str, list[Any]] = field(default_factory=dict)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
     duration: list[float | None] = field(default_factory=list)
+    metrics_omitted: int = 0
 
 
 def trial_columns(session: Session, experiment_id: int, since: int = 0) -> TrialColumns:
@@ -115,9 +125,11 @@ def trial_columns(session: Session, experiment_id: int, since: int = 0) -> Trial
     )
     columns = TrialColumns(cursor=since)
     # Core, not the ORM: plain tuples, no per-row entity handling.
+    omitted: set[str] = set()  # each name once, across batches
     with _collector_paused():
         for batch in session.connection().execute(query).partitions():
-            _append(columns, batch)
+            _append(columns, batch, omitted)
+    columns.metrics_omitted = len(omitted)
     return columns
 
 
@@ -135,7 +147,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _append(columns: TrialColumns, rows: Sequence[Any]) -> None:
+def _append(columns: TrialColumns, rows: Sequence[Any], omitted: set[str]) -> None:
     ids, search_ids, numbers, states, values, seqs, params, metrics, durations = zip(
         *rows, strict=True
     )
@@ -148,7 +160,7 @@ def _append(columns: TrialColumns, rows: Sequence[Any]) -> None:
     columns.cursor = max(columns.cursor, *seqs)
     columns.duration.extend(durations)
     _extend_named(columns.params, _decode_all(params), done)
-    _extend_named(columns.metrics, _decode_all(metrics), done)
+    _extend_named(columns.metrics, _decode_all(metrics), done, MAX_METRIC_COLUMNS, omitted)
 
 
 def _decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
@@ -164,13 +176,22 @@ def _decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
 
 
 def _extend_named(
-    named: dict[str, list[Any]], dicts: list[dict[str, Any] | None], done: int
+    named: dict[str, list[Any]],
+    dicts: list[dict[str, Any] | None],
+    done: int,
+    limit: int | None = None,
+    omitted: set[str] | None = None,
 ) -> None:
     """Append one value per dict to each name's column; a name seen for the first time gets
-    None for the `done` trials before it."""
+    None for the `done` trials before it, or, once `limit` names have columns, goes into
+    `omitted`: the work is the names read plus the cells written, never names x trials."""
     present = [d or {} for d in dicts]
     for name in dict.fromkeys(chain.from_iterable(present)):
-        if name not in named:
+        if name in named:
+            continue
+        if limit is not None and omitted is not None and len(named) >= limit:
+            omitted.add(name)
+        else:
             named[name] = [None] * done
     for name, column in named.items():
         column.extend([d.get(name) for d in present])
