@@ -248,3 +248,16 @@ def test_a_suggested_region_for_one_trial_is_always_a_valid_child(u: list[float]
     suggestion = suggest_region(BOWL, [(params, 1.0)], "minimize", margin=u[4] / 5)
     child = narrow(BOWL, suggestion.region)
     assert inside(child, params)
+
+
+@pytest.mark.parametrize(
+    "hard,problem",
+    [(["middle"], 'list of "low" and "high"'), (["low", "low"], "twice"), ("low", "list")],
+)
+def test_hard_sides_are_checked_and_kept(hard: object, problem: str) -> None:
+    spec = {"x": {"type": "float", "low": 0.0, "high": 1.0, "hard": hard}}
+    with pytest.raises(SpaceError, match=problem) as caught:
+        SearchSpace.from_dict(spec)
+    assert caught.value.loc == ("x", "hard")
+    kept = SearchSpace.from_dict({"x": {**spec["x"], "hard": ["high", "low"]}})
+    assert kept.to_dict()["x"]["hard"] == ["low", "high"]  # one order, so equal spaces compare equal
