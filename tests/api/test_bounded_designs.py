@@ -74,7 +74,9 @@ def test_asks_of_a_million_trial_design_are_quick_and_small(
     for label in ("ask0", "ask1", "ask2", "other"):
         assert steps[label].status == 200, steps[label].body
         assert len(steps[label].body["params"]) == d
-        assert steps[label].seconds < 2.0, f"{label}: {steps[label].seconds:.2f} s"
+        # The first ask also imports scipy.stats (about a second), once per process.
+        limit = 5.0 if label == "ask0" else 1.0
+        assert steps[label].seconds < limit, f"{label}: {steps[label].seconds:.2f} s"
     assert growth_mb(steps, "other") < 150
 
 
