@@ -336,13 +336,11 @@ def sobol_points(seed: int, d: int, start: int, n: int) -> np.ndarray:
     before them: point k is the shift XOR the direction numbers of the bits of gray(k), which
     is how scipy walks to it one point at a time (so the points are the same)."""
     directions, shift = _SOBOL.get_or_make((seed, d), lambda: _sobol_state(seed, d))
-    k = np.arange(start, start + n, dtype=np.uint64)
-    gray = k ^ (k >> np.uint64(1))
-    quasi = np.tile(shift, (n, 1))
-    for bit in range(SOBOL_BITS):
-        hit = ((gray >> np.uint64(bit)) & np.uint64(1)).astype(bool)
-        if hit.any():
-            quasi[hit] ^= directions[:, bit]
+    quasi = np.empty((n, d), dtype=shift.dtype)
+    for i, k in enumerate(range(start, start + n)):
+        gray = k ^ (k >> 1)
+        bits = [b for b in range(gray.bit_length()) if gray >> b & 1]
+        quasi[i] = np.bitwise_xor.reduce(directions[:, bits], axis=1) ^ shift if bits else shift
     return quasi * (1.0 / 2**SOBOL_BITS)
 
 
