@@ -260,4 +260,4 @@ def test_hard_sides_are_checked_and_kept(hard: object, problem: str) -> None:
         SearchSpace.from_dict(spec)
     assert caught.value.loc == ("x", "hard")
     kept = SearchSpace.from_dict({"x": {**spec["x"], "hard": ["high", "low"]}})
-    assert kept.to_dict()["x"]["hard"] == ["low", "high"]  # one order, so equal spaces compare equal
+    assert kept.to_dict()["x"]["hard"] == ["low", "high"]  # one order: equal spaces are equal
