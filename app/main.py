@@ -78,7 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        max_buffered=settings.max_buffered_body_bytes,
+        timeout=settings.body_timeout,
+    )
     # Outermost: no other site's page reaches anything, not even the body limit.
     app.add_middleware(
         SameOrigin, allowed_hosts=settings.allowed_hosts, trusted_origins=settings.cors_origins

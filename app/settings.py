@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="Largest request body accepted (413 beyond)."
     )
+    max_buffered_body_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="Bytes of request bodies one server process holds at once (each counted "
+        "by its declared length while it is read and handled); a request that would pass it "
+        "gets a 503 with Retry-After. Never less than max_body_bytes.",
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a request body may stop arriving before a 408."
+    )
     objectives: list[str] = Field(
         default_factory=list,
         description="Extra objectives as `module:function`, beside the built-in ones.",
