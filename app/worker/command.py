@@ -52,7 +52,9 @@ def make_command_objective(
                 stdout=subprocess.PIPE,
                 stderr=errors,
                 text=True,
-                preexec_fn=_die_with_parent,  # the evaluating process is single-threaded
+                # Safe with the evaluation's one other thread (it only sleeps and reads
+                # /proc): the hook makes one prctl call before exec.
+                preexec_fn=_die_with_parent,
             ) as process:
                 result = _follow(process, trial)
                 code = process.wait()
@@ -70,7 +72,7 @@ def make_command_objective(
 
 
 def _die_with_parent() -> None:
-    from app.worker.isolate import die_with_parent
+    from app.worker.reap import die_with_parent
 
     die_with_parent()
 

@@ -2,7 +2,9 @@
 the timeout or running out of memory fails that one trial, never the worker.
 
 One long-lived child per worker keeps the cost low (imports happen once); it is replaced after
-any crash or timeout.
+any crash or timeout. Whatever an objective starts (a helper, a daemon that called setsid) ends
+with its trial: on success, failure, timeout, a stopped worker and a worker killed with -9
+(app.worker.reap says how, and what stays out of reach).
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from typing import Any
 
 from app.objectives import ObjectiveSpec
 from app.store.models import TrialState
+from app.worker.reap import (
+    become_subreaper,
+    end_descendants,
+    end_tree,
+    reap_children,
+    watch_parent,
+)
 from app.worker.trial import Outcome, TrialHandle, TrialPruned, call_objective, interpret, pruned
 
 Report = Callable[[int, float], bool]
@@ -86,6 +95,7 @@ class Sandbox:
     def _crashed(self) -> Outcome:
         self._process.join(5)
         code = self._process.exitcode
+        _kill_group(self._process.pid)  # its helpers outlive it; those in its group end here
         self._discard()
         if code is not None and code < 0:
             name = signal.Signals(-code).name
@@ -99,10 +109,7 @@ class Sandbox:
         """Stop the child and anything it started (a command objective's process) now; the
         next evaluation starts a fresh child."""
         if self._process is not None and self._process.is_alive():
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)  # the child leads its own group
-            except ProcessLookupError:
-                pass
+            end_tree(self._process.pid)  # the child, its group and all below it
             self._process.join(5)
         self._discard()
 
@@ -122,11 +129,20 @@ class Sandbox:
         self.kill()
 
 
+def _kill_group(pgid: int) -> None:
+    """SIGKILL a process group that may be gone already."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
-    # A process group of its own: killing it also kills what the objective started, and
-    # Ctrl-C at the terminal reaches the worker, which decides what happens to the trial.
+    # A session of its own: Ctrl-C at the terminal reaches the worker, which decides what
+    # happens to the trial. A subreaper, so what the objective leaves behind stays below it.
     os.setsid()
-    die_with_parent()
+    become_subreaper()
+    watch_parent()  # a worker killed with -9: end everything below, then this process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
         import resource
@@ -141,22 +157,10 @@ def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
         name, spec, params = message
         if spec is not None:
             specs[name] = spec
-        conn.send(("done", run_objective(specs[name], params, _remote_report(conn))))
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (a worker killed with -9 must not
-    leave its evaluation running); elsewhere a no-op."""
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before we asked
-        os._exit(1)
+        outcome = run_objective(specs[name], params, _remote_report(conn))
+        end_descendants(os.getpid())  # the trial is over, and so is all it started
+        reap_children()
+        conn.send(("done", outcome))
 
 
 def _remote_report(conn: Connection) -> Report:
