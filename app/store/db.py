@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,20 +43,30 @@ def _guard_file(engine: Engine, path: Path) -> None:
 
     Open connections keep writing to a deleted file's inode (acknowledged, then gone with the
     last close), and to a file chmod-ed read-only (while new connections cannot): both would
-    acknowledge writes that are lost or refused elsewhere. The file first opened is the only
-    one this engine uses; a write to a file that is no longer writable is refused.
+    acknowledge writes that are lost or refused elsewhere. The engine keeps a descriptor of
+    the file it first opened (so its inode number cannot be reused by a new file at the path)
+    and checks, at each checkout, that the file still has a name and that the path names it.
     """
-    first: list[tuple[int, int]] = []
+    held: list[int] = []
 
     def on_checkout(*_: Any) -> None:
+        if not held:
+            held.append(os.open(path, os.O_RDONLY))
+            weakref.finalize(engine, os.close, held[0])
+        ours = os.fstat(held[0])
         try:
-            found = path.stat()
+            named = path.stat()
         except FileNotFoundError:
-            raise _unusable(f"{path} was deleted or replaced while in use") from None
-        identity = (found.st_dev, found.st_ino)
-        if not first:
-            first.append(identity)
-        elif identity != first[0]:
+            named = None
+        if (
+            ours.st_nlink == 0
+            or named is None
+            or (named.st_dev, named.st_ino)
+            != (
+                ours.st_dev,
+                ours.st_ino,
+            )
+        ):
             raise _unusable(f"{path} was deleted or replaced while in use")
 
     def before_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
