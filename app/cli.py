@@ -26,7 +26,7 @@ from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings, read_secret
 from app.store.db import make_engine, make_sessionmaker, redact, session_scope
-from app.store.experiments import create_experiment, list_experiments
+from app.store.experiments import Reaping, create_experiment, list_experiments
 from app.store.migrate import check_schema, upgrade
 from app.store.models import Direction
 from app.worker.objectives import registered
@@ -208,13 +208,8 @@ def worker(
         float | None, typer.Option(min=0, help="Stop after this many seconds with nothing to do.")
     ] = None,
     poll: Annotated[float, typer.Option(min=0.01, help="Seconds between asks when idle.")] = 0.5,
-    heartbeat_timeout: Annotated[
-        float | None,
-        typer.Option(min=0.1, help="Seconds without heartbeat before a trial is lost [60]."),
-    ] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(min=0, help="Retries of a lost trial before it fails [2].")
-    ] = None,
+    heartbeat_timeout: Annotated[float | None, typer.Option(min=0.1, hidden=True)] = None,
+    max_retries: Annotated[int | None, typer.Option(min=0, hidden=True)] = None,
     trial_timeout: Annotated[
         float | None, typer.Option(min=0.001, help="Fail a trial that runs longer (seconds).")
     ] = None,
@@ -231,14 +226,18 @@ def worker(
     from app.worker.run import WorkerSetup, run_worker
 
     settings = _settings(db, objective, config)
+    if heartbeat_timeout is not None or max_retries is not None:
+        err.print(
+            "warning: --heartbeat-timeout and --max-retries are ignored: each search carries "
+            "its own (heartbeat_timeout, max_retries when it is created), so every worker "
+            "judges a trial alike"
+        )
     setup = WorkerSetup(
         server=server,
         token=_worker_token(settings, token, token_file) if server else None,
         max_trials=max_trials,
         idle_exit=idle_exit,
         poll=poll,
-        heartbeat_timeout=heartbeat_timeout or settings.heartbeat_timeout,
-        max_retries=settings.max_retries if max_retries is None else max_retries,
         trial_timeout=trial_timeout,
         memory_limit=memory_limit,
         ray=ray,
@@ -327,6 +326,7 @@ def seed_demo(settings: Settings, n_trials: int) -> int:
                 space=SearchSpace.from_dict(spec.space),
                 n_trials=n_trials,
                 seed=0,
+                policy=Reaping(settings.heartbeat_timeout, settings.max_retries),
             )
             return experiment.id
     finally:

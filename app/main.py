@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_schema(engine)
-        reaper = Reaper(app.state.sessionmaker, settings.heartbeat_timeout, settings.max_retries)
+        reaper = Reaper(app.state.sessionmaker)
         reaper.start()
         yield
         reaper.stop()

@@ -93,9 +93,14 @@ class Settings(BaseSettings):
     )
     poll_interval: float = Field(2.0, gt=0, description="Seconds between page refreshes.")
     heartbeat_timeout: float = Field(
-        60.0, gt=0, description="A running trial silent this long is lost and retried."
+        60.0,
+        gt=0,
+        description="For searches made here without one: a running trial silent this long is "
+        "lost and retried (each search keeps its own).",
     )
-    max_retries: int = Field(2, ge=0, description="Retries of a lost trial before it fails.")
+    max_retries: int = Field(
+        2, ge=0, description="For searches made here without one: retries of a lost trial."
+    )
     config: Path | None = Field(None, description="hyperzoom.toml with command objectives.")
 
     @field_validator("allowed_hosts", mode="before")

@@ -15,6 +15,7 @@ from app.api.errors import error_response
 from app.objectives import ObjectiveSpec
 from app.settings import Settings, TokenUnavailable, read_secret
 from app.store.db import session_scope
+from app.store.experiments import Reaping
 from app.store.objectives import registered_objectives
 
 log = logging.getLogger("hyperzoom.auth")
@@ -144,6 +145,15 @@ def _same(given: str, secret: str) -> bool:
 # commits after sending, so a client's next request could miss what it was just told exists.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_default_policy(request: Request) -> Reaping:
+    """The reaping policy of a search made here without one: the server's settings."""
+    settings = request.app.state.settings
+    return Reaping(settings.heartbeat_timeout, settings.max_retries)
+
+
+DefaultPolicy = Annotated[Reaping, Depends(get_default_policy)]
 ObjectivesDep = Annotated[dict[str, ObjectiveSpec], Depends(get_objectives)]
 Authorized = Depends(require_token)
 WorkerAuthorized = Depends(require_worker_token)

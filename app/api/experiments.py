@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.api.deps import Authorized, ObjectivesDep, SessionDep
+from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep, SessionDep
 from app.api.errors import FieldError, documented, from_space_error
 from app.api.schemas import (
     ExperimentCreate,
@@ -43,7 +43,7 @@ Since = Annotated[
     responses=WRITE_ERRORS,
 )
 def create_experiment(
-    body: ExperimentCreate, session: SessionDep, objectives: ObjectivesDep
+    body: ExperimentCreate, session: SessionDep, objectives: ObjectivesDep, policy: DefaultPolicy
 ) -> ExperimentRead:
     """Create an experiment and its root search; workers start on it at once."""
     spec = objectives.get(body.objective)
@@ -70,6 +70,7 @@ def create_experiment(
             pruner=body.search.pruner,
             n_trials=body.search.n_trials,
             seed=body.search.seed,
+            policy=body.search.policy(policy),
         )
     except SpaceError as exc:
         raise from_space_error(["body", "search"], exc) from exc

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import Authorized, SessionDep
+from app.api.deps import Authorized, DefaultPolicy, SessionDep
 from app.api.errors import documented, from_space_error
 from app.api.experiments import ERRORS, WRITE_ERRORS
 from app.api.schemas import (
@@ -93,7 +93,7 @@ def delete_experiment(
     responses=WRITE_ERRORS,
 )
 def create_root_search(
-    experiment_id: ExperimentId, body: RootSearchCreate, session: SessionDep
+    experiment_id: ExperimentId, body: RootSearchCreate, session: SessionDep, policy: DefaultPolicy
 ) -> SearchRead:
     """Start a new search from scratch (a new root of the tree)."""
     try:
@@ -107,6 +107,7 @@ def create_root_search(
             pruner=body.pruner,
             n_trials=body.n_trials,
             seed=body.seed,
+            policy=body.policy(policy),
         )
     except SpaceError as exc:
         raise from_space_error(["body"], exc) from exc

@@ -52,6 +52,10 @@ class ClaimRead(BaseModel):
     direction: Direction
     params: dict[str, Any]
     pruned_by: str | None
+    heartbeat_timeout: float = Field(
+        description="The search's: heartbeat at least four times within it, or the trial is "
+        "lost and retried."
+    )
 
 
 class AttemptBody(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import (
     StrictStr,
 )
 
+from app.store.experiments import Reaping
 from app.store.models import Direction, SearchStatus, TrialState
 from app.store.trial_reads import MAX_METRIC_COLUMNS
 
@@ -98,7 +99,30 @@ PrunerSpec = Annotated[
 ]
 
 
-class SearchCreate(BaseModel):
+class ReapingFields(BaseModel):
+    """A search's reaping policy, fixed when it is made; every reaper judges its trials by it."""
+
+    def policy(self, default: Reaping) -> Reaping:
+        """The policy asked for, the rest from `default`."""
+        return default.but(self.heartbeat_timeout, self.max_retries)
+
+    heartbeat_timeout: float | None = Field(
+        None,
+        gt=0,
+        le=7 * 24 * 3600,
+        description="Seconds a running trial may go without a heartbeat before it is lost "
+        "and retried. Default: the server's HYPERZOOM_HEARTBEAT_TIMEOUT (refine: the parent's).",
+    )
+    max_retries: int | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="Retries of a lost trial before it is failed. Default: the server's "
+        "HYPERZOOM_MAX_RETRIES (refine: the parent's).",
+    )
+
+
+class SearchCreate(ReapingFields):
     """How to sample: which sampler (random, grid, sobol, halton, lhs, zoom, tpe), how many
     trials, which seed, and optionally a pruner."""
 
@@ -136,7 +160,7 @@ class ExperimentCreate(BaseModel):
     search: SearchCreate = Field(default_factory=SearchCreate)
 
 
-class RefineRequest(BaseModel):
+class RefineRequest(ReapingFields):
     """A child search over a region of its parent's space."""
 
     model_config = ConfigDict(
@@ -209,6 +233,8 @@ class SearchRead(BaseModel):
     status: SearchStatus
     space: dict[str, Any]
     region: dict[str, Any] | None
+    heartbeat_timeout: float = Field(description="Seconds of silence before a trial is lost.")
+    max_retries: int = Field(description="Retries of a lost trial before it fails.")
     counts: dict[str, int] = Field(description="Number of trials in each state.")
     best_value: float | None
     created_at: datetime

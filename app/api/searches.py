@@ -113,6 +113,8 @@ def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead
             sampler_options=body.options,
             pruner=body.pruner,
             seed=body.seed,
+            heartbeat_timeout=body.heartbeat_timeout,
+            max_retries=body.max_retries,
         )
     except SpaceError as exc:
         top_level = exc.loc[:1] in (("sampler",), ("options",), ("pruner",), ("n_trials",))

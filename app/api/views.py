@@ -34,6 +34,8 @@ def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRea
             status=s.status,
             space=s.space,
             region=s.region,
+            heartbeat_timeout=s.heartbeat_timeout,
+            max_retries=s.max_retries,
             counts=counts[s.id],
             best_value=best[s.id],
             created_at=s.created_at,

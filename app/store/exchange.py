@@ -50,6 +50,8 @@ from app.store.document import (
 )
 from app.store.experiments import get_experiment
 from app.store.models import (
+    DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
     Direction,
     Experiment,
     Search,
@@ -164,6 +166,8 @@ def _search_json(search: Search) -> dict[str, Any]:
         "status": search.status.value,
         "space": search.space,
         "region": search.region,
+        "heartbeat_timeout": search.heartbeat_timeout,
+        "max_retries": search.max_retries,
         "created_at": _iso(search.created_at),
     }
 
@@ -299,10 +303,26 @@ _SEARCH_KEYS = {
 }  # fmt: skip
 
 
+def _policy(given: dict[str, Any], loc: Loc) -> dict[str, Any]:
+    """A search's reaping policy; documents exported before it existed get the defaults."""
+    timeout = given.get("heartbeat_timeout", DEFAULT_HEARTBEAT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout:
+        raise DocumentError((*loc, "heartbeat_timeout"), "must be a positive number of seconds")
+    if timeout > 7 * 24 * 3600:
+        raise DocumentError((*loc, "heartbeat_timeout"), "must be at most a week")
+    retries = read_int(
+        given.get("max_retries", DEFAULT_MAX_RETRIES), (*loc, "max_retries"), 0, 1000
+    )
+    return {"heartbeat_timeout": float(timeout), "max_retries": retries}
+
+
 def _search(
     value: Any, loc: Loc, earlier: Mapping[int, SearchSpace]
 ) -> tuple[int, int | None, dict[str, Any], SearchSpace]:
-    item = read_object(value, loc)
+    item = dict(read_object(value, loc))
+    policy = _policy(
+        {k: item.pop(k) for k in ("heartbeat_timeout", "max_retries") if k in item}, loc
+    )
     check_keys(item, loc, _SEARCH_KEYS)
     ref = read_int(item["id"], (*loc, "id"), 1, MAX_ID)
     if ref in earlier:
@@ -323,6 +343,7 @@ def _search(
         "space": space.to_dict(),
         "region": _json_object(item["region"], (*loc, "region")),
         "created_at": read_time(item["created_at"], (*loc, "created_at"), optional=False),
+        **policy,
     }
     try:  # a child never samples outside the search it was refined from
         if parent is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,12 +17,40 @@ from app.core.region import narrow, region_of
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace
 from app.store.errors import NotFound
-from app.store.models import Direction, Experiment, Search, Trial, TrialState
+from app.store.models import (
+    DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    Direction,
+    Experiment,
+    Search,
+    Trial,
+    TrialState,
+)
 
 
 def new_seed() -> int:
     """A random seed that fits a 32-bit column and a JavaScript number."""
     return secrets.randbelow(2**31)
+
+
+@dataclass(frozen=True)
+class Reaping:
+    """A search's reaping policy: seconds a running trial may stay silent before it is lost,
+    and how often a lost trial is retried before it fails."""
+
+    heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    def but(self, heartbeat_timeout: float | None, max_retries: int | None) -> Reaping:
+        """This policy with what is given (not None) replaced."""
+        return Reaping(
+            self.heartbeat_timeout if heartbeat_timeout is None else heartbeat_timeout,
+            self.max_retries if max_retries is None else max_retries,
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The Search columns that hold it."""
+        return {"heartbeat_timeout": self.heartbeat_timeout, "max_retries": self.max_retries}
 
 
 def create_experiment(
@@ -36,13 +65,21 @@ def create_experiment(
     pruner: dict[str, Any] | None = None,
     n_trials: int,
     seed: int | None = None,
+    policy: Reaping | None = None,
 ) -> tuple[Experiment, Search]:
     """Store an experiment and its root search, which workers pick up at once."""
     experiment = Experiment(
         name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
     )
     root = _new_search(
-        space, sampler, sampler_options, pruner, n_trials, seed, experiment=experiment
+        space,
+        sampler,
+        sampler_options,
+        pruner,
+        n_trials,
+        seed,
+        experiment=experiment,
+        **(policy or Reaping()).columns(),
     )
     session.add_all([experiment, root])
     session.flush()
@@ -59,8 +96,11 @@ def refine_search(
     sampler_options: dict[str, Any] | None = None,
     pruner: dict[str, Any] | None = None,
     seed: int | None = None,
+    heartbeat_timeout: float | None = None,
+    max_retries: int | None = None,
 ) -> Search:
-    """Create a child search over `region` of the parent's space; invalid regions raise."""
+    """Create a child search over `region` of the parent's space; invalid regions raise.
+    The child keeps the parent's reaping policy where not given one."""
     parent = get_search(session, parent_id)
     parent_space = SearchSpace.from_dict(parent.space)
     child_space = narrow(parent_space, region)
@@ -74,6 +114,9 @@ def refine_search(
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
         region=region_of(parent_space, child_space),
+        **Reaping(parent.heartbeat_timeout, parent.max_retries)
+        .but(heartbeat_timeout, max_retries)
+        .columns(),
     )
     session.add(child)
     session.flush()
@@ -227,12 +270,20 @@ def add_root_search(
     pruner: dict[str, Any] | None = None,
     n_trials: int,
     seed: int | None = None,
+    policy: Reaping | None = None,
 ) -> Search:
     """A new search from scratch in an existing experiment (its space by default)."""
     experiment = get_experiment(session, experiment_id)
     space = space or SearchSpace.from_dict(experiment.space)
     search = _new_search(
-        space, sampler, sampler_options, pruner, n_trials, seed, experiment_id=experiment.id
+        space,
+        sampler,
+        sampler_options,
+        pruner,
+        n_trials,
+        seed,
+        experiment_id=experiment.id,
+        **(policy or Reaping()).columns(),
     )
     session.add(search)
     session.flush()

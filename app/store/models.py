@@ -54,6 +54,11 @@ class TrialState(StrEnum):
     PRUNED = "pruned"
 
 
+# A search's reaping policy when its creator names none.
+DEFAULT_HEARTBEAT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
@@ -141,6 +146,15 @@ class Search(Base):
     status: Mapped[SearchStatus] = mapped_column(_enum(SearchStatus), default=SearchStatus.QUEUED)
     space: Mapped[dict[str, Any]] = mapped_column(JSON)
     region: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The reaping policy, set when the search is made: every reaper (the server's, each
+    # worker's) judges this search's trials by it, on the database's clock, so no process can
+    # fail another's healthy trials with a shorter timeout of its own or a clock that runs fast.
+    heartbeat_timeout: Mapped[float] = mapped_column(
+        Float, default=DEFAULT_HEARTBEAT_TIMEOUT, server_default=str(DEFAULT_HEARTBEAT_TIMEOUT)
+    )
+    max_retries: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MAX_RETRIES, server_default=str(DEFAULT_MAX_RETRIES)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     experiment: Mapped[Experiment] = relationship(back_populates="searches")

@@ -5,13 +5,14 @@ first, rows locked in the order trial, search, experiment.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.store.models import Trial, TrialState, TrialValue, utcnow
+from app.store.clock import db_now
+from app.store.models import Search, Trial, TrialState, TrialValue, utcnow
 from app.store.trials import count_finished, stamp
 
 
@@ -48,25 +49,52 @@ def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: boo
     return True
 
 
-def reap_stale(session: Session, *, timeout: float, max_retries: int) -> list[int]:
-    """Recover at most one running trial whose worker sent no heartbeat for `timeout` seconds.
+def reap_stale(session: Session) -> list[int]:
+    """Recover at most one running trial whose worker stopped heartbeating.
 
-    It is retried (back to waiting, same number and params) while it has retries left, and
-    failed with the reason otherwise. One trial per transaction keeps the lock order of
-    `tell` (trial, search, experiment), so the reaper cannot deadlock with workers; callers
-    loop until it returns nothing. The heartbeat is checked again in the update itself, so a
-    trial whose heartbeat arrived meanwhile is left alone.
+    Each search's own policy decides (its `heartbeat_timeout` and `max_retries`, set when it
+    was made), judged on the database's clock: whichever process reaps, with whatever options
+    or clock of its own, a healthy trial is never taken from its worker. A lost trial is
+    retried (back to waiting, same number and params) while it has retries left, and failed
+    with the reason otherwise. One trial per transaction keeps the lock order of `tell` (trial,
+    search, experiment), so the reaper cannot deadlock with workers; callers loop until it
+    returns nothing. The heartbeat is checked again in the update itself, so a trial whose
+    heartbeat arrived meanwhile is left alone.
     """
-    cutoff = utcnow() - timedelta(seconds=timeout)
-    stale = session.execute(
-        select(Trial.id, Trial.attempt, Trial.lost, Trial.worker, Trial.heartbeat_at)
-        .where(Trial.state == TrialState.RUNNING, Trial.heartbeat_at < cutoff)
-        .order_by(Trial.id)
-        .limit(1)
-    ).first()
-    if stale is None:
-        return []
-    trial_id, attempt, lost, worker, last = stale
+    now = session.scalar(select(db_now()))
+    timeouts = session.scalars(
+        select(Search.heartbeat_timeout)
+        .join(Trial, Trial.search_id == Search.id)
+        .where(Trial.state == TrialState.RUNNING)
+        .distinct()
+    ).all()
+    for timeout in sorted(timeouts):
+        cutoff = now - timedelta(seconds=timeout)
+        stale = session.execute(
+            select(
+                Trial.id,
+                Trial.attempt,
+                Trial.lost,
+                Trial.worker,
+                Trial.heartbeat_at,
+                Search.max_retries,
+            )
+            .join(Search, Search.id == Trial.search_id)
+            .where(
+                Trial.state == TrialState.RUNNING,
+                Trial.heartbeat_at < cutoff,
+                Search.heartbeat_timeout == timeout,
+            )
+            .order_by(Trial.id)
+            .limit(1)
+        ).first()
+        if stale is not None:
+            return _recover(session, stale, timeout, cutoff)
+    return []
+
+
+def _recover(session: Session, stale: Any, timeout: float, cutoff: datetime) -> list[int]:
+    trial_id, attempt, lost, worker, last, max_retries = stale
     reason = (
         f"worker {worker} was lost on attempt {attempt + 1}: no heartbeat for {timeout:g} s "
         f"(last at {last:%Y-%m-%d %H:%M:%S} UTC)"

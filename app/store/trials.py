@@ -40,8 +40,10 @@ from app.core.region import inside
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, parsed_space
 from app.core.values import ValueProblem, check_json, check_text
+from app.store.clock import db_now
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
+    DEFAULT_HEARTBEAT_TIMEOUT,
     Direction,
     Experiment,
     Search,
@@ -87,6 +89,8 @@ class Claim:
     direction: Direction
     params: dict[str, Any]
     pruned_by: str | None = None
+    # The search's: the worker beats at least four times within it.
+    heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
 
 
 # The statements of ask and tell are built once, with bound parameters, and run as Core on the
@@ -153,7 +157,7 @@ _TAKE_WAITING = (
         state=TrialState.RUNNING,
         worker=bindparam("worker_name"),
         started_at=bindparam("now"),
-        heartbeat_at=bindparam("now"),
+        heartbeat_at=db_now(),
     )
     .returning(Trial.search_id, Trial.experiment_id, Trial.number, Trial.attempt, Trial.params)
 )
@@ -168,7 +172,7 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
             session, _TAKE_WAITING, trial_id=trial_id, worker_name=worker, now=utcnow()
         ).one_or_none()
         if claimed is not None:
-            pruner = _run(session, _MARK_RUNNING, search_id=claimed.search_id).scalar_one()
+            pruner, timeout = _run(session, _MARK_RUNNING, search_id=claimed.search_id).one()
             objective, direction = stamp(session, trial_id, claimed.experiment_id)
             return Claim(
                 trial_id,
@@ -179,6 +183,7 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
                 direction,
                 dict(claimed.params),
                 _pruner_type(pruner),
+                timeout,
             )
     return None
 
@@ -188,7 +193,7 @@ def _status(status: SearchStatus) -> Any:
     return literal(status, Search.__table__.c.status.type)
 
 
-# A queued search becomes running; returns its pruner settings.
+# A queued search becomes running; returns its pruner settings and heartbeat timeout.
 _MARK_RUNNING = (
     update(Search)
     .where(Search.id == bindparam("search_id"))
@@ -198,7 +203,7 @@ _MARK_RUNNING = (
             else_=Search.status,
         )
     )
-    .returning(Search.pruner)
+    .returning(Search.pruner, Search.heartbeat_timeout)
 )
 
 
@@ -220,15 +225,22 @@ def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
         attempt=0,
         lost=0,
         started_at=now,
-        heartbeat_at=now,
         seq=seq,
     ).scalar_one()
     return Claim(
-        trial_id, 0, search.id, number, objective, direction, params, _pruner_type(search.pruner)
+        trial_id,
+        0,
+        search.id,
+        number,
+        objective,
+        direction,
+        params,
+        _pruner_type(search.pruner),
+        search.heartbeat_timeout,
     )
 
 
-_INSERT_TRIAL = insert(Trial).returning(Trial.id)
+_INSERT_TRIAL = insert(Trial).values(heartbeat_at=db_now()).returning(Trial.id)
 
 
 # Take the next trial number of a search, only while budget remains: one atomic statement. It
@@ -250,6 +262,7 @@ def _reservation(which: Any) -> Update:
             Search.seed,
             Search.n_trials,
             Search.pruner,
+            Search.heartbeat_timeout,
         )
     )
 
@@ -454,7 +467,7 @@ def heartbeat(session: Session, trial_id: int, attempt: int) -> bool:
     result = session.execute(
         update(Trial)
         .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING, Trial.attempt == attempt)
-        .values(heartbeat_at=utcnow())
+        .values(heartbeat_at=db_now())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]

@@ -80,8 +80,8 @@ class Backend(Protocol):
     def release(self, claim: Claim) -> None:
         """Give the trial back unfinished."""
 
-    def reap(self, timeout: float, max_retries: int) -> list[int]:
-        """Recover trials whose workers stopped heartbeating."""
+    def reap(self) -> list[int]:
+        """Recover trials whose workers stopped heartbeating (by each search's policy)."""
 
     def close(self) -> None:
         """Release connections."""
@@ -125,8 +125,8 @@ class DatabaseBackend:
         with session_scope(self.factory) as s:
             recovery.release(s, claim.trial_id, claim.attempt)
 
-    def reap(self, timeout: float, max_retries: int) -> list[int]:
-        return reap_all(self.factory, timeout, max_retries)
+    def reap(self) -> list[int]:
+        return reap_all(self.factory)
 
     def close(self) -> None:
         self.factory.kw["bind"].dispose()
@@ -188,8 +188,8 @@ class HttpBackend:
     def release(self, claim: Claim) -> None:
         self._post(f"/api/trials/{claim.trial_id}/release", {"attempt": claim.attempt})
 
-    def reap(self, timeout: float, max_retries: int) -> list[int]:
-        return []  # the server reaps: it knows the timeout that applies to everyone
+    def reap(self) -> list[int]:
+        return []  # the server reaps
 
     def close(self) -> None:
         self.client.close()

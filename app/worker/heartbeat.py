@@ -18,7 +18,8 @@ Beat = Callable[[Claim], bool]
 
 
 class Heartbeat:
-    """Beats `beat(claim)` every `interval` seconds while a trial is watched.
+    """Beats `beat(claim)` every `interval` seconds while a trial is watched, or every quarter
+    of the claim's search's heartbeat timeout when that is shorter.
 
     `watch` returns an event set when the server gave the trial up (beat returned False);
     `unwatch` returns only when no beat for that trial is in flight, so none lands after its
@@ -27,6 +28,7 @@ class Heartbeat:
 
     def __init__(self, beat: Beat, interval: float) -> None:
         self.beat, self.interval = beat, interval
+        self._every = interval
         self._cond = threading.Condition()
         self._claim: Claim | None = None
         self._lost = threading.Event()
@@ -44,7 +46,8 @@ class Heartbeat:
                 )
                 self._thread.start()
             self._claim, self._lost = claim, threading.Event()
-            self._due = time.monotonic() + self.interval
+            self._every = min(self.interval, max(claim.heartbeat_timeout / 4, 0.05))
+            self._due = time.monotonic() + self._every
             self._cond.notify_all()
             return self._lost
 
@@ -78,7 +81,7 @@ class Heartbeat:
                 log.warning("heartbeat for trial %s failed: %s", claim.trial_id, exc)
             with self._cond:
                 self._beating = False
-                self._due = time.monotonic() + self.interval
+                self._due = time.monotonic() + self._every
                 self._cond.notify_all()
 
     def _wait_until_due(self) -> tuple[Claim | None, threading.Event]:

@@ -16,6 +16,7 @@ from typing import Any
 from app.core.values import storable_text
 from app.objectives import ObjectiveSpec
 from app.store.models import TrialState
+from app.store.reaper import REAP_EVERY
 from app.store.trials import Claim
 from app.worker.backend import Backend, retryable
 from app.worker.heartbeat import Heartbeat
@@ -37,8 +38,9 @@ def default_worker_name() -> str:
 class WorkerOptions:
     """How a worker treats time and failure."""
 
-    heartbeat_timeout: float = 60.0  # a running trial silent this long is lost
-    max_retries: int = 2  # retries of a lost trial before it is failed
+    # Seconds between heartbeats, at most; a search with a short timeout gets them more often.
+    # When a trial is lost and how often it is retried is the search's own policy, not ours.
+    heartbeat_every: float = HEARTBEAT_EVERY
     trial_timeout: float | None = None  # fail a trial that runs longer than this
     poll: float = 0.5  # seconds between asks when there is nothing to do
 
@@ -64,10 +66,7 @@ class Worker:
         self.on_result = on_result
         self.stop_event = threading.Event()
         self._last_reap = 0.0
-        # Beat often whatever our own timeout: the server or another worker may reap with a
-        # shorter one.
-        interval = min(max(self.options.heartbeat_timeout / 4, 0.05), HEARTBEAT_EVERY)
-        self.heartbeat = Heartbeat(self.backend.heartbeat, interval)
+        self.heartbeat = Heartbeat(self.backend.heartbeat, self.options.heartbeat_every)
 
     def run_once(self) -> Claim | None:
         """Evaluate one trial if there is one; return its claim, or None."""
@@ -148,12 +147,10 @@ class Worker:
 
     def _maybe_reap(self) -> None:
         now = time.monotonic()
-        if now - self._last_reap < self.options.heartbeat_timeout / 2:
+        if now - self._last_reap < REAP_EVERY:
             return
         self._last_reap = now
-        for trial_id in self.backend.reap(
-            self.options.heartbeat_timeout, self.options.max_retries
-        ):
+        for trial_id in self.backend.reap():
             log.warning("recovered trial %s whose worker stopped heartbeating", trial_id)
 
     def run(self, *, max_trials: int | None = None, idle_exit: float | None = None) -> int:

@@ -30,8 +30,6 @@ class WorkerSetup:
     max_trials: int | None = None
     idle_exit: float | None = None
     poll: float = 0.5
-    heartbeat_timeout: float = 60.0
-    max_retries: int = 2
     trial_timeout: float | None = None
     memory_limit: int | None = None
     ray: str | None = None
@@ -78,8 +76,6 @@ def run_worker(settings: Settings, setup: WorkerSetup, console: Console) -> int:
     specs = registered(settings.objectives, settings.config, plugins=True)
     backend = make_backend(settings, setup)
     options = WorkerOptions(
-        heartbeat_timeout=setup.heartbeat_timeout,
-        max_retries=setup.max_retries,
         trial_timeout=setup.trial_timeout,
         poll=setup.poll,
     )

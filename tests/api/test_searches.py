@@ -194,3 +194,19 @@ def test_enqueue_a_hand_picked_configuration(client: TestClient, root: dict) -> 
     assert outside.json()["detail"][0]["loc"] == ["body", "x"]
     claim = client.post("/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]}).json()
     assert claim["params"] == params
+
+
+def test_a_search_carries_the_reaping_policy_it_was_made_with(client: TestClient) -> None:
+    """Issue 14, item 14: set at creation, shown on every read, kept by refinements."""
+    made = client.post(
+        "/api/experiments", json=body(search={"n_trials": 4, "heartbeat_timeout": 5})
+    ).json()
+    root = made["searches"][0]
+    assert (root["heartbeat_timeout"], root["max_retries"]) == (5, 2)  # the server's retries
+    child = client.post(
+        f"/api/searches/{root['id']}/refine", json={"region": {"x": [0.1, 0.2]}, "max_retries": 0}
+    ).json()
+    assert (child["heartbeat_timeout"], child["max_retries"]) == (5, 0)
+    bad = client.post("/api/experiments", json=body(search={"heartbeat_timeout": 0}))
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "search", "heartbeat_timeout"]

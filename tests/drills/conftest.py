@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.space import SearchSpace
 from app.store.db import session_scope
 from app.store.exchange import export_experiment
-from app.store.experiments import create_experiment
+from app.store.experiments import Reaping, create_experiment
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
 from tests.conftest import ROOT, free_port, stop
 
@@ -157,9 +157,14 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: flo
 
 
 def make_search(
-    factory: sessionmaker[Session], n_trials: int, objective: str = SLOW, name: str = "drill"
+    factory: sessionmaker[Session],
+    n_trials: int,
+    objective: str = SLOW,
+    name: str = "drill",
+    policy: Reaping | None = None,
 ) -> tuple[int, int]:
-    """An experiment with one search of `n_trials` over x in [0, 1]: (experiment id, search id)."""
+    """An experiment with one search of `n_trials` over x in [0, 1], reaped by `policy`:
+    (experiment id, search id)."""
     with session_scope(factory) as s:
         experiment, search = create_experiment(
             s,
@@ -169,6 +174,7 @@ def make_search(
             space=SPACE,
             n_trials=n_trials,
             seed=7,
+            policy=policy,
         )
         return experiment.id, search.id
 

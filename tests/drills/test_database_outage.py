@@ -21,6 +21,7 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.db import make_engine, make_sessionmaker
+from app.store.experiments import Reaping
 from app.store.migrate import upgrade
 from tests.conftest import _Cluster, _no_postgres, _pg_bindir, _run
 from tests.drills.conftest import (
@@ -116,17 +117,17 @@ def _run_until_done(
     outage: Any,
     server_env: dict[str, str],
 ) -> dict[str, Any]:
-    experiment_id, search_id = make_search(factory, N_TRIALS)
+    policy = Reaping(heartbeat_timeout=2, max_retries=10)
+    experiment_id, search_id = make_search(factory, N_TRIALS, policy=policy)
     env = {"HYPERZOOM_HEARTBEAT_TIMEOUT": "2", "HYPERZOOM_MAX_RETRIES": "10", **server_env}
     server = Server(db_url, tmp_path / "server.log", HYPERZOOM_POLL_INTERVAL="0.3", **env)
     server.start()
     processes.append(server.process)
     log = tmp_path / "workers.log"
-    flags = ["--heartbeat-timeout", "2", "--max-retries", "10"]
-    workers = [start_worker(db_url, *flags, log=log, HZ_TEST_SLOW="0.03", **env)]
-    workers.append(start_worker(db_url, *flags, log=log, HZ_TEST_SLOW="0.03", **env))
+    workers = [start_worker(db_url, log=log, HZ_TEST_SLOW="0.03", **env)]
+    workers.append(start_worker(db_url, log=log, HZ_TEST_SLOW="0.03", **env))
     remote_log = tmp_path / "remote.log"
-    workers.append(start_worker(server.url, *flags, log=remote_log, HZ_TEST_SLOW="0.03"))
+    workers.append(start_worker(server.url, log=remote_log, HZ_TEST_SLOW="0.03"))
     processes.extend(workers)
     wait_for(lambda: "started" in remote_log.read_text(), 60, "the remote worker to register")
     if page is not None:

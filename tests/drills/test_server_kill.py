@@ -201,12 +201,11 @@ def test_server_sigkilled_during_heavy_writes_loses_nothing(
     remote_search_id = remote_search.json()["searches"][0]["id"]
 
     log = tmp_path / "workers.log"
-    flags = ["--heartbeat-timeout", "1", "--max-retries", "20"]
-    env = {"HZ_TEST_SLOW": "0.03"}
+    env = {"HZ_TEST_SLOW": "0.03"}  # the searches' policy is the server's: 1 s, 20 retries
     for _ in range(2):
-        processes.append(start_worker(db_url, *flags, log=log, **env))
+        processes.append(start_worker(db_url, log=log, **env))
     remote_log = tmp_path / "remote.log"
-    remote = start_worker(server.url, *flags, log=remote_log, objective=REMOTE, HZ_TEST_SLOW="0.1")
+    remote = start_worker(server.url, log=remote_log, objective=REMOTE, HZ_TEST_SLOW="0.1")
     processes.append(remote)
     # A remote worker registers once at start and exits if the server is away then (reported
     # as a bug): let it register before the first kill.

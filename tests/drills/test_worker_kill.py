@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import BUILTINS
 from app.store.db import session_scope
-from app.store.experiments import get_search
+from app.store.experiments import Reaping, get_search
 from app.store.manage import delete_experiment
 from app.store.models import SearchStatus, Trial, TrialState
 from app.worker.backend import DatabaseBackend
@@ -57,12 +57,13 @@ def test_workers_killed_at_random_lose_no_trial_and_count_none_twice(
 ) -> None:
     started = time.monotonic()
     rng = random.Random(20261201)
-    _, search_id = make_search(factory, N_TRIALS)
+    # A lost trial is retried after 1 s, and never runs out of retries here.
+    policy = Reaping(heartbeat_timeout=1, max_retries=MAX_KILLS + 2)
+    _, search_id = make_search(factory, N_TRIALS, policy=policy)
     log = tmp_path / "workers.log"
-    flags = ["--heartbeat-timeout", "1", "--max-retries", str(MAX_KILLS + 2)]
 
     def launch() -> Any:
-        process = start_worker(db_url, *flags, log=log, HZ_TEST_SLOW="0.04")
+        process = start_worker(db_url, log=log, HZ_TEST_SLOW="0.04")
         processes.append(process)
         return process
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.space import SearchSpace
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.exchange import DocumentError, export_experiment, import_experiment, trials_csv
-from app.store.experiments import create_experiment, refine_search
+from app.store.experiments import Reaping, create_experiment, refine_search
 from app.store.models import Direction, Experiment, Search, SearchStatus, Trial, TrialState
 from app.store.trials import ask, enqueue, list_trials, report, tell
 
@@ -49,6 +49,7 @@ def _populate(session: Session) -> int:
         pruner={"type": "median", "n_startup_trials": 1},
         n_trials=4,
         seed=7,
+        policy=Reaping(heartbeat_timeout=5, max_retries=1),
     )
     claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
     report(session, claims[0].trial_id, 0, 0, 0.9)
@@ -59,8 +60,9 @@ def _populate(session: Session) -> int:
     tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
     report(session, claims[3].trial_id, 0, 0, 1.5)  # left running
     child = refine_search(
-        session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1
-    )
+        session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1,
+        max_retries=0,
+    )  # fmt: skip
     grandchild = refine_search(session, child.id, region={"x": [0.3, 0.4]}, n_trials=2, seed=2)
     enqueue(session, child.id, {"learning_rate": 0.01, "x": 0.5, "solver": "adam"})
     claim = ask(session, objectives=None, worker="w2")  # takes the enqueued trial
@@ -114,6 +116,8 @@ def test_a_round_trip_keeps_everything_but_ids(
     ]
     assert first["trials"][0]["intermediate_values"] == [[0, 0.9], [1, 0.5]]
 
+    policies = [(s["heartbeat_timeout"], s["max_retries"]) for s in first["searches"]]
+    assert policies == [(5, 1), (5, 0), (5, 0)]  # a child keeps its parent's unless told
     second = _copy(other, first)
     assert _without_ids(second) == _without_ids(_as_waiting(first))
     assert _without_ids(_copy(factory, second)) == _without_ids(second)  # into the same db
@@ -274,3 +278,19 @@ def test_trials_as_csv(factory: sessionmaker[Session]) -> None:
     failed = [r for r in rows if r["state"] == "failed"]
     assert failed and all(r["error"] == "'=HYPERLINK(1)" for r in failed)
     assert all(r["value"] == "" for r in rows if r["state"] in ("failed", "waiting"))
+
+
+def test_a_document_from_before_reaping_policies_gets_the_defaults(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        experiment_id = _populate(session)
+    with session_scope(factory) as session:
+        document = export_experiment(session, experiment_id)
+    for search in document["searches"]:
+        del search["heartbeat_timeout"], search["max_retries"]
+    copied = _copy(other, document)
+    assert {(s["heartbeat_timeout"], s["max_retries"]) for s in copied["searches"]} == {(60, 2)}
+    document["searches"][0]["heartbeat_timeout"] = -1
+    with pytest.raises(DocumentError, match="positive number of seconds"):
+        _copy(other, document)

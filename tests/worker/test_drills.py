@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store.db import session_scope
-from app.store.experiments import create_experiment, get_search
+from app.store.experiments import Reaping, create_experiment, get_search
 from app.store.models import Direction, SearchStatus, Trial, TrialState
 from tests.conftest import hyperzoom
 
@@ -23,8 +23,11 @@ MODULE = "tests.worker.objectives_for_tests"
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 
 
-def make_search(factory: sessionmaker[Session], objective: str, n_trials: int) -> int:
-    """A search of `n_trials` over x in [0, 1] for a test objective; returns its id."""
+def make_search(
+    factory: sessionmaker[Session], objective: str, n_trials: int, **policy: Any
+) -> int:
+    """A search of `n_trials` over x in [0, 1] for a test objective, with a reaping policy
+    (heartbeat_timeout, max_retries) when given; returns its id."""
     with session_scope(factory) as s:
         _, search = create_experiment(
             s,
@@ -33,6 +36,7 @@ def make_search(factory: sessionmaker[Session], objective: str, n_trials: int) -
             direction=Direction.MINIMIZE,
             space=SPACE,
             n_trials=n_trials,
+            policy=Reaping(**policy),
         )
         return search.id
 
@@ -80,9 +84,9 @@ def test_eight_worker_processes_run_every_trial_exactly_once(
 def test_a_trial_of_a_killed_worker_is_retried_and_the_budget_completes(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    search_id = make_search(factory, "slow", 4)
+    search_id = make_search(factory, "slow", 4, heartbeat_timeout=1)
     log = tmp_path / "workers.log"
-    victim = worker(db_url, "slow", "--heartbeat-timeout", "1", log=log, HZ_TEST_SLOW="1.5")
+    victim = worker(db_url, "slow", log=log, HZ_TEST_SLOW="1.5")
     wait_for(
         lambda: any(t.state is TrialState.RUNNING for t in trials(factory, search_id)),
         what="the first trial to start",
@@ -90,9 +94,7 @@ def test_a_trial_of_a_killed_worker_is_retried_and_the_budget_completes(
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     [lost] = [t for t in trials(factory, search_id) if t.state is TrialState.RUNNING]
-    rescuer = worker(
-        db_url, "slow", "--heartbeat-timeout", "1", "--idle-exit", "2", log=log, HZ_TEST_SLOW="0.1"
-    )
+    rescuer = worker(db_url, "slow", "--idle-exit", "2", log=log, HZ_TEST_SLOW="0.1")
     assert rescuer.wait(timeout=60) == 0, log.read_text()[-3000:]
     found = trials(factory, search_id)
     assert [t.number for t in found] == [0, 1, 2, 3]
@@ -106,7 +108,7 @@ def test_a_trial_of_a_killed_worker_is_retried_and_the_budget_completes(
 def test_a_trial_whose_retries_run_out_is_failed_with_the_reason(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    search_id = make_search(factory, "slow", 1)
+    search_id = make_search(factory, "slow", 1, heartbeat_timeout=0.5, max_retries=1)
     log = tmp_path / "workers.log"
     for attempt in range(2):  # the first attempt and its one retry both die
 
@@ -117,31 +119,12 @@ def test_a_trial_whose_retries_run_out_is_failed_with_the_reason(
                 attempt,
             )
 
-        victim = worker(
-            db_url,
-            "slow",
-            "--heartbeat-timeout",
-            "0.5",
-            "--max-retries",
-            "1",
-            log=log,
-            HZ_TEST_SLOW="30",
-        )
+        victim = worker(db_url, "slow", log=log, HZ_TEST_SLOW="30")
         wait_for(running, what=f"attempt {attempt} to run")
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         time.sleep(0.6)
-    reaper = worker(
-        db_url,
-        "slow",
-        "--heartbeat-timeout",
-        "0.5",
-        "--max-retries",
-        "1",
-        "--idle-exit",
-        "1.5",
-        log=log,
-    )
+    reaper = worker(db_url, "slow", "--idle-exit", "1.5", log=log)
     assert reaper.wait(timeout=30) == 0
     [trial] = trials(factory, search_id)
     assert trial.state is TrialState.FAILED and trial.attempt == 1
@@ -196,3 +179,24 @@ def test_sigterm_gives_back_the_running_trial(
     assert finisher.wait(timeout=30) == 0
     [trial] = trials(factory, search_id)
     assert trial.state is TrialState.COMPLETE and trial.number == 0
+
+
+def test_a_neighbour_with_a_short_timeout_of_its_own_fails_no_healthy_trial(
+    db_url: str, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Issue 14, item 14: a worker started with `--heartbeat-timeout 1 --max-retries 0` beside
+    a healthy worker running 3-second trials used to fail them; each search's own policy (here
+    the default, 60 s) now decides, whoever reaps."""
+    search_id = make_search(factory, "slow", 3)
+    log = tmp_path / "workers.log"
+    healthy = worker(db_url, "slow", "--idle-exit", "1", log=log, HZ_TEST_SLOW="3")
+    wait_for(lambda: any(t.state is TrialState.RUNNING for t in trials(factory, search_id)))
+    neighbour = worker(
+        db_url, "slow", "--heartbeat-timeout", "1", "--max-retries", "0", "--idle-exit", "8",
+        log=log, HZ_TEST_SLOW="30",
+    )  # fmt: skip
+    assert healthy.wait(timeout=90) == 0, log.read_text()[-3000:]
+    neighbour.wait(timeout=60)
+    found = trials(factory, search_id)
+    assert [(t.state, t.attempt, t.lost) for t in found] == [(TrialState.COMPLETE, 0, 0)] * 3
+    assert "--heartbeat-timeout and --max-retries are ignored" in log.read_text()

@@ -94,7 +94,7 @@ def test_long_trials_are_kept_alive_in_the_database(factory: sessionmaker[Sessio
         DatabaseBackend(factory),
         {"sleepy": SLEEPY},
         evaluator=InProcess({"sleepy": sleepy}),
-        options=WorkerOptions(heartbeat_timeout=0.4),  # a beat every 0.1 s
+        options=WorkerOptions(heartbeat_every=0.1),
     )
     assert worker.run(idle_exit=0) == 2
     for trial in trials_of(factory, search_id):
@@ -110,7 +110,7 @@ def test_a_trial_given_up_meanwhile_is_stopped_at_the_next_beat(
         DatabaseBackend(factory),
         {"hangs": HANGS},
         evaluator=Sandbox(),
-        options=WorkerOptions(heartbeat_timeout=0.4),
+        options=WorkerOptions(heartbeat_every=0.1),
     )
 
     def give_up() -> None:  # what the server's reaper or a release does to the attempt
