@@ -22,7 +22,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("heartbeat_timeout", sa.Float(), server_default="60.0", nullable=False)
         )
-        batch.add_column(sa.Column("max_retries", sa.Integer(), server_default="2", nullable=False))
+        batch.add_column(
+            sa.Column("max_retries", sa.Integer(), server_default="2", nullable=False)
+        )
 
 
 def downgrade() -> None:
