@@ -96,8 +96,10 @@ def preview_refine(
     except SpaceError as exc:
         child, problems = parent, [exc]
     canonical = region_of(parent, child) if not problems else dict(region)
-    inside = [t for t in trials if child.contains(t.params)]
-    outside = [t for t in trials if not child.contains(t.params)]
+    inside: list[TrialPoint] = []
+    outside: list[TrialPoint] = []
+    for t in trials:  # one membership test per trial: a subtree may hold 100,000
+        (inside if child.contains(t.params) else outside).append(t)
     chosen = [t for t in inside if _within(t.value, value_range)]
     history = [(t.params, _value(t)) for t in inside]
     everything = [(t.params, _value(t)) for t in trials]

@@ -48,10 +48,6 @@ class Reaping:
             self.max_retries if max_retries is None else max_retries,
         )
 
-    def columns(self) -> dict[str, Any]:
-        """The Search columns that hold it."""
-        return {"heartbeat_timeout": self.heartbeat_timeout, "max_retries": self.max_retries}
-
 
 def create_experiment(
     session: Session,
@@ -78,8 +74,8 @@ def create_experiment(
         pruner,
         n_trials,
         seed,
+        policy or Reaping(),
         experiment=experiment,
-        **(policy or Reaping()).columns(),
     )
     session.add_all([experiment, root])
     session.flush()
@@ -111,12 +107,10 @@ def refine_search(
         pruner,
         n_trials,
         seed,
+        Reaping(parent.heartbeat_timeout, parent.max_retries).but(heartbeat_timeout, max_retries),
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
         region=region_of(parent_space, child_space),
-        **Reaping(parent.heartbeat_timeout, parent.max_retries)
-        .but(heartbeat_timeout, max_retries)
-        .columns(),
     )
     session.add(child)
     session.flush()
@@ -130,9 +124,11 @@ def _new_search(
     pruner: dict[str, Any] | None,
     n_trials: int,
     seed: int | None,
+    policy: Reaping,
     **links: Any,
 ) -> Search:
-    """A validated search ready to insert; `links` place it (experiment, parent, region)."""
+    """A validated search ready to insert, reaped by `policy`; `links` place it (experiment,
+    parent, region)."""
     _check_search(space, sampler, options, pruner, n_trials)
     return Search(
         sampler=sampler,
@@ -143,6 +139,8 @@ def _new_search(
         space=space.to_dict(),
         n_asked=0,
         n_finished=0,
+        heartbeat_timeout=policy.heartbeat_timeout,
+        max_retries=policy.max_retries,
         **links,
     )
 
@@ -282,8 +280,8 @@ def add_root_search(
         pruner,
         n_trials,
         seed,
+        policy or Reaping(),
         experiment_id=experiment.id,
-        **(policy or Reaping()).columns(),
     )
     session.add(search)
     session.flush()
