@@ -41,7 +41,23 @@ OptionList = Annotated[
 def connect(db: str | None, server: str | None, token: str | None) -> Client:
     """A client for --server, else for --db (or HYPERZOOM_DATABASE_URL)."""
     settings = Settings(database_url=db) if db else Settings()
-    return Client.connect(server, token, settings)
+    return Client.to_server(server, token) if server else in_process(settings)
+
+
+def in_process(settings: Settings) -> Client:
+    """The app itself, run in this process on the settings' database: the routes a server
+    would run, so the answers and errors are the same."""
+    from fastapi.testclient import TestClient  # an in-process transport, not a test here
+
+    from app.main import create_app
+
+    app = create_app(settings)
+    # Whoever holds the database URL may do anything; speak the token the app expects.
+    token = settings.token_value
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    http = TestClient(app, raise_server_exceptions=True, headers=headers)
+    http.__enter__()  # run the lifespan: schema check, reaper
+    return Client(http, "database")
 
 
 def parse_value(text: str) -> Any:

@@ -1,5 +1,5 @@
-"""The CLI's view of the REST API: the same calls whether it talks to a server over HTTP or
-straight to a database (through the app in-process), so both give the same answers and errors."""
+"""The CLI's view of the REST API: JSON calls over any httpx client, so a server over HTTP and
+the app in-process (app/cli_api.py builds that one) give the same answers and errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-
-from app.settings import Settings
 
 
 class ApiError(RuntimeError):
@@ -24,23 +22,11 @@ class Client(AbstractContextManager["Client"]):
         self.http, self.where = http, where
 
     @classmethod
-    def connect(cls, server: str | None, token: str | None, settings: Settings) -> Client:
-        """Over HTTP to `server`, or in-process on the settings' database."""
-        if server:
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
-            return cls(http, server)
-        from fastapi.testclient import TestClient  # an in-process transport, not a test here
-
-        from app.main import create_app
-
-        app = create_app(settings)
-        # Whoever holds the database URL may do anything; speak the token the app expects.
-        token = settings.token_value
+    def to_server(cls, server: str, token: str | None) -> Client:
+        """Over HTTP to `server`, sending `token` if there is one."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = TestClient(app, raise_server_exceptions=True, headers=headers)
-        client.__enter__()  # run the lifespan: schema check, reaper
-        return cls(client, "database")
+        http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
+        return cls(http, server)
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call the API; the response, or ApiError with the server's message."""
