@@ -41,6 +41,11 @@ def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
+# The `responses` most routes document: those of a read, and those of a write.
+ERRORS = documented(404, 422)
+WRITE_ERRORS = documented(401, 404, 409, 422)
+
+
 def from_space_error(prefix: Iterable[str], error: SpaceError) -> FieldError:
     """Place a core validation error under the request field it came from."""
     return FieldError([*prefix, *error.loc], error.problem)

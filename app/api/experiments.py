@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep, SessionDep
-from app.api.errors import FieldError, documented, from_space_error
+from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, from_space_error
 from app.api.schemas import (
     ExperimentCreate,
     ExperimentId,
@@ -20,16 +17,14 @@ from app.api.schemas import (
     TrialRead,
     space_json,
 )
-from app.api.views import experiment_read, experiment_summary, trial_columns, trial_read
+from app.api.trial_filters import Filters, filtered_trials, trial_page
+from app.api.views import experiment_read, experiment_summary, trial_columns
 from app.core.space import SearchSpace, SpaceError
 from app.store import experiments as store
-from app.store.models import Direction, Trial, TrialState
+from app.store.models import Direction
 from app.store.trial_reads import trial_columns as read_columns
-from app.store.trials import list_trials
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
-ERRORS = documented(404, 422)
-WRITE_ERRORS = documented(401, 404, 409, 422)
 Since = Annotated[
     int, Query(ge=0, le=2**63 - 1, description="Only trials changed after this cursor.")
 ]
@@ -88,45 +83,6 @@ def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
 def get_experiment(experiment_id: ExperimentId, session: SessionDep) -> ExperimentRead:
     """One experiment with its space and its searches."""
     return experiment_read(session, store.get_experiment(session, experiment_id))
-
-
-class TrialFilters(BaseModel):
-    """Which trials to list, and one page of them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    since: int = Field(0, ge=0, le=2**63 - 1, description="Only trials changed after this cursor.")
-    state: list[TrialState] | None = Field(None, description="Only trials in these states.")
-    value_min: float | None = Field(None, allow_inf_nan=False)
-    value_max: float | None = Field(None, allow_inf_nan=False)
-    limit: int | None = Field(
-        None, ge=1, le=100_000, description="Page size; a `Link: rel=next` header has the rest."
-    )
-
-
-Filters = Annotated[TrialFilters, Query()]
-
-
-def trial_page(
-    request: Request, response: Response, filters: TrialFilters, trials: Sequence[Trial]
-) -> list[TrialRead]:
-    """The page as rows, with a `Link` to the next page when it is full."""
-    if filters.limit is not None and len(trials) == filters.limit:
-        following = request.url.include_query_params(since=trials[-1].seq)
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return [trial_read(t) for t in trials]
-
-
-def filtered_trials(session: Session, filters: TrialFilters, **where: int) -> Sequence[Trial]:
-    return list_trials(
-        session,
-        since=filters.since,
-        states=filters.state,
-        value_min=filters.value_min,
-        value_max=filters.value_max,
-        limit=filters.limit,
-        **where,
-    )
 
 
 @router.get("/{experiment_id}/trials", response_model=list[TrialRead], responses=ERRORS)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Authorized, DefaultPolicy, SessionDep
-from app.api.errors import documented, from_space_error
-from app.api.experiments import ERRORS, WRITE_ERRORS
+from app.api.errors import ERRORS, WRITE_ERRORS, documented, from_space_error
 from app.api.schemas import (
     ExperimentId,
     ExperimentRead,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import SessionDep
-from app.api.experiments import ERRORS
+from app.api.errors import ERRORS
 from app.api.schemas import TrialDetail, TrialId
 from app.api.views import trial_read
 from app.store.errors import NotFound
