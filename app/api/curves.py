@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import SessionDep
 from app.api.errors import documented
-from app.api.schemas import MAX_ID, ExperimentId
+from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments as store
 from app.store.curves import curves_of
 

@@ -1,20 +1,19 @@
-"""Request dependencies: a database session per request, settings, the API token checks
-(an admin token for everything, a worker token for the worker protocol and reads)."""
+"""The API's own request dependencies: settings, the objectives, the default reaping policy,
+the token checks (an admin token for everything, a worker token for the worker protocol and
+reads). The session and ids that pages take too are in app/serving.py."""
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request, Response, status
-from sqlalchemy.orm import Session
 
 from app.api.errors import error_response
 from app.objectives import ObjectiveSpec
+from app.serving import SessionDep
 from app.settings import Settings, TokenUnavailable, read_secret
-from app.store.db import session_scope
 from app.store.experiments import Reaping
 from app.store.objectives import registered_objectives
 
@@ -27,15 +26,7 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the route returns normally."""
-    with session_scope(request.app.state.sessionmaker) as session:
-        yield session
-
-
-def get_objectives(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
-) -> dict[str, ObjectiveSpec]:
+def get_objectives(request: Request, session: SessionDep) -> dict[str, ObjectiveSpec]:
     """The objectives this server accepts experiments for: its own and its workers'."""
     found = {spec.name: spec for spec in registered_objectives(session)}
     return {**found, **request.app.state.objectives}
@@ -141,9 +132,6 @@ def _same(given: str, secret: str) -> bool:
     return hmac.compare_digest(given.encode(), secret.encode())
 
 
-# scope="function": commit before the response is sent. With the default ("request") FastAPI
-# commits after sending, so a client's next request could miss what it was just told exists.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

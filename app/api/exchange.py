@@ -11,10 +11,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from app.api.deps import Authorized, SessionDep
+from app.api.deps import Authorized
 from app.api.errors import FieldError
-from app.api.schemas import ErrorResponse, ExperimentId, ExperimentRead
+from app.api.schemas import ErrorResponse, ExperimentRead
 from app.api.views import experiment_read
+from app.serving import ExperimentId, SessionDep
 from app.store import exchange as store
 from app.store.experiments import get_experiment
 

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep, SessionDep
+from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, from_space_error
 from app.api.schemas import (
     ExperimentCreate,
-    ExperimentId,
     ExperimentRead,
     ExperimentSummary,
     TrialColumns,
@@ -20,6 +19,7 @@ from app.api.schemas import (
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import experiment_read, experiment_summary, trial_columns
 from app.core.space import SearchSpace, SpaceError
+from app.serving import ExperimentId, SessionDep
 from app.store import experiments as store
 from app.store.models import Direction
 from app.store.trial_reads import trial_columns as read_columns

@@ -8,19 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import Authorized, DefaultPolicy, SessionDep
+from app.api.deps import Authorized, DefaultPolicy
 from app.api.errors import ERRORS, WRITE_ERRORS, documented, from_space_error
 from app.api.schemas import (
-    ExperimentId,
     ExperimentRead,
     SearchCreate,
-    SearchId,
     SearchRead,
     Space,
     space_json,
 )
 from app.api.views import experiment_read, search_reads
 from app.core.space import SearchSpace, SpaceError
+from app.serving import ExperimentId, SearchId, SessionDep
 from app.store import experiments as store
 from app.store import manage
 

@@ -6,7 +6,6 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -18,14 +17,10 @@ from pydantic import (
     StrictStr,
 )
 
+from app.serving import TrialId  # noqa: F401 - app/api/protocol.py still imports it from here
 from app.store.experiments import Reaping
 from app.store.models import Direction, SearchStatus, TrialState
 from app.store.trial_reads import MAX_METRIC_COLUMNS
-
-MAX_ID = 2**63 - 1  # ids are 64-bit in every database we support
-ExperimentId = Annotated[int, Path(ge=1, le=MAX_ID)]
-SearchId = Annotated[int, Path(ge=1, le=MAX_ID)]
-TrialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # A JSON number (an int is fine, a string is not); ints are restored by the core.
 Number = Annotated[float, Strict()]

@@ -9,15 +9,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.api.deps import Authorized, SessionDep
+from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, from_space_error
 from app.api.previews import RefinePreview, preview_read
-from app.api.schemas import RefineRequest, SearchId, SearchRead, SuggestedRegionRead, TrialRead
+from app.api.schemas import RefineRequest, SearchRead, SuggestedRegionRead, TrialRead
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import search_reads, trial_read
 from app.core.preview import preview_refine
 from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
+from app.serving import SearchId, SessionDep
 from app.store import experiments as store
 from app.store import refine_keys
 from app.store.trials import enqueue

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import SessionDep
 from app.api.errors import ERRORS
-from app.api.schemas import TrialDetail, TrialId
+from app.api.schemas import TrialDetail
 from app.api.views import trial_read
+from app.serving import SessionDep, TrialId
 from app.store.errors import NotFound
 from app.store.models import Trial
 from app.store.trials import intermediate_values

@@ -9,18 +9,19 @@ from sqlalchemy.orm import Session
 
 from app.api.schemas import ExperimentRead, ExperimentSummary, SearchRead, TrialColumns, TrialRead
 from app.core.values import clean_json
-from app.store.experiments import best_values, count_trials
-from app.store.models import Direction, Experiment, Search, Trial, TrialState
+from app.store.experiments import progress, summarize
+from app.store.models import Experiment, Search, Trial
 from app.store.trial_reads import TrialColumns as StoredColumns
 
 
 def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRead]:
-    """Searches with their per-state counts and best values."""
-    if not searches:
-        return []
-    ids = [s.id for s in searches]
-    counts = count_trials(session, ids)
-    best = best_values(session, ids, searches[0].experiment.direction)
+    """Searches (of one experiment) with their per-state counts and best values."""
+    return _search_reads(searches, *progress(session, searches))
+
+
+def _search_reads(
+    searches: Sequence[Search], counts: dict[int, dict[str, int]], best: dict[int, float | None]
+) -> list[SearchRead]:
     return [
         SearchRead(
             id=s.id,
@@ -44,40 +45,20 @@ def search_reads(session: Session, searches: Sequence[Search]) -> list[SearchRea
     ]
 
 
-def _best(direction: Direction, values: list[float | None]) -> float | None:
-    found = [v for v in values if v is not None]
-    if not found:
-        return None
-    return max(found) if direction is Direction.MAXIMIZE else min(found)
-
-
-def _summary_fields(experiment: Experiment, searches: list[SearchRead]) -> dict[str, object]:
-    counts = {state.value: sum(s.counts[state.value] for s in searches) for state in TrialState}
-    return {
-        "id": experiment.id,
-        "name": experiment.name,
-        "objective": experiment.objective,
-        "direction": experiment.direction,
-        "created_at": experiment.created_at,
-        "root_search_id": next((s.id for s in searches if s.parent_id is None), None),
-        "n_searches": len(searches),
-        "n_trials": sum(s.n_trials for s in searches),
-        "counts": counts,
-        "best_value": _best(experiment.direction, [s.best_value for s in searches]),
-    }
-
-
 def experiment_summary(session: Session, experiment: Experiment) -> ExperimentSummary:
     """An experiment for the list."""
-    searches = search_reads(session, experiment.searches)
-    return ExperimentSummary.model_validate(_summary_fields(experiment, searches))
+    return ExperimentSummary.model_validate(
+        summarize(experiment, *progress(session, experiment.searches))
+    )
 
 
 def experiment_read(session: Session, experiment: Experiment) -> ExperimentRead:
     """An experiment with its space and searches."""
-    searches = search_reads(session, experiment.searches)
+    counts, best = progress(session, experiment.searches)
+    fields = summarize(experiment, counts, best)
+    searches = _search_reads(experiment.searches, counts, best)
     return ExperimentRead.model_validate(
-        {**_summary_fields(experiment, searches), "space": experiment.space, "searches": searches}
+        {**fields, "space": experiment.space, "searches": searches}
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,6 +213,43 @@ def best_values(
     found: dict[int, float | None] = dict.fromkeys(ids)
     found.update({search_id: value for search_id, value in rows})
     return found
+
+
+def progress(
+    session: Session, searches: Sequence[Search]
+) -> tuple[dict[int, dict[str, int]], dict[int, float | None]]:
+    """count_trials and best_values of searches of one experiment (no query for none)."""
+    if not searches:
+        return {}, {}
+    ids = [s.id for s in searches]
+    return count_trials(session, ids), best_values(session, ids, searches[0].experiment.direction)
+
+
+def summarize(
+    experiment: Experiment, counts: dict[int, dict[str, int]], best: dict[int, float | None]
+) -> dict[str, Any]:
+    """An experiment's totals over its searches, from their `progress`: what its row in the
+    list of experiments shows."""
+    searches = experiment.searches
+    found = [best[s.id] for s in searches if best[s.id] is not None]
+    pick = max if experiment.direction is Direction.MAXIMIZE else min
+    return {
+        "id": experiment.id,
+        "name": experiment.name,
+        "objective": experiment.objective,
+        "direction": experiment.direction,
+        "created_at": experiment.created_at,
+        "root_search_id": next((s.id for s in searches if s.parent_id is None), None),
+        "n_searches": len(searches),
+        "n_trials": sum(s.n_trials for s in searches),
+        "counts": {t.value: sum(counts[s.id][t.value] for s in searches) for t in TrialState},
+        "best_value": pick(found) if found else None,
+    }
+
+
+def experiment_summary(session: Session, experiment: Experiment) -> dict[str, Any]:
+    """An experiment's row in the list of experiments (see `summarize`)."""
+    return summarize(experiment, *progress(session, experiment.searches))
 
 
 def subtree_ids(session: Session, search: Search) -> list[int]:

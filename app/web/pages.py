@@ -10,10 +10,8 @@ import plotly
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from app.api.deps import SessionDep
-from app.api.schemas import ExperimentId, TrialId
-from app.api.views import experiment_summary
 from app.core.samplers import SAMPLERS
+from app.serving import ExperimentId, SessionDep, TrialId
 from app.store import experiments as store
 from app.store.errors import NotFound
 from app.store.models import Trial
@@ -30,7 +28,7 @@ def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
     rows = (
         []
         if protected
-        else [experiment_summary(session, e) for e in store.list_experiments(session)]
+        else [store.experiment_summary(session, e) for e in store.list_experiments(session)]
     )
     return request.app.state.templates.TemplateResponse(
         request, "experiment_list.html", {"experiments": rows, "protected": protected}
