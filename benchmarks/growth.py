@@ -50,7 +50,7 @@ def time_ours(ours: Ours, pairs: int) -> list[float]:
             tell(
                 session,
                 claim.trial_id,
-                attempt=claim.attempt,
+                ticket=claim.ticket,
                 state=TrialState.COMPLETE,
                 value=value_of(claim.params),
             )

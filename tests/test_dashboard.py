@@ -37,7 +37,7 @@ def play(factory: sessionmaker[Session], count: int, error: str = "Traceback: bo
         value = bowl({k: v for k, v in claim.params.items() if k in ("learning_rate", "x")})
         with session_scope(factory) as s:
             for step in range(STEPS):
-                report(s, claim.trial_id, claim.attempt, step, value + (STEPS - step) * 0.5)
+                report(s, claim.trial_id, claim.ticket, step, value + (STEPS - step) * 0.5)
         with session_scope(factory) as s:
             if claim.number % 7 == 3:
                 tell(s, claim.trial_id, state=TrialState.FAILED, error=error)
@@ -314,7 +314,7 @@ PURE_CHECKS = """async () => {
   const table = await import('/static/js/table.js');
   const url = await import('/static/js/urlstate.js');
   const tree = await import('/static/js/tree.js');
-  const history = await import('/static/js/history.js');
+  const history = await import('/static/js/views/history.js');
   const t = (id, value, params = {}, state = 'complete', number = id) =>
     ({id, searchId: 1, number, state, value, params, metrics: {}, duration: null});
   const trials = [t(1, 2), t(2, null, {}, 'failed'), t(3, -1), t(4, 2)];

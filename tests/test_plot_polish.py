@@ -83,7 +83,7 @@ def play_accuracy(factory: sessionmaker[Session], count: int, steps: int = 4) ->
         value = accuracy(claim.params)
         with session_scope(factory) as s:
             for step in range(steps):
-                report(s, claim.trial_id, claim.attempt, step, value * (step + 1) / steps)
+                report(s, claim.trial_id, claim.ticket, step, value * (step + 1) / steps)
         with session_scope(factory) as s:
             tell(s, claim.trial_id, state=TrialState.COMPLETE, value=value)
 

@@ -25,7 +25,16 @@ router = APIRouter(
     dependencies=[WorkerAuthorized],
     responses=documented(401, 404, 409, 422),
 )
-Attempt = Annotated[int, Field(ge=0, le=2**31, description="The attempt named in the claim.")]
+Ticket = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        description="The ticket ask handed out with the claim: only its holder may heartbeat, "
+        "report, tell or release the trial.",
+    ),
+]
+_EXAMPLE_TICKET = "Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgdGlja2V0"
 WorkerName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -42,10 +51,11 @@ class AskRequest(BaseModel):
 
 
 class ClaimRead(BaseModel):
-    """A trial now owned by the asker: evaluate `params`, then tell with this `attempt`."""
+    """A trial now owned by the asker: evaluate `params`, then tell with this `ticket`."""
 
     trial_id: int
-    attempt: int
+    attempt: int = Field(description="Which evaluation of the trial this is (0, then retries).")
+    ticket: str = Field(description="Keep it private: it is the proof that the claim is yours.")
     search_id: int
     number: int
     objective: str
@@ -58,20 +68,22 @@ class ClaimRead(BaseModel):
     )
 
 
-class AttemptBody(BaseModel):
-    """Which attempt of the trial this call is about."""
+class TicketBody(BaseModel):
+    """The ticket of the claim this call is about."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"attempt": 0}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"ticket": _EXAMPLE_TICKET}]}
+    )
 
-    attempt: Attempt
+    ticket: Ticket
 
 
-class ReportRequest(AttemptBody):
+class ReportRequest(TicketBody):
     """An intermediate value at a step (an epoch, say)."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"attempt": 0, "step": 3, "value": 0.91}]},
+        json_schema_extra={"examples": [{"ticket": _EXAMPLE_TICKET, "step": 3, "value": 0.91}]},
     )
 
     step: Annotated[int, Field(ge=0, le=10**9)]
@@ -84,12 +96,14 @@ class ReportResponse(BaseModel):
     prune: bool
 
 
-class TellRequest(AttemptBody):
+class TellRequest(TicketBody):
     """The result of an attempt."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"attempt": 0, "state": "complete", "value": 0.97}]},
+        json_schema_extra={
+            "examples": [{"ticket": _EXAMPLE_TICKET, "state": "complete", "value": 0.97}]
+        },
     )
 
     state: TrialState
@@ -142,18 +156,18 @@ def ask_trial(body: AskRequest, session: SessionDep) -> Any:
 @router.post("/trials/{trial_id}/report", response_model=ReportResponse)
 def report_value(trial_id: TrialId, body: ReportRequest, session: SessionDep) -> ReportResponse:
     """Store an intermediate value; answers whether the trial should stop (pruned)."""
-    prune = store.report(session, trial_id, body.attempt, body.step, body.value)
+    prune = store.report(session, trial_id, body.ticket, body.step, body.value)
     return ReportResponse(prune=prune)
 
 
 @router.post(
     "/trials/{trial_id}/heartbeat",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={409: {"description": "The attempt was given up"}},
+    responses={409: {"description": "The attempt was given up, or the ticket is not its"}},
 )
-def heartbeat(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Response:
+def heartbeat(trial_id: TrialId, body: TicketBody, session: SessionDep) -> Response:
     """Keep a running trial alive; 409 means it was given up and should be stopped."""
-    if store.heartbeat(session, trial_id, body.attempt):
+    if store.heartbeat(session, trial_id, body.ticket):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return Response(status_code=status.HTTP_409_CONFLICT)
 
@@ -165,7 +179,7 @@ def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Re
         store.tell(
             session,
             trial_id,
-            attempt=body.attempt,
+            ticket=body.ticket,
             state=body.state,
             value=body.value,
             error=body.error,
@@ -180,9 +194,10 @@ def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Re
 
 
 @router.post("/trials/{trial_id}/release", status_code=status.HTTP_204_NO_CONTENT)
-def release_trial(trial_id: TrialId, body: AttemptBody, session: SessionDep) -> Response:
-    """Give a running trial back unfinished; another worker will run it."""
-    recovery.release(session, trial_id, body.attempt)
+def release_trial(trial_id: TrialId, body: TicketBody, session: SessionDep) -> Response:
+    """Give a running trial back unfinished; another worker will run it (a ticket that does not
+    hold the trial changes nothing)."""
+    recovery.release(session, trial_id, body.ticket)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

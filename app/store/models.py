@@ -181,6 +181,9 @@ class Trial(Base):
     # Which evaluation of this trial is current: a retried trial keeps its number and params,
     # and a result or heartbeat from an earlier attempt is refused.
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # SHA-256 of the ticket ask handed the current holder (NULL when nobody holds it): the
+    # attempt number is public, so only the ticket lets a caller heartbeat, report or tell.
+    ticket_digest: Mapped[str | None] = mapped_column(String(64))
     # How many times its worker was lost (no heartbeat); retries stop at max_retries.
     lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer)

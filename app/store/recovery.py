@@ -13,16 +13,17 @@ from sqlalchemy.orm import Session
 
 from app.store.clock import db_now
 from app.store.models import Search, Trial, TrialState, TrialValue, utcnow
-from app.store.trials import count_finished, stamp
+from app.store.trials import count_finished, stamp, ticket_digest
 
 
-def release(session: Session, trial_id: int, attempt: int) -> bool:
+def release(session: Session, trial_id: int, ticket: str) -> bool:
     """Give a running trial back unfinished (its worker is stopping): it waits for another.
 
-    The attempt moves on, so the releasing client's ticket is void; `lost` does not, so a
-    release never uses up a retry.
+    The attempt moves on and the ticket is void; `lost` does not, so a release never uses up
+    a retry. False (and nothing changes) unless the ticket holds the trial.
     """
-    return _requeue(session, [Trial.id == trial_id, Trial.attempt == attempt], error=None)
+    guard = [Trial.id == trial_id, Trial.ticket_digest == ticket_digest(ticket)]
+    return _requeue(session, guard, error=None)
 
 
 def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: bool = False) -> bool:
@@ -36,6 +37,7 @@ def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: boo
             worker=None,
             heartbeat_at=None,
             started_at=None,
+            ticket_digest=None,
             error=error,
         )
         .returning(Trial.id, Trial.experiment_id)
@@ -111,7 +113,13 @@ def _fail_lost(session: Session, guard: list[Any], trial_id: int, reason: str) -
     failed = session.execute(
         update(Trial)
         .where(Trial.state == TrialState.RUNNING, *guard)
-        .values(state=TrialState.FAILED, lost=Trial.lost + 1, error=reason, finished_at=utcnow())
+        .values(
+            state=TrialState.FAILED,
+            lost=Trial.lost + 1,
+            error=reason,
+            finished_at=utcnow(),
+            ticket_digest=None,
+        )
         .returning(Trial.search_id, Trial.experiment_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()

@@ -6,14 +6,17 @@ come first in each transaction, so a SQLite writer waits on the busy timeout ins
 on a stale read snapshot, and rows are locked in one order (the trial, its search, its
 experiment) so PostgreSQL transactions cannot deadlock.
 
-A trial's `attempt` is its claim ticket: report, heartbeat, tell and release name the attempt
-they belong to, so a worker that was given up for dead can never overwrite or double-count the
-result of the attempt that replaced it.
+Ask hands the claimant a random ticket and keeps only its digest: report, heartbeat, tell and
+release must show it. A worker given up for dead can never overwrite or double-count the result
+of the attempt that replaced it (a requeue voids the ticket), and another client cannot keep a
+claim alive or finish it by reading the trial's public attempt number.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -69,6 +72,7 @@ __all__ = [
     "sample",
     "stamp",
     "tell",
+    "ticket_digest",
 ]
 
 # How often one ask chooses a search again after losing a race for its last trial.
@@ -83,6 +87,8 @@ class Claim:
 
     trial_id: int
     attempt: int
+    # The holder's proof of the claim; the database keeps only its digest.
+    ticket: str
     search_id: int
     number: int
     objective: str
@@ -91,6 +97,16 @@ class Claim:
     pruned_by: str | None = None
     # The search's: the worker beats at least four times within it.
     heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+
+
+def ticket_digest(ticket: str) -> str:
+    """What the database keeps of a ticket (a leaked database or backup holds no live ticket)."""
+    return hashlib.sha256(ticket.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _new_ticket() -> tuple[str, str]:
+    ticket = secrets.token_urlsafe(24)
+    return ticket, ticket_digest(ticket)
 
 
 # The statements of ask and tell are built once, with bound parameters, and run as Core on the
@@ -158,6 +174,7 @@ _TAKE_WAITING = (
         worker=bindparam("worker_name"),
         started_at=bindparam("now"),
         heartbeat_at=db_now(),
+        ticket_digest=bindparam("digest"),
     )
     .returning(Trial.search_id, Trial.experiment_id, Trial.number, Trial.attempt, Trial.params)
 )
@@ -168,8 +185,14 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
         trial_id = _run(session, _WAITING[bool(named)], **named).scalar()
         if trial_id is None:
             return None
+        ticket, digest = _new_ticket()
         claimed = _run(
-            session, _TAKE_WAITING, trial_id=trial_id, worker_name=worker, now=utcnow()
+            session,
+            _TAKE_WAITING,
+            trial_id=trial_id,
+            worker_name=worker,
+            now=utcnow(),
+            digest=digest,
         ).one_or_none()
         if claimed is not None:
             pruner, timeout = _run(session, _MARK_RUNNING, search_id=claimed.search_id).one()
@@ -177,6 +200,7 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
             return Claim(
                 trial_id,
                 claimed.attempt,
+                ticket,
                 claimed.search_id,
                 claimed.number,
                 objective,
@@ -213,6 +237,7 @@ def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
     seq, objective, direction = _bump_seq(session, search.experiment_id)
     params = sample(session, search, number, direction)
     now = utcnow()
+    ticket, digest = _new_ticket()
     trial_id = _run(
         session,
         _INSERT_TRIAL,
@@ -226,10 +251,12 @@ def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
         lost=0,
         started_at=now,
         seq=seq,
+        ticket_digest=digest,
     ).scalar_one()
     return Claim(
         trial_id,
         0,
+        ticket,
         search.id,
         number,
         objective,
@@ -365,7 +392,7 @@ def tell(
     session: Session,
     trial_id: int,
     *,
-    attempt: int | None = None,
+    ticket: str | None = None,
     state: TrialState,
     value: float | None = None,
     error: str | None = None,
@@ -373,8 +400,9 @@ def tell(
 ) -> None:
     """Record a running trial's result; a complete trial needs a finite value.
 
-    Raises NotFound for an unknown trial and Conflict for one that is no longer running (or
-    runs another attempt), so a result is never counted twice.
+    Raises NotFound for an unknown trial and Conflict for one that is no longer running or is
+    held by another ticket, so a result is never counted twice. Without a ticket (an operator
+    or a test on the database), any running attempt is finished.
     """
     if state not in _FINAL:
         raise ValueError("a trial is told complete, failed or pruned")
@@ -385,9 +413,9 @@ def tell(
         value = None
     finished = _run(
         session,
-        _FINISH[attempt is not None],
+        _FINISH[ticket is not None],
         trial_id=trial_id,
-        attempt_told=attempt,
+        digest=None if ticket is None else ticket_digest(ticket),
         state=state,
         value=value,
         error=error,
@@ -412,10 +440,10 @@ def check_result(error: str | None, metrics: dict[str, Any] | None) -> None:
         check_json(metrics, ("metrics",))
 
 
-def _finish(of_attempt: bool) -> Update:
+def _finish(of_ticket: bool) -> Update:
     guard = [Trial.id == bindparam("trial_id"), Trial.state == TrialState.RUNNING]
-    if of_attempt:
-        guard.append(Trial.attempt == bindparam("attempt_told"))
+    if of_ticket:
+        guard.append(Trial.ticket_digest == bindparam("digest"))
     return (
         update(Trial)
         .where(*guard)
@@ -425,12 +453,13 @@ def _finish(of_attempt: bool) -> Update:
             error=bindparam("error"),
             metrics=bindparam("metrics"),
             finished_at=bindparam("finished_at"),
+            ticket_digest=None,
         )
         .returning(Trial.search_id, Trial.experiment_id)
     )
 
 
-# Any attempt (False), or only the attempt told (True).
+# Any running attempt (False), or only the one the ticket holds (True).
 _FINISH = {False: _finish(False), True: _finish(True)}
 
 
@@ -440,7 +469,8 @@ def _explain_refusal(session: Session, trial_id: int) -> None:
         raise NotFound("trial", trial_id)
     raise Conflict(
         f"trial {trial_id} is {trial.state.value} (attempt {trial.attempt}); "
-        "this result belongs to an attempt that is no longer current"
+        "this ticket does not hold its current attempt (it was given up, finished or never "
+        "yours): the result belongs to an attempt that is no longer current"
     )
 
 
@@ -462,22 +492,26 @@ def count_finished(session: Session, search_id: int) -> None:
     _run(session, _COUNT_FINISHED, search_id=search_id)
 
 
-def heartbeat(session: Session, trial_id: int, attempt: int) -> bool:
+def heartbeat(session: Session, trial_id: int, ticket: str) -> bool:
     """Keep a running trial alive; False when it was given up (the worker should stop it)."""
     result = session.execute(
         update(Trial)
-        .where(Trial.id == trial_id, Trial.state == TrialState.RUNNING, Trial.attempt == attempt)
+        .where(
+            Trial.id == trial_id,
+            Trial.state == TrialState.RUNNING,
+            Trial.ticket_digest == ticket_digest(ticket),
+        )
         .values(heartbeat_at=db_now())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def report(session: Session, trial_id: int, attempt: int, step: int, value: float) -> bool:
+def report(session: Session, trial_id: int, ticket: str, step: int, value: float) -> bool:
     """Store an intermediate value (also a heartbeat); return whether the trial should stop."""
     if not math.isfinite(value):
         raise ValueError(f"an intermediate value must be finite, got {value!r}")
-    if not heartbeat(session, trial_id, attempt):
+    if not heartbeat(session, trial_id, ticket):
         _explain_refusal(session, trial_id)
     trial = session.get_one(Trial, trial_id, populate_existing=True)
     session.execute(

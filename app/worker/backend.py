@@ -104,18 +104,18 @@ class DatabaseBackend:
     def report(self, claim: Claim, step: int, value: float) -> bool:
         try:
             with session_scope(self.factory) as s:
-                return store.report(s, claim.trial_id, claim.attempt, step, value)
+                return store.report(s, claim.trial_id, claim.ticket, step, value)
         except Conflict:
             return True  # given up meanwhile: stop working on it
 
     def heartbeat(self, claim: Claim) -> bool:
         with session_scope(self.factory) as s:
-            return store.heartbeat(s, claim.trial_id, claim.attempt)
+            return store.heartbeat(s, claim.trial_id, claim.ticket)
 
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
         try:
             with session_scope(self.factory) as s:
-                store.tell(s, claim.trial_id, attempt=claim.attempt, **vars(outcome))
+                store.tell(s, claim.trial_id, ticket=claim.ticket, **vars(outcome))
         except (Conflict, NotFound) as exc:  # superseded, or its experiment was deleted
             log.warning("result of trial %s dropped: %s", claim.trial_id, exc)
             return False
@@ -123,7 +123,7 @@ class DatabaseBackend:
 
     def release(self, claim: Claim) -> None:
         with session_scope(self.factory) as s:
-            recovery.release(s, claim.trial_id, claim.attempt)
+            recovery.release(s, claim.trial_id, claim.ticket)
 
     def reap(self) -> list[int]:
         return reap_all(self.factory)
@@ -169,16 +169,16 @@ class HttpBackend:
         return Claim(**{**data, "direction": Direction(data["direction"])})
 
     def report(self, claim: Claim, step: int, value: float) -> bool:
-        body = {"attempt": claim.attempt, "step": step, "value": value}
+        body = {"ticket": claim.ticket, "step": step, "value": value}
         response = self._post(f"/api/trials/{claim.trial_id}/report", body)
         return response.status_code in (404, 409) or bool(response.json()["prune"])
 
     def heartbeat(self, claim: Claim) -> bool:
-        body = {"attempt": claim.attempt}
+        body = {"ticket": claim.ticket}
         return self._post(f"/api/trials/{claim.trial_id}/heartbeat", body).status_code == 204
 
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
-        body = {"attempt": claim.attempt, **asdict(outcome)}
+        body = {"ticket": claim.ticket, **asdict(outcome)}
         response = self._post(f"/api/trials/{claim.trial_id}/tell", body)
         if response.status_code in (404, 409):
             log.warning("result of trial %s dropped: %s", claim.trial_id, response.text)
@@ -186,7 +186,7 @@ class HttpBackend:
         return True
 
     def release(self, claim: Claim) -> None:
-        self._post(f"/api/trials/{claim.trial_id}/release", {"attempt": claim.attempt})
+        self._post(f"/api/trials/{claim.trial_id}/release", {"ticket": claim.ticket})
 
     def reap(self) -> list[int]:
         return []  # the server reaps

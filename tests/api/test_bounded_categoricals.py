@@ -49,7 +49,7 @@ def test_wide_categoricals_create_ask_and_suggest_quickly(client: TestClient) ->
         assert claim["params"]["c4"].startswith("v4_")
         told = client.post(
             f"/api/trials/{claim['trial_id']}/tell",
-            json={"attempt": claim["attempt"], "state": "complete", "value": number / 10},
+            json={"ticket": claim["ticket"], "state": "complete", "value": number / 10},
         )
         assert told.status_code == 204
     search_id = created.json()["searches"][0]["id"]

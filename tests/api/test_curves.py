@@ -19,7 +19,7 @@ def _play(factory: sessionmaker[Session], steps: list[float]) -> int:
     assert claim is not None
     with session_scope(factory) as s:
         for step in reversed(range(len(steps))):
-            report(s, claim.trial_id, claim.attempt, step, steps[step])
+            report(s, claim.trial_id, claim.ticket, step, steps[step])
         tell(s, claim.trial_id, state=TrialState.COMPLETE, value=steps[-1] if steps else 0.0)
     return claim.trial_id
 

@@ -29,7 +29,9 @@ def stored_badly(client: TestClient, factory: sessionmaker[Session]) -> dict[str
     experiment = create(client)
     claim = ask(client)
     url = f"/api/trials/{claim['trial_id']}"
-    told = client.post(f"{url}/tell", json={"attempt": 0, "state": "complete", "value": 0.5})
+    told = client.post(
+        f"{url}/tell", json={"ticket": claim["ticket"], "state": "complete", "value": 0.5}
+    )
     assert told.status_code == 204
     with session_scope(factory) as s:
         s.execute(update(Trial).where(Trial.id == claim["trial_id"]).values(metrics=BAD_METRICS))

@@ -75,20 +75,20 @@ def test_a_worker_token_runs_the_protocol_and_reads(api: httpx.Client) -> None:
     assert asked.status_code == 200, asked.text
     claim = asked.json()
     trial = f"/api/trials/{claim['trial_id']}"
-    attempt = {"attempt": claim["attempt"]}
+    held = {"ticket": claim["ticket"]}
     report = api.post(
-        f"{trial}/report", json={**attempt, "step": 1, "value": 0.5}, headers=AS_WORKER
+        f"{trial}/report", json={**held, "step": 1, "value": 0.5}, headers=AS_WORKER
     )
     assert report.status_code == 200, report.text
-    assert api.post(f"{trial}/heartbeat", json=attempt, headers=AS_WORKER).status_code == 204
-    assert api.post(f"{trial}/release", json=attempt, headers=AS_WORKER).status_code == 204
+    assert api.post(f"{trial}/heartbeat", json=held, headers=AS_WORKER).status_code == 204
+    assert api.post(f"{trial}/release", json=held, headers=AS_WORKER).status_code == 204
     again = api.post(
         "/api/trials/ask", json={"worker": "w1", "objectives": ["bowl"]}, headers=AS_WORKER
     )
     claim = again.json()
     told = api.post(
         f"/api/trials/{claim['trial_id']}/tell",
-        json={"attempt": claim["attempt"], "state": "complete", "value": 1.0},
+        json={"ticket": claim["ticket"], "state": "complete", "value": 1.0},
         headers=AS_WORKER,
     )
     assert told.status_code == 204, told.text

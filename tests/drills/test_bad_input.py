@@ -49,17 +49,23 @@ def seed(factory: sessionmaker[Session]) -> dict[str, Any]:
             claim = store.ask(s, objectives=["bowl"], worker="seed")
             assert claim is not None
             value = claim.params["x"]
-            store.tell(s, claim.trial_id, attempt=0, state=TrialState.COMPLETE, value=value)
+            store.tell(
+                s, claim.trial_id, ticket=claim.ticket, state=TrialState.COMPLETE, value=value
+            )
     with session_scope(factory) as s:
         running = store.ask(s, objectives=["bowl"], worker="seed")
         assert running is not None
-    ids["trial"] = running.trial_id
+    ids["trial"], ids["ticket"] = running.trial_id, running.ticket
     return ids
 
 
 def cases(ids: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """(label, method, path, body): a dict/list is sent as JSON, bytes as they are."""
-    e, s, t = ids["experiment"], ids["search"], ids["trial"]
+    e, s, t, tk = ids["experiment"], ids["search"], ids["trial"], ids["ticket"]
+
+    def raw(text: str) -> bytes:  # JSON text as sent, holding the running trial's ticket
+        return text.replace("TICKET", tk).encode()
+
     good = {"type": "float", "low": 0.0, "high": 1.0}
     many = {f"p{i}": good for i in range(10_000)}
     exp = "/api/experiments"
@@ -208,113 +214,119 @@ def cases(ids: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
             "report negative step",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": 0, "step": -1, "value": 1.0},
+            {"ticket": tk, "step": -1, "value": 1.0},
         ),
         (
             "report huge step",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": 0, "step": 10**12, "value": 1.0},
+            {"ticket": tk, "step": 10**12, "value": 1.0},
         ),
         (
             "report value as text",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": 0, "step": 1, "value": "good"},
+            {"ticket": tk, "step": 1, "value": "good"},
         ),
-        ("report NaN", "POST", f"/api/trials/{t}/report", b'{"attempt":0,"step":1,"value":NaN}'),
+        (
+            "report NaN",
+            "POST",
+            f"/api/trials/{t}/report",
+            raw('{"ticket":"TICKET","step":1,"value":NaN}'),
+        ),
         (
             "report inf",
             "POST",
             f"/api/trials/{t}/report",
-            b'{"attempt":0,"step":1,"value":1e400}',
+            raw('{"ticket":"TICKET","step":1,"value":1e400}'),
         ),
         (
-            "report a stale attempt",
+            "report with another ticket",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": 7, "step": 1, "value": 1.0},
+            {"ticket": "not-" + tk, "step": 1, "value": 1.0},
         ),
         (
-            "report negative attempt",
+            "report an empty ticket",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": -1, "step": 1, "value": 1.0},
+            {"ticket": "", "step": 1, "value": 1.0},
         ),
         (
-            "report huge attempt",
+            "report a megabyte ticket",
             "POST",
             f"/api/trials/{t}/report",
-            {"attempt": 2**40, "step": 1, "value": 1.0},
+            {"ticket": MEGABYTE, "step": 1, "value": 1.0},
         ),
         (
             "report to an unknown trial",
             "POST",
             "/api/trials/999999/report",
-            {"attempt": 0, "step": 1, "value": 1.0},
+            {"ticket": tk, "step": 1, "value": 1.0},
         ),
         (
             "report to a huge trial id",
             "POST",
             f"/api/trials/{2**70}/report",
-            {"attempt": 0, "step": 1, "value": 1.0},
+            {"ticket": tk, "step": 1, "value": 1.0},
         ),
         (
             "report to a negative trial id",
             "POST",
             "/api/trials/-1/report",
-            {"attempt": 0, "step": 1, "value": 1.0},
+            {"ticket": tk, "step": 1, "value": 1.0},
         ),
         (
             "tell state running",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 0, "state": "running"},
+            {"ticket": tk, "state": "running"},
         ),
         (
             "tell complete without a value",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 0, "state": "complete"},
+            {"ticket": tk, "state": "complete"},
         ),
         (
             "tell NaN",
             "POST",
             f"/api/trials/{t}/tell",
-            b'{"attempt":0,"state":"complete","value":NaN}',
+            raw('{"ticket":"TICKET","state":"complete","value":NaN}'),
         ),
         (
             "tell a NaN metric",
             "POST",
             f"/api/trials/{t}/tell",
-            b'{"attempt":0,"state":"complete","value":1,"metrics":{"m":[1,NaN]}}',
+            raw('{"ticket":"TICKET","state":"complete","value":1,"metrics":{"m":[1,NaN]}}'),
         ),
         (
             "tell a megabyte error",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 0, "state": "failed", "error": MEGABYTE},
+            {"ticket": tk, "state": "failed", "error": MEGABYTE},
         ),
         (
             "tell an extra field",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 0, "state": "complete", "value": 1.0, "bonus": 1},
+            {"ticket": tk, "state": "complete", "value": 1.0, "bonus": 1},
         ),
         (
-            "tell a stale attempt",
+            "tell with another ticket",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 3, "state": "complete", "value": 1.0},
+            {"ticket": "not-" + tk, "state": "complete", "value": 1.0},
         ),
         (
             "tell an unknown state",
             "POST",
             f"/api/trials/{t}/tell",
-            {"attempt": 0, "state": NASTY, "value": 1.0},
+            {"ticket": tk, "state": NASTY, "value": 1.0},
         ),
-        ("heartbeat attempt as text", "POST", f"/api/trials/{t}/heartbeat", {"attempt": "zero"}),
-        ("release a stale attempt", "POST", f"/api/trials/{t}/release", {"attempt": "x"}),
+        ("heartbeat ticket as a number", "POST", f"/api/trials/{t}/heartbeat", {"ticket": 0}),
+        ("heartbeat without a ticket", "POST", f"/api/trials/{t}/heartbeat", {"attempt": 0}),
+        ("release a ticket as a list", "POST", f"/api/trials/{t}/release", {"ticket": [tk]}),
         ("ask for no objective", "POST", "/api/trials/ask", {"worker": "w", "objectives": []}),
         (
             "ask as a megabyte worker",
@@ -395,7 +407,7 @@ def test_metrics_that_are_not_unicode_are_refused(
     )
     experiment_id = created.json()["id"]
     claim = client.post("/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]}).json()
-    body = '{"attempt":0,"state":"complete","value":1,' + field + "}"
+    body = f'{{"ticket":"{claim["ticket"]}","state":"complete","value":1,{field}}}'
     told = client.post(
         f"/api/trials/{claim['trial_id']}/tell",
         content=body.encode(),

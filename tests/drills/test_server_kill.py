@@ -85,7 +85,7 @@ class ProtocolClient:
         time.sleep(0.02)
         reported = self._post(
             f"/api/trials/{claim['trial_id']}/report",
-            {"attempt": claim["attempt"], "step": 0, "value": x},
+            {"ticket": claim["ticket"], "step": 0, "value": x},
         )
         if reported is None:
             self.dropped.append((claim["trial_id"], claim["attempt"]))
@@ -93,7 +93,7 @@ class ProtocolClient:
         if reported.status_code == 409:
             return  # given up meanwhile
         assert reported.status_code == 200, reported.text
-        body = {"attempt": claim["attempt"], "state": "complete", "value": x}
+        body = {"ticket": claim["ticket"], "state": "complete", "value": x}
         while time.monotonic() < self.deadline:
             told = self._post(f"/api/trials/{claim['trial_id']}/tell", body)
             if told is not None:

@@ -52,13 +52,13 @@ def _populate(session: Session) -> int:
         policy=Reaping(heartbeat_timeout=5, max_retries=1),
     )
     claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
-    report(session, claims[0].trial_id, 0, 0, 0.9)
-    report(session, claims[0].trial_id, 0, 1, 0.5)
+    report(session, claims[0].trial_id, claims[0].ticket, 0, 0.9)
+    report(session, claims[0].trial_id, claims[0].ticket, 1, 0.5)
     tell(session, claims[0].trial_id, state=TrialState.COMPLETE, value=0.25, metrics={"acc": 0.9})
     tell(session, claims[1].trial_id, state=TrialState.FAILED, error="boom\nTraceback ...")
-    report(session, claims[2].trial_id, 0, 0, 2.0)
+    report(session, claims[2].trial_id, claims[2].ticket, 0, 2.0)
     tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
-    report(session, claims[3].trial_id, 0, 0, 1.5)  # left running
+    report(session, claims[3].trial_id, claims[3].ticket, 0, 1.5)  # left running
     child = refine_search(
         session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1,
         max_retries=0,

@@ -6,12 +6,12 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
 from app.store.db import session_scope
-from app.store.models import Direction, TrialState
-from app.store.recovery import release
+from app.store.models import Direction, Trial, TrialState
 from app.store.trials import Claim
 from app.worker.backend import DatabaseBackend
 from app.worker.heartbeat import Heartbeat
@@ -24,7 +24,7 @@ HANGS = ObjectiveSpec("hangs", "tests.worker.objectives_for_tests:hangs", "minim
 
 
 def _claim(trial_id: int) -> Claim:
-    return Claim(trial_id, 0, 1, trial_id, "toy", Direction.MINIMIZE, {})
+    return Claim(trial_id, 0, f"ticket-{trial_id}", 1, trial_id, "toy", Direction.MINIMIZE, {})
 
 
 def test_one_thread_beats_each_watched_trial_in_turn_and_nothing_else() -> None:
@@ -113,12 +113,16 @@ def test_a_trial_given_up_meanwhile_is_stopped_at_the_next_beat(
         options=WorkerOptions(heartbeat_every=0.1),
     )
 
-    def give_up() -> None:  # what the server's reaper or a release does to the attempt
+    def give_up() -> None:  # what the server's reaper does to the attempt: a new one, no holder
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with session_scope(factory) as s:
-                trials = trials_of(factory, search_id)
-                if trials and release(s, trials[0].id, 0):
+                requeued = s.execute(
+                    update(Trial)
+                    .where(Trial.search_id == search_id, Trial.state == TrialState.RUNNING)
+                    .values(state=TrialState.WAITING, attempt=1, ticket_digest=None)
+                )
+                if requeued.rowcount:
                     return
             time.sleep(0.05)
 

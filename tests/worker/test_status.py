@@ -13,7 +13,7 @@ from app.worker.trial import Outcome
 
 
 def _claim(number: int) -> Claim:
-    return Claim(number + 1, 0, 1, number, "bowl", Direction.MINIMIZE, {"x": 0.5})
+    return Claim(number + 1, 0, "ticket", 1, number, "bowl", Direction.MINIMIZE, {"x": 0.5})
 
 
 def test_prints_each_trial_and_a_summary_with_the_best_value() -> None:
