@@ -18,8 +18,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
-from app.store.models import TrialState
 from app.worker.reap import (
     become_subreaper,
     end_descendants,

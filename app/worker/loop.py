@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.states import TrialState
 from app.core.values import storable_text
 from app.objectives import ObjectiveSpec
-from app.store.models import TrialState
 from app.store.reaper import REAP_EVERY
 from app.store.trials import Claim
 from app.worker.backend import Backend, retryable

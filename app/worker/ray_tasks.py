@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
-from app.store.models import TrialState
 from app.worker.isolate import Cancelled, Report, run_objective
 from app.worker.objectives import ObjectiveError
 from app.worker.trial import Outcome

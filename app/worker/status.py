@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from app.store.models import Direction, TrialState
+from app.core.states import TrialState
+from app.store.models import Direction
 from app.store.trials import Claim
 from app.worker.trial import Outcome
 
@@ -42,7 +43,7 @@ class WorkerStatus:
     def record(self, claim: Claim, outcome: Outcome) -> None:
         """Count one finished trial and show it."""
         self.counts[outcome.state] += 1
-        if outcome.state is TrialState.COMPLETE and outcome.value is not None:
+        if outcome.state == TrialState.COMPLETE and outcome.value is not None:
             better = max if claim.direction is Direction.MAXIMIZE else min
             self.best = outcome.value if self.best is None else better(self.best, outcome.value)
         if self._live is not None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any
 
+from app.core.states import TrialState
 from app.core.values import ValueProblem, check_json, clean_json, storable_text
-from app.store.models import TrialState
 
 
 class TrialPruned(Exception):  # noqa: N818 - the name users know from other tuners

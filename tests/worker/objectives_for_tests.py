@@ -6,6 +6,7 @@ import ctypes
 import math
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -103,3 +104,9 @@ def huge_int(params: dict[str, Any]) -> int:
 def huge_int_metric(params: dict[str, Any]) -> dict[str, Any]:
     """Returns a fine value with a metric of 10**400."""
     return {"value": params["x"], "big": 10**400}
+
+
+def imported(params: dict[str, Any]) -> dict[str, Any]:
+    """Which of the database layer and the web framework its process has imported."""
+    found = [m for m in ("sqlalchemy", "fastapi", "starlette") if m in sys.modules]
+    return {"value": 0.0, "imported": " ".join(found)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store.models import TrialState
+from app.core.states import TrialState
 from app.worker.isolate import Sandbox
 from app.worker.objectives import ObjectiveError, from_config
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
-from app.store.models import TrialState
 from app.worker.isolate import Sandbox
 from tests.drills.conftest import kill, make_search, start_worker, wait_for
 

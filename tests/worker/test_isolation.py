@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
-from app.store.models import TrialState
 from app.worker.isolate import Sandbox
 
 MODULE = "tests.worker.objectives_for_tests"
@@ -86,6 +86,13 @@ def test_metrics_come_back_with_the_value(sandbox: Sandbox) -> None:
     outcome = sandbox.evaluate(spec("metrics"), {"x": 0.25}, no_reports)
     assert outcome.value == 0.25
     assert outcome.metrics == {"accuracy": 0.75, "note": "fine"}
+
+
+def test_the_child_evaluates_without_the_database_layer_or_the_web_framework(
+    sandbox: Sandbox,
+) -> None:
+    outcome = sandbox.evaluate(spec("imported"), {}, no_reports)
+    assert outcome is not None and outcome.metrics == {"imported": ""}
 
 
 def test_the_demo_network_learns_and_reports_each_epoch_so_it_can_be_pruned(
