@@ -2,7 +2,7 @@
 // trial's duration and its number. Each has a key (the <select>'s value, kept in the URL): a
 // parameter's key is its name, unless the name reads like a built-in key ("value", "number",
 // "duration", "metric:…", "param:…"); then it is "param:" + name, so the two never clash.
-import { valueLabel } from "./objectives.js";
+import { valueLabel } from "./labels.js";
 
 export const VALUE = "value";
 export const NUMBER = "number";

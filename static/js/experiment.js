@@ -1,16 +1,20 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
-// and wire in the region panel (regionpanel.js), which turns a box drawn on it into a refinement.
-import { getJSON } from "./api.js";
-import { sameBox, trialsInside } from "./region.js";
-import { RegionPanel } from "./regionpanel.js";
+// and drive the parts of the page: the trial table, the analysis views and the region panel
+// (regionpanel.js), which turns a box drawn on the plot into a refinement. The page calls into
+// its parts; they tell it what happened through events and the shared selection, never by
+// calling back into it.
 import { AnalysisViews } from "./analysis.js";
+import { getJSON } from "./api.js";
+import { setValueLabels } from "./labels.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
-import { buildFigure } from "./scatter.js";
+import { sameBox, trialsInside } from "./plotbox.js";
+import { RegionPanel } from "./regionpanel.js";
+import { buildFigure, zoomAfter } from "./scatter.js";
+import { Selection, idsOfEvent } from "./selection.js";
 import { TrialTable } from "./tableview.js";
 import { subtreeIds } from "./tree.js";
-import { Selection, idsOfEvent } from "./selection.js";
+import { TrialStore } from "./trialstore.js";
 import { renderTree } from "./treeview.js";
-import { TrialStore } from "./trials.js";
 import { readState, writeState } from "./urlstate.js";
 
 const root = document.getElementById("dashboard");
@@ -40,23 +44,15 @@ const views = new AnalysisViews($("analysis"), {
   view: readState(window.location.search).view,
 });
 
-const panel = new RegionPanel({
-  api,
-  samplers: root.dataset.samplers.split(","),
-  view: {
-    experiment: () => state.experiment,
-    trials: visibleTrials,
-    axes: currentAxes,
-    version: () => state.store.version,
-    selectedCount: () => (state.selection.ids ? state.selection.ids.size : 0),
-    boxMoved: () => {
-      selectBox();
-      render();
-    },
-    refreshed: refreshExperiment,
-    changed: syncUrl,
-  },
-});
+// The panel moved the box itself (a typed bound, ticked categories, a suggestion, Refine):
+// the selection follows it; a search it created joins the tree; its part of the link changed.
+const panel = new RegionPanel({ api, samplers: root.dataset.samplers.split(",") })
+  .on("box", () => {
+    selectBox();
+    render();
+  })
+  .on("created", () => refreshExperiment())
+  .on("change", () => syncUrl());
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -177,7 +173,8 @@ function renderOthers() {
     searches: exp.searches,
     visible: visibleIds(),
   });
-  panel.render();
+  const selected = state.selection.ids ? state.selection.ids.size : 0;
+  panel.update({ trials, axes: currentAxes(), version: state.store.version, selected });
 }
 
 function drawScatter() {
@@ -219,7 +216,10 @@ function drawScatter() {
       render();
     });
     el.on("plotly_relayout", (event) => {
-      if (zoomed(event, el)) drawScatter();
+      // Keep where the user zoomed (or reset) the axes, in real units, for the ticks.
+      const { zoom, changed } = zoomAfter(event, state.zoom, el._fullLayout);
+      state.zoom = zoom;
+      if (changed) drawScatter();
     });
     el.on("plotly_deselect", () => {
       panel.setBox(null);
@@ -227,22 +227,6 @@ function drawScatter() {
       render();
     });
   }
-}
-
-// Keep where the user zoomed (or reset) the scatter's axes, in real units; whether it changed.
-function zoomed(event, el) {
-  let changed = false;
-  for (const [axis, name] of [["x", "xaxis"], ["y", "yaxis"]]) {
-    if (event[`${name}.autorange`]) {
-      changed = changed || state.zoom[axis] !== undefined;
-      delete state.zoom[axis];
-    } else if (`${name}.range[0]` in event || `${name}.range` in event) {
-      const { range, type } = el._fullLayout[name];
-      state.zoom[axis] = range.map((v) => (type === "log" ? 10 ** v : v));
-      changed = true;
-    }
-  }
-  return changed;
 }
 
 // One selection on the page: a selection made elsewhere replaces the scatter plot's box, and
@@ -265,7 +249,7 @@ async function refreshExperiment() {
   state.experiment = experiment;
   state.tree = tree;
   if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
-  panel.renderParentPicker();
+  panel.setExperiment(experiment);
   renderSearches();
 }
 
@@ -297,7 +281,7 @@ async function poll() {
 // The view a link carries: axes, parent, search filter, failed toggle and box.
 function restore(saved) {
   setupAxes(saved);
-  panel.restore(saved, currentAxes());
+  panel.restore(saved, currentAxes(), window.location.search);
   if (saved.search !== null && subtreeIds(state.tree, saved.search)) state.selectedSearch = saved.search;
   state.showFailed = saved.showFailed;
   $("show-failed").checked = saved.showFailed;
@@ -318,9 +302,18 @@ function wire() {
   state.selection.subscribe(selectionChanged);
 }
 
+// What each objective's value measures, for axis titles; without it they say "objective value".
+async function loadValueLabels() {
+  try {
+    setValueLabels(await getJSON(`${api}/objectives`));
+  } catch {
+    // No labels: titles fall back.
+  }
+}
+
 async function start() {
   try {
-    await refresh();
+    await Promise.all([refresh(), loadValueLabels()]);
     performance.mark("hz:trials");
     await plotlyLoaded();
     performance.mark("hz:plotly");
@@ -333,7 +326,6 @@ async function start() {
   document.title = `${state.experiment.name} · Hyperzoom`;
   restore(readState(window.location.search));
   wire();
-  panel.renderParentPicker();
   renderSearches();
   // The scatter plot first: the table, the views and the panel are drawn once it is on screen.
   drawScatter();
@@ -345,6 +337,5 @@ async function start() {
     setTimeout(poll, pollMs);
   });
 }
-
 
 start();

@@ -1,4 +1,4 @@
-// Small display helpers shared by the page's modules.
+// Pure: how the page writes numbers, times and user text (no DOM).
 
 function scientific(v) {
   const [mantissa, exponent] = v.toExponential(3).split("e");
@@ -22,4 +22,16 @@ export function fmt(v) {
 // Plotly treats text as a small subset of HTML: escape what users typed before handing it over.
 export function escapeHtml(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// Seconds between two ISO times, or null when either is missing.
+export function durationSeconds(startedAt, finishedAt) {
+  if (!startedAt || !finishedAt) return null;
+  return (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
+}
+
+// A timestamp as "YYYY-MM-DD HH:MM:SS UTC", or "–".
+export function timeText(iso) {
+  if (!iso) return "–";
+  return `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 }

@@ -1,5 +1,5 @@
-// Plot geometry only: a box drawn on the scatter plot as axis ranges, and back. Every rule of a
-// region (bounds, steps, categories, inside or outside, edges, spans) is the server's: the
+// Pure: plot geometry only: a box drawn on the scatter plot as axis ranges, and back. Every rule
+// of a region (bounds, steps, categories, inside or outside, edges, spans) is the server's: the
 // panel asks for a dry-run refine (regionpanel.js) and draws what it answers.
 // The box names its axes by axis key ("value" is the objective, "param:value" the parameter);
 // a region names parameters by their own names, so every look-up goes through axes.js.
@@ -97,4 +97,14 @@ export function sameBox(a, b, space = {}) {
     return Math.abs(p0 - q0) <= tolerance && Math.abs(p1 - q1) <= tolerance;
   };
   return same(a.x, a.xRange, b.xRange) && same(a.y, a.yRange, b.yRange);
+}
+
+// Choices are matched by value and type: a space may hold both 1 and "1", or true and "true".
+export const positions = (chosen, choices) => chosen.map((c) => choices.indexOf(c)).filter((i) => i >= 0);
+
+// The range on a category axis (positions of `axisChoices`) that covers the `chosen` ones; the
+// categories between them are on the plot's box, not in the region.
+export function categoryRange(chosen, axisChoices) {
+  const at = positions(chosen, axisChoices);
+  return [Math.min(...at) - 0.4, Math.max(...at) + 0.4];
 }

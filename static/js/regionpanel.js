@@ -1,16 +1,25 @@
 // The region panel of the experiment page: the box drawn on the plot as editable bounds, how
 // the trials inside compare with the rest, how to narrow the parameters off the axes, the
-// suggested region, and Refine. The panel judges nothing itself: each draft goes to the server
-// as a dry-run refine (debounced), and the panel draws the answer: the canonical region, its
-// problems, statistics, edges and the ranges the other parameters could take.
+// suggested region, and Refine. The panel judges nothing itself: each draft (regiondraft.js)
+// goes to the server as a dry-run refine (debounced), and the panel draws the answer: the
+// canonical region, its problems, statistics, edges and the ranges the other parameters could
+// take.
+//
+// The page drives the panel and the panel never calls into the page: the page hands it the
+// experiment (setExperiment), what is on the plot (update), a box drawn by hand (setBox) and a
+// search to refine (setParent), and reads `box` and `parentId`. The panel tells whoever listens
+// (events.js) three things: "box" (it moved the box itself: typed bounds taken, categories
+// ticked, a region suggested, or the box cleared after Refine), "created" (Refine made this
+// search) and "change" (its part of the link may have changed).
 import { ApiError, getJSON, postJSON } from "./api.js";
 import { axisValue, paramName } from "./axes.js";
-import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./panel.js";
-import { boxFromRegion, boxRegion, extentOf, valueRange } from "./region.js";
-import { categoryRange, otherParams, readNarrowing, readPicks, withNarrowing, withPicks } from "./regionedit.js";
+import { Emitter } from "./events.js";
+import { regionText, searchLabel } from "./labels.js";
 import { fillSelect } from "./pickers.js";
-import { searchLabel } from "./scatter.js";
-import { regionText } from "./treeview.js";
+import { boxFromRegion, extentOf } from "./plotbox.js";
+import { boxWith, draftBody, otherChoices, otherParams, sortProblems, suggestedNote } from "./regiondraft.js";
+import { boundsRow, edgeItem, otherItem, problemRow, statsRows } from "./regionrows.js";
+import { readNarrowing, readPicks, withNarrowing, withPicks } from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 120;
@@ -21,13 +30,13 @@ function newKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export class RegionPanel {
-  // `view` gives the page's experiment, visible trials, axes and selection, and is told when
-  // the box moved (`boxMoved`), a search was created (`refreshed`) or the panel changed.
-  constructor({ api, samplers, view }) {
+export class RegionPanel extends Emitter {
+  constructor({ api, samplers }) {
+    super();
     this.api = api;
     this.samplers = samplers;
-    this.view = view;
+    this.experiment = null; // the page's experiment: its space and searches
+    this.plot = { trials: [], axes: null, version: 0, selected: 0 }; // see update()
     this.box = null; // {x, y, xRange, yRange} in the plot's units
     this.suggested = null; // {region, edges, n_trials, warning} the box was drawn from
     this.parentId = null;
@@ -76,18 +85,33 @@ export class RegionPanel {
     this.renderParentPicker();
   }
 
-  // From a link: the parent search, the box if it was drawn on these axes, the ticks and how
-  // the other parameters are narrowed.
-  restore(saved, axes) {
-    this.modes = readNarrowing(window.location.search);
-    const searches = this.view.experiment().searches;
+  // The experiment as the page last read it; its searches are the parents on offer.
+  setExperiment(experiment) {
+    this.experiment = experiment;
+    this.renderParentPicker();
+  }
+
+  // What is on the plot, then draw: the visible `trials` and the `axes` ({x, y}: where a
+  // suggested region's box goes), their `version` (an answer is for one version) and how many
+  // trials are `selected`.
+  update({ trials, axes, version, selected }) {
+    this.plot = { trials, axes, version, selected };
+    this.render();
+  }
+
+  // From a link (`query`, read by readState as `saved`): the parent search, the box if it was
+  // drawn on these axes, the ticks and how the other parameters are narrowed.
+  restore(saved, axes, query) {
+    this.modes = readNarrowing(query);
+    const searches = this.experiment.searches;
     if (saved.parent !== null && searches.some((s) => s.id === saved.parent)) {
       this.parentId = saved.parent;
     }
     if (saved.box && saved.x === axes.x && saved.y === axes.y) {
       this.box = { x: axes.x, y: axes.y, ...saved.box };
-      this.picked = readPicks(window.location.search, this.parentSpace());
+      this.picked = readPicks(query, this.parentSpace());
     }
+    this.renderParentPicker();
   }
 
   // The page's query with the panel's own part (narrowed parameters, ticks) added.
@@ -96,7 +120,7 @@ export class RegionPanel {
   }
 
   renderParentPicker() {
-    const searches = this.view.experiment().searches;
+    const searches = this.experiment.searches;
     if (this.parentId === null || !searches.some((s) => s.id === this.parentId)) {
       this.parentId = searches[0].id;
     }
@@ -105,48 +129,24 @@ export class RegionPanel {
   }
 
   parentSpace() {
-    const exp = this.view.experiment();
+    const exp = this.experiment;
     const parent = exp.searches.find((s) => s.id === this.parentId);
     return parent ? parent.space : exp.space;
   }
 
-  // The dry-run body for the box, the typed bounds, the ticks and the chosen narrowings, and
-  // the typed text that is not a number at all (the one thing judged here: it cannot be sent).
-  draft() {
-    const space = this.parentSpace();
-    const region = boxRegion(this.box, space, this.view.experiment().space);
-    const unreadable = {};
-    for (const [name, typed] of Object.entries(this.typed)) {
-      if (!Object.hasOwn(region, name)) continue;
-      region[name] = ["low", "high"].map((side, i) => {
-        if (!(side in typed)) return region[name][i];
-        const v = typed[side].trim() === "" ? NaN : Number(typed[side]);
-        if (!Number.isFinite(v)) unreadable[name] = { side, problem: "not a number" };
-        return v;
-      });
-    }
-    for (const [name, chosen] of Object.entries(this.picked)) {
-      if (Object.hasOwn(region, name)) region[name] = chosen.filter((c) => space[name].choices.includes(c));
-    }
-    const ranges = this.preview ? this.preview.body.ranges : {};
-    for (const name of otherParams(space, [this.box.x, this.box.y])) {
-      const bounds = this.narrowing(name, ranges)[1];
-      if (bounds) region[name] = bounds;
-    }
-    const body = { region, dry_run: true };
-    const values = valueRange(this.box);
-    if (values) body.value_range = values;
-    return { body, unreadable, space };
+  // What goes into a narrowing: the modes chosen, the suggested region, and the `ranges` the
+  // other parameters could take (by default the last answer's).
+  narrowings(ranges = this.preview ? this.preview.body.ranges : {}) {
+    return { modes: this.modes, suggested: this.suggested, ranges };
   }
 
-  // The mode a parameter off the axes is in, and the bounds it sends (null: the parent's).
-  narrowing(name, ranges) {
-    const fromSuggestion = this.suggested && Object.hasOwn(this.suggested.region, name);
-    const mode = this.modes[name] || (fromSuggestion ? "suggested" : "keep");
-    const range = Object.hasOwn(ranges, name) ? ranges[name] : null;
-    if (mode === "span") return [mode, range ? range.span : null];
-    if (mode === "suggested") return [mode, fromSuggestion ? this.suggested.region[name] : range && range.suggested];
-    return ["keep", null];
+  // The dry-run body for the box, the typed bounds, the ticks and the chosen narrowings; the
+  // typed text that is no number; the parent's space.
+  draft() {
+    const space = this.parentSpace();
+    const { box, typed, picked } = this;
+    const axisSpace = this.experiment.space;
+    return { ...draftBody({ box, parentSpace: space, axisSpace, typed, picked, ...this.narrowings() }), space };
   }
 
   // `auto`: asked again by an answer (a narrowing that needed its ranges). Answers settle in
@@ -162,11 +162,11 @@ export class RegionPanel {
       delete $("region-panel").dataset.pending;
       $("region-edges").replaceChildren();
       $("refine-button").disabled = true;
-      this.view.changed();
+      this.emit("change");
       return;
     }
     const d = this.draft();
-    const key = `${this.parentId}|${this.view.version()}|${JSON.stringify(d.body)}`;
+    const key = `${this.parentId}|${this.plot.version}|${JSON.stringify(d.body)}`;
     if (Object.keys(d.unreadable).length) {
       this.draw(d, null);
     } else if (this.preview && (this.preview.key === key || this.autoAsks > 3)) {
@@ -177,7 +177,7 @@ export class RegionPanel {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.ask(key, d.body), DEBOUNCE_MS);
     }
-    this.view.changed();
+    this.emit("change");
   }
 
   async ask(key, body) {
@@ -194,14 +194,8 @@ export class RegionPanel {
   // Draw the server's answer; `p` is null while typed text cannot be read as a number.
   draw(d, p) {
     delete $("region-panel").dataset.pending;
-    const problems = {};
-    let general = [];
-    for (const problem of p ? p.problems : []) {
-      const name = problem.loc[2];
-      if (name !== undefined && Object.hasOwn(d.space, name)) problems[name] = problem.msg;
-      else general.push(problem.msg);
-    }
-    for (const [name, u] of Object.entries(d.unreadable)) problems[name] = u.problem;
+    const { byParam: problems, general: sorted } = sortProblems(p ? p.problems : [], d.space, d.unreadable);
+    let general = sorted;
     const typedNow = p ? this.takeTyped(p.region, problems) : Object.keys(this.typed).length > 0;
     this.renderBounds(p && !p.problems.length ? p.region : d.body.region, d.space, problems, typedNow);
     if (p) {
@@ -209,9 +203,9 @@ export class RegionPanel {
       $("region-count").textContent = String(p.inside.count);
       $("region-edges").replaceChildren(...p.edges.map(edgeItem));
     }
-    $("region-selected").textContent = String(this.view.selectedCount());
+    $("region-selected").textContent = String(this.plot.selected);
     const ranges = p ? p.ranges : {};
-    const items = otherParams(d.space, [this.box.x, this.box.y]).map((name) => this.otherRow(name, ranges, d.space));
+    const items = otherParams(d.space, [this.box.x, this.box.y]).map((name) => this.otherRow(name, d.space, ranges));
     $("region-others").replaceChildren(...items);
     $("region-others-block").hidden = items.length === 0;
     const empty = !p || Object.keys(p.region).length === 0;
@@ -230,48 +224,22 @@ export class RegionPanel {
     for (const name of Object.keys(this.typed)) {
       if (problems[name] || !Object.hasOwn(region, name)) continue;
       delete this.typed[name];
-      this.box = this.boxWith(name, region[name]);
+      this.box = boxWith(this.box, name, region[name], this.experiment.space);
       moved = true;
     }
-    if (moved) this.view.boxMoved();
+    if (moved) this.emit("box");
     return typed;
   }
 
-  boxWith(name, bounds) {
-    const moved = { ...this.box };
-    const axisSpec = this.view.experiment().space[name];
-    for (const axis of ["x", "y"]) {
-      if (paramName(moved[axis]) !== name) continue;
-      moved[`${axis}Range`] = axisSpec.type === "categorical" ? categoryRange(bounds, axisSpec.choices) : [...bounds];
-    }
-    return moved;
-  }
-
-  otherRow(name, ranges, space) {
-    const range = Object.hasOwn(ranges, name) ? ranges[name] : null;
-    const categorical = space[name].type === "categorical";
-    const offer = (bounds, problem) => (bounds ? { bounds, categorical } : { problem: problem || "…" });
-    const suggestion = this.suggested && Object.hasOwn(this.suggested.region, name) ? this.suggested.region[name] : null;
-    const choices = {
-      keep: null,
-      span: offer(range && range.span, range && range.span_problem),
-      suggested: offer(suggestion || (range && range.suggested), range && range.suggested_problem),
-    };
-    let [mode] = this.narrowing(name, ranges);
-    if (choices[mode] && choices[mode].problem) mode = "keep";
+  otherRow(name, space, ranges) {
+    const { choices, mode } = otherChoices(name, space, this.narrowings(ranges));
     return otherItem(name, choices, mode);
   }
 
   showProblem(problem, isError) {
     if (problem) this.setMessage(problem, isError);
-    else if (this.problemShown) this.setMessage(this.suggestedNote());
+    else if (this.problemShown) this.setMessage(suggestedNote(this.suggested));
     this.problemShown = Boolean(problem);
-  }
-
-  suggestedNote() {
-    if (!this.suggested) return "";
-    const s = this.suggested;
-    return `Suggested from the best of ${s.n_trials} completed trials.${s.warning ? ` Careful: ${s.warning}.` : ""}`;
   }
 
   // Rebuild the bounds table, keeping the caret where it was; while someone is typing in it
@@ -331,8 +299,8 @@ export class RegionPanel {
     const ticked = new Set(boxes.filter((b) => b.checked).map((b) => Number(b.dataset.index)));
     this.picked[name] = space[name].choices.filter((_, i) => ticked.has(i));
     if (this.picked[name].length) {
-      this.box = this.boxWith(name, this.picked[name]);
-      this.view.boxMoved();
+      this.box = boxWith(this.box, name, this.picked[name], this.experiment.space);
+      this.emit("box");
     }
     this.render();
   }
@@ -340,16 +308,15 @@ export class RegionPanel {
   async suggest() {
     try {
       const found = await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`);
-      const { x, y } = this.view.axes();
-      const trials = this.view.trials();
+      const { trials, axes } = this.plot;
       const extent = (key) => extentOf(trials.map((t) => axisValue(t, key)));
-      this.box = boxFromRegion(found.region, x, y, this.parentSpace(), this.view.experiment().space, extent);
+      this.box = boxFromRegion(found.region, axes.x, axes.y, this.parentSpace(), this.experiment.space, extent);
       this.suggested = found;
       this.typed = {};
       this.picked = {};
       this.modes = {};
-      this.setMessage(this.suggestedNote(), Boolean(found.warning));
-      this.view.boxMoved();
+      this.setMessage(suggestedNote(found), Boolean(found.warning));
+      this.emit("box");
     } catch (error) {
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
     }
@@ -381,8 +348,8 @@ export class RegionPanel {
     this.modes = {};
     this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
     try {
-      this.view.boxMoved(); // no box: the selection clears with it
-      await this.view.refreshed();
+      this.emit("box"); // no box: the selection clears with it
+      this.emit("created", child);
     } finally {
       this.refining = false;
       this.render();

@@ -1,14 +1,7 @@
 // The searches table as a tree: coarse → fine → finer; a click filters the page to a subtree.
 import { fmt } from "./format.js";
-import { searchLabel } from "./scatter.js";
+import { regionText, searchLabel } from "./labels.js";
 import { flattenTree } from "./tree.js";
-
-export function regionText(region) {
-  if (!region) return "whole space";
-  return Object.entries(region)
-    .map(([k, v]) => (v.length === 2 && typeof v[0] === "number" ? `${k} ∈ [${fmt(v[0])}, ${fmt(v[1])}]` : `${k} ∈ {${v.join(", ")}}`))
-    .join("; ");
-}
 
 function searchButton(search, depth, selected, onSelect) {
   const button = document.createElement("button");

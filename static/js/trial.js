@@ -1,7 +1,7 @@
 // The trial page: everything about one trial, and its learning curve, from GET /api/trials/{id}.
 import { getJSON } from "./api.js";
-import { curveFigure, durationSeconds, timeText } from "./curve.js";
-import { fmt } from "./format.js";
+import { durationSeconds, fmt, timeText } from "./format.js";
+import { curveFigure } from "./trialcurve.js";
 
 const root = document.getElementById("trial");
 const api = root.dataset.api;

@@ -1,4 +1,4 @@
-// Pure: a trial's intermediate values ([step, value] pairs) -> a plotly line chart.
+// Pure: the trial page's chart: one trial's intermediate values ([step, value] pairs) as a line.
 export function curveFigure(points) {
   const sorted = [...points].sort((a, b) => a[0] - b[0]);
   return {
@@ -22,14 +22,3 @@ export function curveFigure(points) {
   };
 }
 
-// Seconds between two ISO times, or null when either is missing.
-export function durationSeconds(startedAt, finishedAt) {
-  if (!startedAt || !finishedAt) return null;
-  return (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
-}
-
-// A timestamp as "YYYY-MM-DD HH:MM:SS UTC", or "–".
-export function timeText(iso) {
-  if (!iso) return "–";
-  return `${new Date(iso).toISOString().replace("T", " ").slice(0, 19)} UTC`;
-}

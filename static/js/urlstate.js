@@ -1,4 +1,7 @@
-// Pure: the view's state <-> the page's query string, so a link shows someone the same view.
+// Pure: the view's state <-> the page's query string, so a link shows someone the same view:
+// the axes, filters, box and tab (readState, writeState), and the region panel's own part (how
+// the parameters off the axes are narrowed, which categories are ticked).
+import { positions } from "./plotbox.js";
 function numbers(text, n) {
   if (!text) return null;
   const parts = text.split(",").map(Number);
@@ -39,4 +42,50 @@ export function writeState({ x, y, color, parent, search, showFailed, box, view 
   if (box && box.x === x && box.y === y) p.set("box", [...box.xRange, ...box.yRange].join(","));
   if (view && view !== "history") p.set("view", view);
   return `?${p.toString()}`;
+}
+
+// How the parameters off the axes are narrowed travels in the link as repeated
+// `narrow=name` (the selected span) and `narrow=name:suggested`.
+export function withNarrowing(query, modes) {
+  const p = new URLSearchParams(query);
+  p.delete("narrow");
+  for (const [name, mode] of Object.entries(modes)) {
+    if (mode === "span") p.append("narrow", name);
+    if (mode === "suggested") p.append("narrow", `${name}:suggested`);
+  }
+  return `?${p.toString()}`;
+}
+
+export function readNarrowing(query) {
+  return Object.fromEntries(
+    new URLSearchParams(query).getAll("narrow").map((text) => {
+      const suggested = text.endsWith(":suggested");
+      return suggested ? [text.slice(0, -":suggested".length), "suggested"] : [text, "span"];
+    }),
+  );
+}
+
+// Ticked categories travel in the link as `pick=name:i,j` (indices into the parent's choices).
+export function withPicks(query, picked, space) {
+  const p = new URLSearchParams(query);
+  p.delete("pick");
+  for (const [name, chosen] of Object.entries(picked)) {
+    const at = positions(chosen, space[name]?.choices || []);
+    if (at.length) p.append("pick", `${name}:${at.join(",")}`);
+  }
+  return `?${p.toString()}`;
+}
+
+export function readPicks(query, space) {
+  const picked = {};
+  for (const text of new URLSearchParams(query).getAll("pick")) {
+    const cut = text.lastIndexOf(":");
+    if (cut < 0) continue;
+    const spec = Object.hasOwn(space, text.slice(0, cut)) ? space[text.slice(0, cut)] : null;
+    if (!spec || spec.type !== "categorical") continue;
+    const at = text.slice(cut + 1).split(",").filter((i) => /^\d+$/.test(i)).map(Number);
+    const chosen = spec.choices.filter((_, i) => at.includes(i));
+    if (chosen.length) picked[text.slice(0, cut)] = chosen;
+  }
+  return picked;
 }

@@ -1,7 +1,7 @@
-// Pure: which trials' learning curves to draw (the best few and the selected ones) and the
-// chart of their intermediate values.
+// Pure: the learning-curves tab: which trials' curves to draw (the best few and the selected
+// ones) and the chart of their intermediate values.
 import { escapeHtml, fmt } from "../format.js";
-import { valueLabel } from "../objectives.js";
+import { valueLabel } from "../labels.js";
 import { COLORS } from "../palette.js";
 
 export const BEST_CURVES = 8;
@@ -76,4 +76,18 @@ export function curvesFigure({ trials, curves, selected = null, objective }) {
       hovermode: "closest",
     },
   };
+}
+
+// The learning-curves tab: the curves of the `picked` trials (curveTrials) that `curves` holds;
+// no figure when none reported an intermediate value.
+export function curvesTab({ picked, curves, selected = null, objective }) {
+  const figure = curvesFigure({ trials: picked, curves, selected, objective });
+  if (!figure.data.length) return { note: "These trials reported no intermediate values.", figure: null };
+  let what = "the best trials";
+  if (selected) {
+    const shown = picked.filter((t) => selected.has(t.id)).length;
+    const which = shown < selected.size ? `the best ${shown} of the ${selected.size} selected` : "the selected ones";
+    what += ` and ${which} (orange)`;
+  }
+  return { note: `Intermediate values of ${what}.`, figure };
 }

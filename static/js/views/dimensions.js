@@ -1,6 +1,7 @@
-// Pure: a parameter or the objective as a numeric dimension of the scatter matrix and the
-// parallel coordinates: log10 for log parameters, the choice's index for categories, with
-// tick labels in real units in the page's number format (whole numbers for integers).
+// Pure, shared by the scatter-matrix and parallel-coordinates tabs: the trials they draw, and a
+// parameter or the objective as a numeric dimension of them: log10 for log parameters, the
+// choice's index for categories, with tick labels in real units in the page's number format
+// (whole numbers for integers).
 import { escapeHtml } from "../format.js";
 import { linearTicks, logTicks } from "../ticks.js";
 
@@ -75,4 +76,14 @@ export function thin(trials, max = MAX_LINES, keep = null) {
 export function bestLast(trials, direction) {
   const sign = direction === "maximize" ? 1 : -1;
   return [...trials].sort((a, b) => sign * (a.value - b.value) || a.id - b.id);
+}
+
+// The trials of the scatter matrix and the parallel coordinates: the finished ones with a value,
+// evenly thinned past MAX_LINES (those in `keep` always kept), best last. `thinned` is the note
+// saying some were left out; `enough`: at least two to draw.
+export function finishedSample(trials, direction, keep = null) {
+  const all = trials.filter((t) => t.state === "complete" && isNumber(t.value));
+  const shown = bestLast(thin(all, undefined, keep), direction);
+  const thinned = shown.length < all.length ? ` Showing ${shown.length} of ${all.length} trials, evenly thinned.` : "";
+  return { shown, thinned, enough: shown.length >= 2 };
 }

@@ -1,10 +1,9 @@
-// Pure: the best value so far against the trial number, one step line per search, in the
-// search's own colour and symbol (the scatter plot's).
-import { escapeHtml } from "./format.js";
-import { valueLabel } from "./objectives.js";
-import { searchStyles } from "./palette.js";
-import { searchLabel } from "./scatter.js";
-import { shorten } from "./views/dimensions.js";
+// Pure: the history tab: the best value so far against the trial number, one step line per
+// search, in the search's own colour and symbol (the scatter plot's).
+import { escapeHtml } from "../format.js";
+import { searchLabel, valueLabel } from "../labels.js";
+import { searchStyles } from "../palette.js";
+import { shorten } from "./dimensions.js";
 
 // [{number, best}] at each complete trial that improved on the ones before it (by number),
 // plus the last trial so the line reaches the end.
@@ -61,4 +60,10 @@ export function historyFigure({ trials, searches, visible = null, direction, obj
     margin: { t: 10, r: 10 },
   };
   return { data, layout };
+}
+
+// The history tab: the figure, and a note while no trial has finished.
+export function historyTab({ trials, searches, visible, direction, objective }) {
+  const figure = historyFigure({ trials, searches, visible, direction, objective });
+  return { note: figure.data.length ? "" : "No finished trials yet.", figure };
 }

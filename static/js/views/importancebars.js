@@ -1,5 +1,5 @@
-// Pure: the parameter-importance ranking (importance.js) as a horizontal bar chart of each
-// parameter's share of the importance: the bars add up to 100 %.
+// Pure: the importance tab: the parameter-importance ranking (importance.js computes it) as a
+// horizontal bar chart of each parameter's share of the importance (the bars add up to 100 %).
 import { escapeHtml } from "../format.js";
 
 const percent = (v, digits) => `${(100 * v).toFixed(digits)} %`;
@@ -37,4 +37,16 @@ export function importanceFigure(ranking) {
       bargap: 0.35,
     },
   };
+}
+
+// The importance tab: the bars and what they rest on; no figure until a parameter is ranked.
+export function importanceTab(ranking) {
+  if (!ranking.some((r) => r.score !== null)) {
+    return { note: "Needs at least 8 finished trials to rank the parameters.", figure: null };
+  }
+  const n = Math.max(...ranking.map((r) => r.n));
+  const rough = n < 30 ? " With this few, the ranking is rough: chance alone can score a parameter." : "";
+  const none = ranking.every((r) => !r.score) ? " No parameter stands out from chance." : "";
+  const bars = " Each bar is a parameter's share of the importance of them all; hover for what it explains alone.";
+  return { note: `From ${n} finished trials.${none}${rough}${bars}`, figure: importanceFigure(ranking) };
 }

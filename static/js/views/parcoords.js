@@ -1,10 +1,11 @@
-// Pure: parallel coordinates over the parameters and the objective, with brushing. Log
-// parameters run in log10 with real-unit tick labels; categories are labelled ticks.
+// Pure: the parallel-coordinates tab: lines over the parameters and the objective, with
+// brushing. Log parameters run in log10 with real-unit tick labels; categories are labelled
+// ticks.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
-import { valueLabel } from "../objectives.js";
+import { valueLabel } from "../labels.js";
 import { linearTicks } from "../ticks.js";
-import { dimension } from "./dimensions.js";
+import { dimension, finishedSample } from "./dimensions.js";
 
 export const INACTIVE = "n/a";
 
@@ -37,6 +38,15 @@ export function parcoordsDimensions(trials, space, objective) {
   ];
   // The objective is never missing: the trials are finished ones with a value.
   return { rows: trials, dims };
+}
+
+// The brushes plotly holds on the drawn lines (each dimension's constraintrange), by key.
+export function brushConstraints(plotted, dims) {
+  const constraints = {};
+  plotted.forEach((d, i) => {
+    if (d.constraintrange && dims[i]) constraints[dims[i].key] = d.constraintrange;
+  });
+  return constraints;
 }
 
 function within(v, range) {
@@ -100,4 +110,15 @@ export function parcoordsFigure({ rows, dims, objective, direction, constraints 
     layout: { margin: { t: 50, r: 60, l: 60, b: 20 } },
     order,
   };
+}
+
+// The parallel-coordinates tab: the finished trials (thinned, those in `keep` kept) as lines,
+// `selected` ones highlighted (null: coloured by the objective); `lines` are the rows and
+// dimensions a brush is read against. No figure for fewer than two trials.
+export function parcoordsTab({ trials, space, objective, direction, constraints, keep = null, selected = null }) {
+  const { shown, thinned, enough } = finishedSample(trials, direction, keep);
+  if (!enough) return { note: "Needs at least 2 finished trials.", figure: null, lines: null };
+  const lines = parcoordsDimensions(shown, space, objective);
+  const figure = parcoordsFigure({ ...lines, objective, direction, constraints, selected });
+  return { note: `Drag along an axis to select a range; click it to clear.${thinned}`, figure, lines };
 }

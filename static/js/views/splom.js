@@ -1,10 +1,11 @@
-// Pure: the scatter-plot matrix of the most important parameters and the objective, log axes
-// for log parameters, coloured by the objective; `selected` trials stand out.
+// Pure: the scatter-matrix tab (each tab's module here makes its note and figure; analysis.js
+// puts them on the page): the most important parameters and the objective against each other,
+// log axes for log parameters, coloured by the objective; `selected` trials stand out.
 import { VALUE, axisValue, paramKey } from "../axes.js";
 import { escapeHtml } from "../format.js";
-import { valueLabel } from "../objectives.js";
+import { hoverOf, searchLabel, valueLabel } from "../labels.js";
 import { selectedIndices } from "../selection.js";
-import { dimension } from "./dimensions.js";
+import { dimension, finishedSample } from "./dimensions.js";
 
 export const MATRIX_PARAMS = 4;
 
@@ -71,4 +72,23 @@ export function splomFigure({ trials, space, params, objective, direction, selec
     layout[`yaxis${suffix}`] = axisFor(d);
   });
   return { data: [trace], layout };
+}
+
+// The scatter-matrix tab: the finished trials (thinned, the `selected` ones kept) against the
+// most important parameters of `ranking`; no figure for fewer than two.
+export function splomTab({ trials, space, objective, direction, searches, ranking, selected = null }) {
+  const { shown, thinned, enough } = finishedSample(trials, direction, selected);
+  if (!enough) return { note: "Needs at least 2 finished trials.", figure: null };
+  const labels = new Map(searches.map((s) => [s.id, searchLabel(s)]));
+  const params = matrixParams(ranking, space);
+  const figure = splomFigure({
+    trials: shown,
+    space,
+    params,
+    objective,
+    direction,
+    selected,
+    hover: (t) => hoverOf(t, labels.get(t.searchId)),
+  });
+  return { note: `The ${params.length} most important parameters against the objective.${thinned}`, figure };
 }
