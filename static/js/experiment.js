@@ -303,6 +303,7 @@ function wire() {
 }
 
 // What each objective's value measures, for axis titles; without it they say "objective value".
+// Asked before the trials, so that a server that wants a token asks for it once.
 async function loadValueLabels() {
   try {
     setValueLabels(await getJSON(`${api}/objectives`));
@@ -313,7 +314,8 @@ async function loadValueLabels() {
 
 async function start() {
   try {
-    await Promise.all([refresh(), loadValueLabels()]);
+    await loadValueLabels();
+    await refresh();
     performance.mark("hz:trials");
     await plotlyLoaded();
     performance.mark("hz:plotly");
