@@ -385,6 +385,6 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the `hyperzoom` script."""
+    """The command, with warnings and errors logged on one line each."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cli()
