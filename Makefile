@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup
+.PHONY: run test check setup
 
 $(BIN)/hyperzoom: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,3 +18,6 @@ run: setup  ## migrate, seed the demo, start the server on 127.0.0.1:8000 and tw
 
 test: setup  ## lint, format check, all tests
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest
+
+check: setup  ## the inner loop: lint, format check, the fast tests (no servers, browsers, PostgreSQL)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest -q -n 2 -m "not slow and not postgresql"

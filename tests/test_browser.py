@@ -288,7 +288,7 @@ def test_suggest_region_draws_the_box_warns_about_edges_and_refines_with_a_sampl
 def test_the_page_asks_for_the_token_once_when_reads_are_protected(
     browser: Any, db_url: str, tmp_path: Path
 ) -> None:
-    from tests.conftest import running_server
+    from tests.support.processes import running_server
 
     token = "page-token"
     env = {"HYPERZOOM_TOKEN": token, "HYPERZOOM_PROTECT_READS": "true"}

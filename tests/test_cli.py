@@ -104,7 +104,7 @@ def test_demo_serves_runs_workers_and_stops_them_all(tmp_path: Path) -> None:
 
     import httpx
 
-    from tests.conftest import free_port, hyperzoom
+    from tests.support.processes import free_port, hyperzoom
 
     db = tmp_path / "demo.db"
     port = free_port()

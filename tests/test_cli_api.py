@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.worker.test_loop import in_process
+from tests.support.workers import in_process
 
 runner = CliRunner()
 SPACE = {

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.store.db import session_scope
-from tests.store.test_exchange import _populate
+from tests.support.exchange import populate
 
 runner = CliRunner()
 
@@ -28,7 +28,7 @@ def test_export_to_a_file_and_import_elsewhere(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path, migrated_template: Path
 ) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
     target = tmp_path / "sweep.json"
     result = runner.invoke(
         cli, ["export", str(experiment_id), "--output", str(target), "--db", db_url]
@@ -52,7 +52,7 @@ def test_export_trials_as_csv_to_standard_output(
     db_url: str, factory: sessionmaker[Session]
 ) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
     result = runner.invoke(cli, ["export", str(experiment_id), "--csv", "--db", db_url])
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.output)))
@@ -83,7 +83,7 @@ def test_export_writes_through_a_link_and_leaves_no_file_when_refused(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
     target, link = tmp_path / "kept" / "sweep.json", tmp_path / "latest.json"
     target.parent.mkdir()
     link.symlink_to(target)

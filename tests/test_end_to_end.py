@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import hyperzoom, stop
+from tests.support.processes import hyperzoom, stop
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.fill import Ours
-from tests.conftest import running_server
+from tests.support.processes import running_server
 from tests.test_browser import NASTY, browser, page, shot
 
 __all__ = ["browser", "page"]  # fixtures, imported for pytest to find

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from app.web.pages import PLOTLY_JS
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 TOKEN = "page-token"
 

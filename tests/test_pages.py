@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly
 from fastapi.testclient import TestClient
 
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 NASTY = "<img src=x onerror=alert(1)>"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import hyperzoom, running_server
+from tests.support.processes import hyperzoom, running_server
 
 pytestmark = pytest.mark.slow
 TOKEN = "remote-secret"

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port, hyperzoom, stop
+from tests.support.processes import free_port, hyperzoom, stop
 
 pytestmark = pytest.mark.slow
 TOKEN = "s3cret-token-for-the-children"

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import hyperzoom, running_server
+from tests.support.processes import hyperzoom, running_server
 
 pytestmark = pytest.mark.slow
 ADMIN = "admin-s3cret"

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from tests.api.test_experiments import body
-from tests.conftest import free_port, running_server
+from tests.support.bodies import body
+from tests.support.processes import free_port, running_server
 
 TOKEN = "s3cret-token"
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 # Each raw JSON string body, and whether json.loads makes it hold a lone surrogate.
 CASES = [

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.core.params import MAX_CHOICES
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 WIDE = {
     f"c{k}": {"type": "categorical", "choices": [f"v{k}_{i}" for i in range(MAX_CHOICES)]}

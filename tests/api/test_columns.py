@@ -16,7 +16,7 @@ from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.trial_reads import MAX_METRIC_COLUMNS
 from app.store.trials import ask, tell
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 
 def _claim(factory: sessionmaker[Session]) -> int:

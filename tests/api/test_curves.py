@@ -9,7 +9,7 @@ from app.settings import Settings
 from app.store.db import session_scope
 from app.store.models import TrialState
 from app.store.trials import ask, report, tell
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 
 def _play(factory: sessionmaker[Session], steps: list[float]) -> int:

@@ -23,8 +23,8 @@ from app.main import create_app
 from app.settings import Settings
 from app.store import exchange as store_exchange
 from app.store.db import session_scope
-from tests.conftest import free_port
-from tests.store.test_exchange import _populate, _without_ids
+from tests.support.exchange import populate, without_ids
+from tests.support.processes import free_port
 
 TOKEN = "s3cret-token"
 
@@ -53,7 +53,7 @@ def other(tmp_path: Path, migrated_template: Path) -> Iterator[TestClient]:
 def experiment_id(factory: sessionmaker[Session]) -> int:
     """An experiment with a tree of searches and trials in every state."""
     with session_scope(factory) as session:
-        return _populate(session)
+        return populate(session)
 
 
 def test_export_then_import_on_another_server(
@@ -80,7 +80,7 @@ def test_export_then_import_on_another_server(
     document["trials"][running] = again["trials"][running] | {
         "search_id": document["trials"][running]["search_id"]
     }
-    assert _without_ids(again) == _without_ids(document)
+    assert without_ids(again) == without_ids(document)
 
 
 def test_trials_as_a_csv_download(api: TestClient, experiment_id: int) -> None:
@@ -178,7 +178,7 @@ def test_a_client_leaving_mid_export_gives_its_connection_back(
     # A real server: clients that read a few bytes of a slow export and hang up. The cycle
     # collector is off, so only an explicit close can give the connections back.
     with session_scope(factory) as s:
-        experiment_id = _populate(s)
+        experiment_id = populate(s)
     monkeypatch.setattr(store_exchange, "EXPORT_BATCH", 1)
     curves = store_exchange._curves
 

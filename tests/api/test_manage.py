@@ -12,7 +12,7 @@ from app.settings import Settings
 from app.store.db import session_scope
 from app.store.models import TrialState
 from app.store.trials import ask, tell
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 
 def finish(factory: sessionmaker[Session], n: int) -> None:

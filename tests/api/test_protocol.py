@@ -7,19 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.test_experiments import body
-
-
-def create(client: TestClient, **search: object) -> dict:
-    """An experiment on `bowl` with a small search."""
-    payload = body(search={"n_trials": 2, "seed": 1, **search})
-    return client.post("/api/experiments", json=payload).json()
-
-
-def ask(client: TestClient) -> dict | None:
-    """Ask as a notebook would."""
-    response = client.post("/api/trials/ask", json={"worker": "nb", "objectives": ["bowl"]})
-    return None if response.status_code == 204 else response.json()
+from tests.support.bodies import body
+from tests.support.protocol import ask, create, nested
 
 
 def test_drive_trials_by_hand(client: TestClient) -> None:
@@ -104,14 +93,6 @@ def test_workers_register_objectives_the_server_then_accepts(client: TestClient)
     names = [o["name"] for o in client.get("/api/objectives").json()]
     assert "pkg.train:run" in names
     assert client.post("/api/experiments", json=body(objective="pkg.train:run")).status_code == 201
-
-
-def nested(depth: int) -> list:
-    """A list nested `depth` deep."""
-    value: list = []
-    for _ in range(depth - 1):
-        value = [value]
-    return value
 
 
 def raw_tell(client: TestClient, url: str, ticket: str, metrics: str) -> Any:

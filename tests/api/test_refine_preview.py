@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.store.models import RefineKey, Search
-from tests.api.test_experiments import body
+from tests.support.bodies import body
 
 
 @pytest.fixture

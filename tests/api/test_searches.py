@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_experiments import SPACE, body
+from tests.support.bodies import SPACE, body
 
 
 @pytest.fixture

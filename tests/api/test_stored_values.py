@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.values import TOO_DEEP, check_json
 from app.store.db import session_scope
 from app.store.models import Direction, RegisteredObjective, Trial, utcnow
-from tests.api.test_protocol import ask, create, nested
+from tests.support.protocol import ask, create, nested
 
 BAD_METRICS = {"deep": nested(300), "text": "data-\udcff.csv", "\ud800name": 1.0, "ok": 0.5}
 MENDED_TEXT = {"text": "data-\\xff.csv", "\ufffdname": 1.0, "ok": 0.5}

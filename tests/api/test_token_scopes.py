@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_experiments import body
-from tests.conftest import running_server
+from tests.support.bodies import body
+from tests.support.processes import running_server
 
 pytestmark = pytest.mark.slow
 ADMIN = "admin-s3cret"
@@ -76,9 +76,7 @@ def test_a_worker_token_runs_the_protocol_and_reads(api: httpx.Client) -> None:
     claim = asked.json()
     trial = f"/api/trials/{claim['trial_id']}"
     held = {"ticket": claim["ticket"]}
-    report = api.post(
-        f"{trial}/report", json={**held, "step": 1, "value": 0.5}, headers=AS_WORKER
-    )
+    report = api.post(f"{trial}/report", json={**held, "step": 1, "value": 0.5}, headers=AS_WORKER)
     assert report.status_code == 200, report.text
     assert api.post(f"{trial}/heartbeat", json=held, headers=AS_WORKER).status_code == 204
     assert api.post(f"{trial}/release", json=held, headers=AS_WORKER).status_code == 204

@@ -26,7 +26,7 @@ from app.core.designs import (
 )
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import FixedParam, Params, SearchSpace, SpaceError
-from tests.core.test_space import CONDITIONAL, DEMO
+from tests.support.spaces import CONDITIONAL, DEMO
 
 
 def floats(d: int) -> SearchSpace:
@@ -110,6 +110,7 @@ def test_halton_past_its_dimensions_is_refused_naming_the_sampler() -> None:
     assert "sobol" in info.value.problem
 
 
+@pytest.mark.slow  # fills every design cache to its budget (seconds of numpy)
 def test_design_caches_stay_within_their_budgets() -> None:
     for seed in range(12):
         position = Position(seed=seed, number=0, budget=MAX_DESIGN_CELLS // 50)

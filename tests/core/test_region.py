@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.core.edges import find_edges
 from app.core.region import check_within, inside, narrow, region_of, suggest_region
 from app.core.space import FloatParam, IntParam, SearchSpace, SpaceError
-from tests.core.test_space import CONDITIONAL
+from tests.support.spaces import CONDITIONAL
 
 SPACE = SearchSpace.from_dict(
     {

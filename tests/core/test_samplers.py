@@ -10,7 +10,7 @@ import pytest
 
 from app.core.samplers import SAMPLERS, Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, SpaceError
-from tests.core.test_space import CONDITIONAL, DEMO
+from tests.support.spaces import CONDITIONAL, DEMO
 
 SPACE = SearchSpace.from_dict(DEMO)
 COND = SearchSpace.from_dict(CONDITIONAL)

@@ -11,23 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from app.core.space import CategoricalParam, FloatParam, IntParam, SearchSpace, SpaceError
-
-DEMO = {
-    "learning_rate_init": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
-    "momentum": {"type": "float", "low": 0.5, "high": 0.999},
-    "hidden_units": {"type": "int", "low": 8, "high": 256, "log": True},
-    "layers": {"type": "int", "low": 1, "high": 3},
-    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
-}
-
-CONDITIONAL = {
-    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
-    "lr": {"type": "float", "low": 1e-4, "high": 1.0, "log": True},
-    "momentum": {"type": "float", "low": 0.5, "high": 0.99, "condition": {"solver": ["sgd"]}},
-    "beta_1": {"type": "float", "low": 0.5, "high": 0.999, "condition": {"solver": ["adam"]}},
-    "layers": {"type": "int", "low": 1, "high": 3},
-    "epochs": {"type": "fixed", "value": 10},
-}
+from tests.support.spaces import CONDITIONAL, DEMO
 
 
 def test_json_round_trip_is_lossless() -> None:

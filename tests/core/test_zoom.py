@@ -10,7 +10,7 @@ import pytest
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, SpaceError
 from app.core.zoom import ZoomSampler
-from tests.core.test_space import CONDITIONAL
+from tests.support.spaces import CONDITIONAL
 
 BOWL = SearchSpace.from_dict(
     {

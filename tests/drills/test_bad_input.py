@@ -24,7 +24,7 @@ from app.store import trials as store
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
-from tests.drills.conftest import exports, record
+from tests.support.drills import exports, record
 
 pytestmark = pytest.mark.slow
 MEGABYTE = "x" * 1_000_000

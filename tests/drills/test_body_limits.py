@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import running_server
-from tests.drills.conftest import record
+from tests.support.drills import record
+from tests.support.processes import running_server
 
 pytestmark = pytest.mark.slow
 MB = 1024 * 1024

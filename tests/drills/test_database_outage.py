@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.store.db import make_engine, make_sessionmaker
 from app.store.experiments import Reaping
 from app.store.migrate import upgrade
-from tests.conftest import _Cluster, _no_postgres, _pg_bindir, _run
-from tests.drills.conftest import (
+from tests.support.drills import (
     Server,
     check_integrity,
     check_searches,
@@ -35,6 +34,7 @@ from tests.drills.conftest import (
     status_text,
     wait_for,
 )
+from tests.support.postgres import Cluster, no_postgres, pg_bindir, run_pg
 
 pytestmark = pytest.mark.slow
 N_TRIALS = 150
@@ -45,26 +45,26 @@ class OwnCluster:
     """A PostgreSQL cluster for this module only, which the drill may stop and start."""
 
     def __init__(self) -> None:
-        bindir = _pg_bindir()
+        bindir = pg_bindir()
         if bindir is None:
-            _no_postgres()
-        self.cluster = _Cluster(bindir)  # type: ignore[arg-type]
+            no_postgres()
+        self.cluster = Cluster(bindir)  # type: ignore[arg-type]
         self.url = self.cluster.start().set(database="postgres")
         # The shared cluster trades durability for speed (synchronous_commit = off): a stop
         # would then lose commits the app was told about. Here commits must be durable.
         with (self.cluster.data / "postgresql.conf").open("a") as conf:
             conf.write("synchronous_commit = on\nfsync = on\n")
-        _run(bindir / "pg_ctl", "-D", self.cluster.data, "reload")  # type: ignore[operator]
+        run_pg(bindir / "pg_ctl", "-D", self.cluster.data, "reload")  # type: ignore[operator]
 
     def stop(self) -> None:
         """Stop: every connection is cut at once (`-m fast`)."""
         c = self.cluster
-        _run(c.bindir / "pg_ctl", "-D", c.data, "-m", "fast", "-w", "stop")
+        run_pg(c.bindir / "pg_ctl", "-D", c.data, "-m", "fast", "-w", "stop")
 
     def start(self) -> None:
         """Start again on the same port (crash recovery runs first)."""
         c = self.cluster
-        _run(c.bindir / "pg_ctl", "-D", c.data, "-l", c.log, "-w", "-t", "60", "start")
+        run_pg(c.bindir / "pg_ctl", "-D", c.data, "-l", c.log, "-w", "-t", "60", "start")
 
 
 @pytest.fixture(scope="module")

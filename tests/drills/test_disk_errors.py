@@ -29,8 +29,8 @@ from sqlalchemy import event
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
-from tests.conftest import ROOT, free_port, running_server
-from tests.drills.conftest import check_integrity, exports, record, wait_for
+from tests.support.drills import check_integrity, exports, record, wait_for
+from tests.support.processes import ROOT, free_port, running_server
 
 pytestmark = pytest.mark.slow
 NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.drills.conftest import (
+from tests.support.drills import (
     Server,
     check_integrity,
     check_searches,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.db import session_scope
 from app.store.models import Experiment, Trial, TrialState
-from tests.drills.conftest import (
+from tests.support.drills import (
     SLOW,
     Looping,
     Server,

@@ -26,8 +26,8 @@ from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker
 from app.worker.objectives import load
-from tests.conftest import PgServer
-from tests.drills.conftest import check_integrity, check_searches, record
+from tests.support.drills import check_integrity, check_searches, record
+from tests.support.postgres import PgServer
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

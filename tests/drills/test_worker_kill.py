@@ -25,7 +25,7 @@ from app.store.models import SearchStatus, Trial, TrialState
 from app.worker.backend import DatabaseBackend
 from app.worker.loop import Worker
 from app.worker.trial import Outcome
-from tests.drills.conftest import (
+from tests.support.drills import (
     check_integrity,
     check_searches,
     kill,

@@ -14,18 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.space import SearchSpace
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.exchange import DocumentError, export_experiment, import_experiment, trials_csv
-from app.store.experiments import Reaping, create_experiment, refine_search
-from app.store.models import Direction, Experiment, Search, SearchStatus, Trial, TrialState
-from app.store.trials import ask, enqueue, list_trials, report, tell
-
-SPACE = {
-    "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
-    "x": {"type": "float", "low": 0.0, "high": 1.0},
-    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
-}
+from app.store.models import Experiment, Search, SearchStatus, Trial, TrialState
+from app.store.trials import ask, list_trials
+from tests.support.exchange import populate, without_ids
 
 
 @pytest.fixture
@@ -36,52 +29,6 @@ def other(tmp_path: Path, migrated_template: Path) -> Iterator[sessionmaker[Sess
     engine = make_engine(f"sqlite:///{path}")
     yield make_sessionmaker(engine)
     engine.dispose()
-
-
-def _populate(session: Session) -> int:
-    """An experiment with a refined child and trials in every state; its id."""
-    experiment, root = create_experiment(
-        session,
-        name="sweep",
-        objective="bowl",
-        direction=Direction.MINIMIZE,
-        space=SearchSpace.from_dict(SPACE),
-        pruner={"type": "median", "n_startup_trials": 1},
-        n_trials=4,
-        seed=7,
-        policy=Reaping(heartbeat_timeout=5, max_retries=1),
-    )
-    claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
-    report(session, claims[0].trial_id, claims[0].ticket, 0, 0.9)
-    report(session, claims[0].trial_id, claims[0].ticket, 1, 0.5)
-    tell(session, claims[0].trial_id, state=TrialState.COMPLETE, value=0.25, metrics={"acc": 0.9})
-    tell(session, claims[1].trial_id, state=TrialState.FAILED, error="boom\nTraceback ...")
-    report(session, claims[2].trial_id, claims[2].ticket, 0, 2.0)
-    tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
-    report(session, claims[3].trial_id, claims[3].ticket, 0, 1.5)  # left running
-    child = refine_search(
-        session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1,
-        max_retries=0,
-    )  # fmt: skip
-    grandchild = refine_search(session, child.id, region={"x": [0.3, 0.4]}, n_trials=2, seed=2)
-    enqueue(session, child.id, {"learning_rate": 0.01, "x": 0.5, "solver": "adam"})
-    claim = ask(session, objectives=None, worker="w2")  # takes the enqueued trial
-    tell(session, claim.trial_id, state=TrialState.COMPLETE, value=1.0, metrics={"acc": 0.5})
-    enqueue(session, grandchild.id, {"learning_rate": 0.1, "x": 0.35, "solver": "sgd"})
-    return experiment.id
-
-
-def _without_ids(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with search ids replaced by positions and without the experiment's date."""
-    doc = copy.deepcopy(document)
-    position = {s["id"]: i for i, s in enumerate(doc["searches"])}
-    for s in doc["searches"]:
-        s["id"] = position[s["id"]]
-        s["parent_id"] = position.get(s["parent_id"])
-    for t in doc["trials"]:
-        t["search_id"] = position[t["search_id"]]
-    del doc["experiment"]["created_at"]
-    return doc
 
 
 def _as_waiting(document: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +52,7 @@ def test_a_round_trip_keeps_everything_but_ids(
     factory: sessionmaker[Session], other: sessionmaker[Session]
 ) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
     with session_scope(factory) as session:
         first = export_experiment(session, experiment_id)
     assert first["format"] == "hyperzoom-experiment" and first["version"] == 1
@@ -119,15 +66,15 @@ def test_a_round_trip_keeps_everything_but_ids(
     policies = [(s["heartbeat_timeout"], s["max_retries"]) for s in first["searches"]]
     assert policies == [(5, 1), (5, 0), (5, 0)]  # a child keeps its parent's unless told
     second = _copy(other, first)
-    assert _without_ids(second) == _without_ids(_as_waiting(first))
-    assert _without_ids(_copy(factory, second)) == _without_ids(second)  # into the same db
+    assert without_ids(second) == without_ids(_as_waiting(first))
+    assert without_ids(_copy(factory, second)) == without_ids(second)  # into the same db
 
 
 def test_an_import_sets_counters_and_cursors_so_work_goes_on(
     factory: sessionmaker[Session], other: sessionmaker[Session]
 ) -> None:
     with session_scope(factory) as session:
-        document = export_experiment(session, _populate(session))
+        document = export_experiment(session, populate(session))
     with session_scope(other) as session:
         experiment = import_experiment(session, document)
         experiment_id = experiment.id
@@ -154,7 +101,7 @@ def test_a_search_whose_budget_is_spent_is_done(
     factory: sessionmaker[Session], other: sessionmaker[Session]
 ) -> None:
     with session_scope(factory) as session:
-        document = export_experiment(session, _populate(session))
+        document = export_experiment(session, populate(session))
     document["searches"][1]["status"] = "queued"  # 1 of its 3 trials finished: stays as given
     document["searches"][1]["n_trials"] = 1  # now its one finished trial spends the budget
     with session_scope(other) as session:
@@ -242,7 +189,7 @@ def test_a_bad_document_names_the_path_and_writes_nothing(
     message: str,
 ) -> None:
     with session_scope(factory) as session:
-        document = export_experiment(session, _populate(session))
+        document = export_experiment(session, populate(session))
     if path == ["searches", 0, "parent_id"]:
         value = document["searches"][0]["id"]  # its own id: not listed before it
     with session_scope(other) as session:
@@ -260,7 +207,7 @@ def test_not_an_object_at_all(other: sessionmaker[Session]) -> None:
 
 def test_trials_as_csv(factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
         session.execute(
             Trial.__table__.update().where(Trial.number == 1).values(error="=HYPERLINK(1)\nmore")
         )
@@ -284,7 +231,7 @@ def test_a_document_from_before_reaping_policies_gets_the_defaults(
     factory: sessionmaker[Session], other: sessionmaker[Session]
 ) -> None:
     with session_scope(factory) as session:
-        experiment_id = _populate(session)
+        experiment_id = populate(session)
     with session_scope(factory) as session:
         document = export_experiment(session, experiment_id)
     for search in document["searches"]:

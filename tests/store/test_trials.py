@@ -184,6 +184,7 @@ def _work_all(db_url: str, processes: int = 4) -> list[int]:
     return claimed
 
 
+@pytest.mark.slow  # real processes racing for trials
 def test_concurrent_processes_never_duplicate_or_overshoot(
     db_url: str, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -197,6 +198,7 @@ def test_concurrent_processes_never_duplicate_or_overshoot(
         assert get_search(s, search_id).status is SearchStatus.DONE
 
 
+@pytest.mark.slow  # real processes racing for trials
 def test_concurrent_processes_move_on_to_the_next_search_when_one_runs_out(
     db_url: str, factory: sessionmaker[Session]
 ) -> None:

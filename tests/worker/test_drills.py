@@ -16,7 +16,7 @@ from app.core.space import SearchSpace
 from app.store.db import session_scope
 from app.store.experiments import Reaping, create_experiment, get_search
 from app.store.models import Direction, SearchStatus, Trial, TrialState
-from tests.conftest import hyperzoom
+from tests.support.processes import hyperzoom
 
 pytestmark = pytest.mark.slow
 MODULE = "tests.worker.objectives_for_tests"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
 from app.worker.isolate import Sandbox
-from tests.drills.conftest import kill, make_search, start_worker, wait_for
+from tests.support.drills import kill, make_search, start_worker, wait_for
 
 pytestmark = pytest.mark.slow
 MODULE = "tests.worker.forking_objectives"

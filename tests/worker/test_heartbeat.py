@@ -17,7 +17,7 @@ from app.worker.backend import DatabaseBackend
 from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import InProcess, Sandbox
 from app.worker.loop import Worker, WorkerOptions
-from tests.worker.test_loop import make_search, trials_of
+from tests.support.workers import make_search, trials_of
 
 SLEEPY = ObjectiveSpec("sleepy", "unused:unused", "minimize", "sleeps, then returns x")
 HANGS = ObjectiveSpec("hangs", "tests.worker.objectives_for_tests:hangs", "minimize", "hangs")

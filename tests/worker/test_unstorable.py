@@ -22,8 +22,8 @@ from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.exchange import export_experiment
 from app.store.models import TrialState
 from app.store.trials import list_trials
-from tests.conftest import running_server
-from tests.drills.conftest import MODULE, kill, make_search, start_worker
+from tests.support.drills import MODULE, kill, make_search, start_worker
+from tests.support.processes import running_server
 
 pytestmark = pytest.mark.slow
 WAIT = 90  # seconds a worker may take to do two trials and go idle; a stalled one never exits
