@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from app.main import create_app
 from app.settings import Settings
@@ -29,8 +29,15 @@ def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'again.db'}"
     upgrade(url)
+    engine = make_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"experiments", "searches", "trials", "refine_keys"} <= tables
     command.downgrade(alembic_config(url), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     upgrade(url)
+    assert set(inspect(engine).get_table_names()) == tables
+    check_schema(engine)  # raises unless the database is at head again
+    engine.dispose()
 
 
 def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:

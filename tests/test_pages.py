@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import plotly
 from fastapi.testclient import TestClient
 
@@ -23,7 +26,10 @@ def test_experiment_page_loads_plotly_locally(client: TestClient) -> None:
     page = client.get(f"/experiments/{created['id']}").text
     assert NASTY not in page
     src = f"/vendor/plotly-{plotly.__version__}.min.js"
-    assert f'src="{src}"' in page or f"{src}" in page
+    script = re.search(r'<script id="plotly-js"[^>]*\ssrc="([^"]+)"', page)
+    assert script is not None, "the page loads plotly.js with a script tag"
+    served = urlsplit(script.group(1))
+    assert (served.netloc, served.path) == ("testserver", src)  # this server, not a CDN
     assert "cdn" not in page.lower()
     js = client.get(src)
     assert js.status_code == 200

@@ -81,13 +81,11 @@ class GridSampler:
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
-        """Grid points `number`.. of a seeded permutation; without a position, random ones."""
+        """Grid points `number`.. of a seeded permutation of the lattice."""
         points = self.lattice(space)
-        if position is None:
-            return [points.point(int(i)) for i in rng.integers(len(points), size=n)]
         order = _permutation(position.seed, len(points))
         return [points.point(int(order[(position.number + i) % len(points)])) for i in range(n)]
 
@@ -249,12 +247,12 @@ class _QmcSampler(NoOptions):
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
-        """Points `number`..`number + n - 1` of the design; without a position, uniform ones."""
-        if position is None or space.ndim == 0:
-            return space.decode(rng.random((n, space.ndim)))
+        """Points `number`..`number + n - 1` of the design."""
+        if space.ndim == 0:
+            return space.decode(rng.random((n, 0)))
         return space.decode(self.points(position, space.ndim, n))
 
     def points(self, position: Position, d: int, n: int) -> np.ndarray:

@@ -47,7 +47,7 @@ class TpeSampler:
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
         """Ask TPE `n` times; the seed comes from `rng`, itself from (search seed, number)."""

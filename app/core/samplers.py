@@ -40,7 +40,7 @@ class Sampler(Protocol):
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
         """Return `n` configurations from `space`.
@@ -76,7 +76,7 @@ class RandomSampler(NoOptions):
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
         """Draw `n` independent uniform points and decode them."""

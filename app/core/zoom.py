@@ -41,8 +41,6 @@ from app.core.space import Params, SearchSpace
 if TYPE_CHECKING:
     from scipy.interpolate import RBFInterpolator
 
-# Budget assumed for the initial design when the caller gives no position.
-_DEFAULT_BUDGET = 100
 # The surrogate is fitted on at most this many trials, the nearest to the box's centre.
 _MAX_FIT = 300
 # Where an inactive parameter sits for the surrogate: outside the cube, apart from all values.
@@ -128,13 +126,12 @@ class ZoomSampler:
         rng: np.random.Generator,
         n: int,
         *,
-        position: Position | None = None,
+        position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
         """Explore with a Sobol' design, then the surrogate's pick in the replayed box."""
         history = valid_history(space, history)
-        budget = position.budget if position else _DEFAULT_BUDGET
-        number = position.number if position else len(history)
+        budget, number = position.budget, position.number
         n_init = self.n_init(space, budget)
         region = replay(space, history, direction, n_init, self.options)
         model = None
@@ -152,12 +149,12 @@ class ZoomSampler:
 def _explore(
     space: SearchSpace,
     rng: np.random.Generator,
-    position: Position | None,
+    position: Position,
     number: int,
     budget: int,
 ) -> np.ndarray:
-    if position is None or space.ndim == 0:
-        return rng.random(space.ndim)
+    if space.ndim == 0:
+        return rng.random(0)
     return sobol_points(position.seed, space.ndim, number, 1)[0]
 
 

@@ -61,14 +61,6 @@ def test_same_seed_same_sequence_other_seed_other_sequence(name: str) -> None:
     assert first != other
 
 
-@pytest.mark.parametrize("name", names())
-def test_the_store_call_without_a_position_still_works(name: str) -> None:
-    sampler = make_sampler(name)
-    for number in range(5):
-        for params in sampler.suggest(SPACE, [], trial_rng(7, number), 2):
-            SPACE.validate_params(params)
-
-
 def test_unknown_sampler_lists_the_known_ones() -> None:
     with pytest.raises(SpaceError, match="choose one of: grid, halton") as info:
         make_sampler("annealing")
