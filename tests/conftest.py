@@ -22,7 +22,7 @@ from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.migrate import upgrade
 from tests.support.processes import running_server
 
-pytest_plugins = ["tests.support.postgres"]
+pytest_plugins = ["tests.support.postgres", "tests.support.browser", "tests.support.dashboard"]
 
 
 @pytest.fixture(scope="session")

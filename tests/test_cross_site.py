@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.processes import running_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 REBOUND = "rebound.example"  # resolves to 127.0.0.1 in the test browser, as after rebinding

@@ -9,11 +9,11 @@ import httpx
 import numpy as np
 import pytest
 
-from benchmarks.fill import Ours
+from app.store.db import make_engine, make_sessionmaker, session_scope
+from app.store.exchange import import_experiment
+from app.store.migrate import upgrade
+from tests.support.browser import NASTY, shot
 from tests.support.processes import running_server
-from tests.test_browser import NASTY, browser, page, shot
-
-__all__ = ["browser", "page"]  # fixtures, imported for pytest to find
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 N = 6000  # above GL_POINTS (scatter.js): the scatter plot is WebGL
@@ -32,17 +32,89 @@ new MutationObserver(() => {
 """
 
 
+SPACE = {
+    "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+    "x": {"type": "float", "low": 0.0, "high": 1.0},
+    "units": {"type": "int", "low": 8, "high": 256, "log": True},
+    "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
+}
+
+
+CREATED = "2026-01-01T00:00:00+00:00"
+
+
+def finished_trials(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """`n` complete trials of SPACE as an export document lists them."""
+    lr, x, units = 10 ** rng.uniform(-5, 0, n), rng.uniform(0, 1, n), 2 ** rng.uniform(3, 8, n)
+    solvers = rng.integers(0, 2, n)
+    return [
+        {
+            "search_id": 1,
+            "number": i,
+            "state": "complete",
+            "params": {
+                "lr": float(lr[i]),
+                "x": float(x[i]),
+                "units": int(round(units[i])),
+                "solver": ("sgd", "adam")[int(solvers[i])],
+            },
+            "value": float((np.log10(lr[i]) + 3) ** 2 + (x[i] - 0.3) ** 2),
+            "metrics": None,
+            "error": None,
+            "worker": "fill",
+            "attempt": 0,
+            "lost": 0,
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "finished_at": "2026-01-01T00:00:01+00:00",
+            "intermediate_values": [],
+        }
+        for i in range(n)
+    ]
+
+
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """A server over an experiment of N finished trials (filled in bulk, as the benchmark does),
-    polled every 0.3 s."""
+    """A server over an experiment of N finished trials (brought in by the importer, the way
+    an export moves between machines), polled every 0.3 s."""
     folder = tmp_path_factory.mktemp("big")
-    ours = Ours.create(str(folder / "big.db"), N)
-    ours.fill(N, np.random.default_rng(3))
-    ours.engine.dispose()
+    url = f"sqlite:///{folder / 'big.db'}"
+    upgrade(url)
+    document = {
+        "format": "hyperzoom-experiment",
+        "version": 1,
+        "experiment": {
+            "name": "scale",
+            "objective": "bowl",
+            "direction": "minimize",
+            "space": SPACE,
+            "created_at": CREATED,
+        },
+        "searches": [
+            {
+                "id": 1,
+                "parent_id": None,
+                "sampler": "random",
+                "sampler_options": None,
+                "pruner": None,
+                "seed": 1,
+                "n_trials": N,
+                "status": "done",
+                "space": SPACE,
+                "region": None,
+                "heartbeat_timeout": 60.0,
+                "max_retries": 2,
+                "created_at": CREATED,
+            }
+        ],
+        "trials": finished_trials(N, np.random.default_rng(3)),
+    }
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        experiment_id = import_experiment(session, document).id
+    engine.dispose()
     env = {"HYPERZOOM_POLL_INTERVAL": "0.3"}
-    with running_server(ours.url, folder / "server.log", **env) as url:
-        yield url, ours.experiment_id
+    with running_server(url, folder / "server.log", **env) as served:
+        yield served, experiment_id
 
 
 def open_big(page: Any, big: Any) -> None:

@@ -20,19 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.store.db import session_scope
 from app.store.models import TrialState
 from app.store.trials import ask, report, tell
-from tests.test_browser import (
-    ARTIFACTS,
-    NASTY,
-    browser,
-    drag,
-    format_like_page,
-    page,
-    plot_geometry,
-    shot,
-)
-from tests.test_dashboard import api, experiment, open_dashboard, play, table_ids
-
-__all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
+from tests.support.browser import ARTIFACTS, NASTY, drag, format_like_page, plot_geometry, shot
+from tests.support.dashboard import experiment, open_dashboard, play, table_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

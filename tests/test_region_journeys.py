@@ -13,11 +13,9 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_browser import browser, page, shot
-from tests.test_dashboard import api, play
-from tests.test_region_panel import draw_x_box, open_page, settle, start
-
-__all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
+from tests.support.browser import shot
+from tests.support.dashboard import play
+from tests.support.region_panel import draw_x_box, open_page, settle, start
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -14,10 +14,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_browser import ARTIFACTS, NASTY, browser, drag, page, plot_geometry, shot
-from tests.test_dashboard import STEPS, api, experiment, open_dashboard, play, table_ids
-
-__all__ = ["api", "browser", "page"]  # fixtures, imported for pytest to find
+from tests.support.browser import ARTIFACTS, NASTY, drag, plot_geometry, shot
+from tests.support.dashboard import STEPS, experiment, open_dashboard, play, table_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -16,7 +16,7 @@ from textwrap import dedent
 import pytest
 
 from app.core.designs import MAX_DESIGN_CELLS, MAX_HALTON_DIMS
-from tests.bounded import growth_mb, run_requests
+from tests.support.bounded import growth_mb, run_requests
 
 pytestmark = pytest.mark.slow
 

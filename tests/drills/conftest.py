@@ -44,7 +44,7 @@ def browser() -> Iterator[Any]:
     Module scope: only one Playwright sync driver may run at a time, and the browser tests'
     own fixture starts another after the drills.
     """
-    from tests.test_browser import CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM_ARGS
 
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
