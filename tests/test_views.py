@@ -139,7 +139,8 @@ def test_views_draw_lazily_and_share_one_selection(
     )
     assert 0.15 < low < high < 0.85
     brushed = {i for i, t in complete.items() if low <= t["params"]["x"] <= high}
-    assert set(table_ids(page)) == brushed or len(brushed) > 50
+    shown = set(table_ids(page))  # the table's first page holds 50 rows
+    assert shown <= brushed and len(shown) == min(len(brushed), 50)
     assert page.locator("#selection-text").inner_text().startswith(f"{len(brushed)} trial")
     shot(page, "24-parallel-coordinates-brushed")
 
