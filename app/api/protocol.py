@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import SessionDep, WorkerAuthorized
+from app.api.deps import WorkerAuthorized
 from app.api.errors import FieldError, documented
-from app.api.schemas import TrialId
 from app.core.values import MAX_ERROR_CHARS, ValueProblem
 from app.objectives import ObjectiveSpec
+from app.serving import SessionDep, TrialId
 from app.store import recovery
 from app.store import trials as store
 from app.store.models import Direction, TrialState

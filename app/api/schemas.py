@@ -17,7 +17,6 @@ from pydantic import (
     StrictStr,
 )
 
-from app.serving import TrialId  # noqa: F401 - app/api/protocol.py still imports it from here
 from app.store.experiments import Reaping
 from app.store.models import Direction, SearchStatus, TrialState
 from app.store.trial_reads import MAX_METRIC_COLUMNS

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.core.states import TrialState
+
 
 class Direction(StrEnum):
     """Whether lower or higher objective values are better."""
@@ -38,20 +40,6 @@ class SearchStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     STOPPED = "stopped"
-
-
-class TrialState(StrEnum):
-    """Where a trial is in its life; `waiting` and `running` are the only states that change.
-
-    A trial waits when it was enqueued by hand or given back (a worker stopped, or its worker
-    was lost and the trial is retried); a worker's ask claims waiting trials first.
-    """
-
-    WAITING = "waiting"
-    RUNNING = "running"
-    COMPLETE = "complete"
-    FAILED = "failed"
-    PRUNED = "pruned"
 
 
 # A search's reaping policy when its creator names none.
