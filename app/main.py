@@ -16,11 +16,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.templating import Jinja2Templates
 
 from app.api import (
-    curves,
     errors,
     exchange,
     experiments,
-    manage,
     objectives,
     protocol,
     searches,
@@ -89,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SameOrigin, allowed_hosts=settings.allowed_hosts, trusted_origins=settings.cors_origins
     )
     routers = (experiments.router, searches.router, trials.router, objectives.router)
-    routers = (*routers, manage.router, protocol.router, exchange.router, curves.router)
+    routers = (*routers, protocol.router, exchange.router)
     for router in routers:
         app.include_router(router, dependencies=[ReadAuthorized])
     app.include_router(pages.router)

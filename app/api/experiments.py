@@ -1,26 +1,33 @@
-"""/api/experiments: create, list and read experiments and all their trials."""
+"""/api/experiments: create, list, read, rename and delete experiments; their trials, learning
+curves and search tree; new root searches. (Export and import are in `exchange`.)"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep
-from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, from_space_error
+from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, from_space_error
 from app.api.schemas import (
     ExperimentCreate,
     ExperimentRead,
     ExperimentSummary,
+    SearchCreate,
+    SearchRead,
+    Space,
     TrialColumns,
     TrialRead,
     space_json,
 )
 from app.api.trial_filters import Filters, filtered_trials, trial_page
-from app.api.views import experiment_read, experiment_summary, trial_columns
+from app.api.views import experiment_read, experiment_summary, search_reads, trial_columns
 from app.core.space import SearchSpace, SpaceError
-from app.serving import ExperimentId, SessionDep
+from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments as store
+from app.store import manage
+from app.store.curves import curves_of
 from app.store.models import Direction
 from app.store.trial_reads import trial_columns as read_columns
 
@@ -107,3 +114,141 @@ def experiment_trial_columns(
     """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
     store.get_experiment(session, experiment_id)
     return trial_columns(read_columns(session, experiment_id, since))
+
+
+class ExperimentRename(BaseModel):
+    """A new name."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "v2"}]})
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class RootSearchCreate(SearchCreate):
+    """A new search from scratch; `space` defaults to the experiment's."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"sampler": "sobol", "n_trials": 64, "seed": 7}]},
+    )
+
+    space: Space | None = None
+
+
+class SearchNode(BaseModel):
+    """A search and the searches refined from it."""
+
+    search: SearchRead
+    children: list[SearchNode]
+
+
+MAX_CURVES = 200
+TrialIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+    Query(
+        min_length=1,
+        max_length=MAX_CURVES,
+        description=f"The trials whose curves to send (repeat it; at most {MAX_CURVES}).",
+    ),
+]
+
+
+class Curve(BaseModel):
+    """One trial's intermediate values, as two columns in step order."""
+
+    trial_id: int
+    steps: list[int]
+    values: list[float]
+
+
+class Curves(BaseModel):
+    """The asked-for trials of this experiment; ids of other experiments are left out."""
+
+    curves: list[Curve]
+
+
+@router.patch(
+    "/{experiment_id}",
+    response_model=ExperimentRead,
+    dependencies=[Authorized],
+    responses=WRITE_ERRORS,
+)
+def rename_experiment(
+    experiment_id: ExperimentId, body: ExperimentRename, session: SessionDep
+) -> ExperimentRead:
+    """Rename an experiment."""
+    return experiment_read(session, manage.rename_experiment(session, experiment_id, body.name))
+
+
+@router.delete(
+    "/{experiment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Authorized],
+    responses=WRITE_ERRORS,
+)
+def delete_experiment(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    confirm: Annotated[
+        str | None, Query(max_length=200, description="The experiment's name, to confirm.")
+    ] = None,
+) -> Response:
+    """Delete an experiment with all its searches and trials (409 unless `confirm` is its name)."""
+    manage.delete_experiment(session, experiment_id, confirm)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{experiment_id}/searches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SearchRead,
+    dependencies=[Authorized],
+    responses=WRITE_ERRORS,
+)
+def create_root_search(
+    experiment_id: ExperimentId, body: RootSearchCreate, session: SessionDep, policy: DefaultPolicy
+) -> SearchRead:
+    """Start a new search from scratch (a new root of the tree)."""
+    try:
+        space = SearchSpace.from_dict(space_json(body.space)) if body.space else None
+        search = store.add_root_search(
+            session,
+            experiment_id,
+            space=space,
+            sampler=body.sampler,
+            sampler_options=body.options,
+            pruner=body.pruner,
+            n_trials=body.n_trials,
+            seed=body.seed,
+            policy=body.policy(policy),
+        )
+    except SpaceError as exc:
+        raise from_space_error(["body"], exc) from exc
+    return search_reads(session, [search])[0]
+
+
+@router.get("/{experiment_id}/tree", response_model=list[SearchNode], responses=ERRORS)
+def search_tree(experiment_id: ExperimentId, session: SessionDep) -> list[SearchNode]:
+    """The experiment's searches as a tree: coarse → fine → finer."""
+    searches = search_reads(session, store.get_experiment(session, experiment_id).searches)
+    children: dict[int | None, list[SearchRead]] = {}
+    for s in searches:
+        children.setdefault(s.parent_id, []).append(s)
+
+    def node(s: SearchRead) -> SearchNode:
+        return SearchNode(search=s, children=[node(c) for c in children.get(s.id, [])])
+
+    return [node(s) for s in children.get(None, [])]
+
+
+@router.get("/{experiment_id}/curves", response_model=Curves, responses=documented(404, 422))
+def get_curves(experiment_id: ExperimentId, trial_id: TrialIds, session: SessionDep) -> Curves:
+    """Learning curves of up to 200 trials in one request (the page's curves view)."""
+    store.get_experiment(session, experiment_id)
+    found = curves_of(session, experiment_id, set(trial_id))
+    return Curves(
+        curves=[
+            Curve(trial_id=i, steps=[s for s, _ in pairs], values=[v for _, v in pairs])
+            for i, pairs in found.items()
+        ]
+    )

@@ -1,4 +1,5 @@
-"""/api/searches: read a search and its trials; refine it into a child search."""
+"""/api/searches: read a search and its trials; refine it into a child search, suggest a
+region, enqueue a configuration, stop and resume."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from sqlalchemy.orm import Session
 from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, from_space_error
 from app.api.previews import RefinePreview, preview_read
-from app.api.schemas import RefineRequest, SearchRead, SuggestedRegionRead, TrialRead
+from app.api.schemas import (
+    RefineRequest,
+    SearchRead,
+    SuggestedRegionRead,
+    TrialRead,
+)
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import search_reads, trial_read
 from app.core.preview import preview_refine
@@ -20,7 +26,7 @@ from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
 from app.serving import SearchId, SessionDep
 from app.store import experiments as store
-from app.store import refine_keys
+from app.store import manage, refine_keys
 from app.store.trials import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
@@ -184,3 +190,25 @@ def enqueue_trial(
     except SpaceError as exc:
         raise from_space_error(["body"], exc) from exc
     return trial_read(trial)
+
+
+@router.post(
+    "/{search_id}/stop",
+    response_model=SearchRead,
+    dependencies=[Authorized],
+    responses=documented(401, 404, 409),
+)
+def stop_search(search_id: SearchId, session: SessionDep) -> SearchRead:
+    """Hand out no more trials; running ones finish and are recorded."""
+    return search_reads(session, [manage.stop_search(session, search_id)])[0]
+
+
+@router.post(
+    "/{search_id}/resume",
+    response_model=SearchRead,
+    dependencies=[Authorized],
+    responses=documented(401, 404, 409),
+)
+def resume_search(search_id: SearchId, session: SessionDep) -> SearchRead:
+    """Let workers pick a stopped search up again."""
+    return search_reads(session, [manage.resume_search(session, search_id)])[0]
