@@ -5,7 +5,8 @@ Pages get the same errors rendered as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.space import SpaceError
+from app.core.problems import Problem
 from app.store.errors import Conflict, NotFound
 
 
@@ -46,9 +47,15 @@ ERRORS = documented(404, 422)
 WRITE_ERRORS = documented(401, 404, 409, 422)
 
 
-def from_space_error(prefix: Iterable[str], error: SpaceError) -> FieldError:
-    """Place a core validation error under the request field it came from."""
-    return FieldError([*prefix, *error.loc], error.problem)
+@contextmanager
+def located(*prefix: str | int) -> Iterator[None]:
+    """A Problem raised inside is about the request field at `prefix` (its loc continues it);
+    without this, a Problem escaping a route is about the request body."""
+    try:
+        yield
+    except Problem as exc:
+        exc.under(*prefix)
+        raise
 
 
 def _body(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -89,6 +96,14 @@ async def _field(request: Request, exc: FieldError) -> Response:
     )
 
 
+_SOURCES = ("body", "path", "query", "header")
+
+
+async def _problem(request: Request, exc: Problem) -> Response:
+    loc = list(exc.loc) if exc.loc and exc.loc[0] in _SOURCES else ["body", *exc.loc]
+    return error_response(request, 422, [{"loc": loc, "msg": exc.problem, "type": "value_error"}])
+
+
 async def _not_found(request: Request, exc: NotFound) -> Response:
     loc = ["path", f"{exc.kind}_id"]
     return error_response(request, 404, [{"loc": loc, "msg": str(exc), "type": "not_found"}])
@@ -117,6 +132,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(FieldError, _field)  # type: ignore[arg-type]
+    app.add_exception_handler(Problem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(Conflict, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

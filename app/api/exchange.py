@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from app.api.deps import Authorized
-from app.api.errors import FieldError
 from app.api.schemas import ErrorResponse, ExperimentRead
 from app.api.views import experiment_read
 from app.serving import ExperimentId, SessionDep
@@ -163,9 +162,6 @@ async def _pieces(
 )
 def import_experiment(document: Document, session: SessionDep) -> ExperimentRead:
     """Recreate an exported experiment with new ids; running trials come back waiting."""
-    try:
-        experiment = store.import_experiment(session, document)
-    except store.DocumentError as exc:
-        raise FieldError(["body", *exc.loc], exc.problem) from exc
+    experiment = store.import_experiment(session, document)  # a DocumentError is a 422
     session.refresh(experiment)
     return experiment_read(session, experiment)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep
-from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, from_space_error
+from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, located
 from app.api.schemas import (
     ExperimentCreate,
     ExperimentRead,
@@ -23,7 +23,7 @@ from app.api.schemas import (
 )
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import experiment_read, experiment_summary, search_reads, trial_columns
-from app.core.space import SearchSpace, SpaceError
+from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments as store
 from app.store import manage
@@ -56,11 +56,9 @@ def create_experiment(
             f"{body.objective!r} is not a registered objective (registered: {known}); "
             "register yours with `hyperzoom serve --objective package.module:function`",
         )
-    try:
+    with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space) if body.space else spec.space)
-    except SpaceError as exc:
-        raise from_space_error(["body", "space"], exc) from exc
-    try:
+    with located("body", "search"):
         experiment, _ = store.create_experiment(
             session,
             name=body.name,
@@ -74,8 +72,6 @@ def create_experiment(
             seed=body.search.seed,
             policy=body.search.policy(policy),
         )
-    except SpaceError as exc:
-        raise from_space_error(["body", "search"], exc) from exc
     session.refresh(experiment)
     return experiment_read(session, experiment)
 
@@ -209,21 +205,19 @@ def create_root_search(
     experiment_id: ExperimentId, body: RootSearchCreate, session: SessionDep, policy: DefaultPolicy
 ) -> SearchRead:
     """Start a new search from scratch (a new root of the tree)."""
-    try:
+    with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space)) if body.space else None
-        search = store.add_root_search(
-            session,
-            experiment_id,
-            space=space,
-            sampler=body.sampler,
-            sampler_options=body.options,
-            pruner=body.pruner,
-            n_trials=body.n_trials,
-            seed=body.seed,
-            policy=body.policy(policy),
-        )
-    except SpaceError as exc:
-        raise from_space_error(["body"], exc) from exc
+    search = store.add_root_search(
+        session,
+        experiment_id,
+        space=space,
+        sampler=body.sampler,
+        sampler_options=body.options,
+        pruner=body.pruner,
+        n_trials=body.n_trials,
+        seed=body.seed,
+        policy=body.policy(policy),
+    )
     return search_reads(session, [search])[0]
 
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import WorkerAuthorized
-from app.api.errors import FieldError, documented
-from app.core.values import MAX_ERROR_CHARS, ValueProblem
+from app.api.errors import documented, located
+from app.core.values import MAX_ERROR_CHARS
 from app.objectives import ObjectiveSpec
 from app.serving import SessionDep, TrialId
 from app.store import recovery
@@ -175,21 +175,15 @@ def heartbeat(trial_id: TrialId, body: TicketBody, session: SessionDep) -> Respo
 @router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT)
 def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Response:
     """Record the result of an attempt (complete needs a finite value)."""
-    try:
-        store.tell(
-            session,
-            trial_id,
-            ticket=body.ticket,
-            state=body.state,
-            value=body.value,
-            error=body.error,
-            metrics=body.metrics,
-        )
-    except ValueProblem as exc:
-        raise FieldError(["body", *exc.loc], exc.problem) from exc
-    except ValueError as exc:
-        field = "state" if body.state in (TrialState.RUNNING, TrialState.WAITING) else "value"
-        raise FieldError(["body", field], str(exc)) from exc
+    store.tell(
+        session,
+        trial_id,
+        ticket=body.ticket,
+        state=body.state,
+        value=body.value,
+        error=body.error,
+        metrics=body.metrics,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -208,8 +202,6 @@ def register(body: RegisterRequest, session: SessionDep) -> Response:
         ObjectiveSpec(o.name, f"worker:{o.name}", o.direction.value, o.description, o.space)
         for o in body.objectives
     ]
-    try:
+    with located("body", "objectives"):
         register_objectives(session, specs, body.worker)
-    except ValueProblem as exc:
-        raise FieldError(["body", "objectives", *exc.loc], exc.problem) from exc
     return Response(status_code=status.HTTP_204_NO_CONTENT)

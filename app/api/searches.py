@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.api.deps import Authorized
-from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, from_space_error
+from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented
 from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import (
     RefineRequest,
@@ -110,22 +110,18 @@ def refine_search(
 
 
 def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead:
-    try:
-        child = store.refine_search(
-            session,
-            search_id,
-            region=body.region,
-            n_trials=body.n_trials,
-            sampler=body.sampler,
-            sampler_options=body.options,
-            pruner=body.pruner,
-            seed=body.seed,
-            heartbeat_timeout=body.heartbeat_timeout,
-            max_retries=body.max_retries,
-        )
-    except SpaceError as exc:
-        top_level = exc.loc[:1] in (("sampler",), ("options",), ("pruner",), ("n_trials",))
-        raise from_space_error(["body"] if top_level else ["body", "region"], exc) from exc
+    child = store.refine_search(
+        session,
+        search_id,
+        region=body.region,
+        n_trials=body.n_trials,
+        sampler=body.sampler,
+        sampler_options=body.options,
+        pruner=body.pruner,
+        seed=body.seed,
+        heartbeat_timeout=body.heartbeat_timeout,
+        max_retries=body.max_retries,
+    )
     return search_reads(session, [child])[0]
 
 
@@ -185,11 +181,7 @@ def enqueue_trial(
     session: SessionDep,
 ) -> TrialRead:
     """Add a hand-picked configuration to the search; a worker runs it next."""
-    try:
-        trial = enqueue(session, search_id, params)
-    except SpaceError as exc:
-        raise from_space_error(["body"], exc) from exc
-    return trial_read(trial)
+    return trial_read(enqueue(session, search_id, params))
 
 
 @router.post(

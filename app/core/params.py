@@ -8,11 +8,13 @@ active only when other parameters have given values (`momentum` only when `solve
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+
+from app.core.problems import Problem
 
 Choice = str | int | float | bool
 Params = dict[str, Any]
@@ -24,13 +26,8 @@ Sides = tuple[str, ...]
 SIDES = ("low", "high")
 
 
-class SpaceError(ValueError):
+class SpaceError(Problem):
     """A space, a region or a value is invalid; `loc` names the offending field."""
-
-    def __init__(self, loc: Iterable[str], problem: str) -> None:
-        self.loc = tuple(loc)
-        self.problem = problem
-        super().__init__(f"{'.'.join(self.loc)}: {problem}" if self.loc else problem)
 
 
 def same_value(a: Any, b: Any) -> bool:

@@ -22,26 +22,20 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
+
+from app.core.problems import Loc, Problem
 
 MAX_DEPTH = 32
 MAX_JSON_BYTES = 1_000_000
 MAX_ERROR_CHARS = 100_000
 TOO_DEEP = f"(not shown: nested more than {MAX_DEPTH} levels deep)"
 
-Loc = tuple[str | int, ...]
 _SCALARS = (bool, int, float, type(None))
 
 
-class ValueProblem(ValueError):
+class ValueProblem(Problem):
     """A value cannot be stored; `loc` is its path inside what was checked."""
-
-    def __init__(self, loc: Iterable[str | int], problem: str) -> None:
-        self.loc: Loc = tuple(loc)
-        self.problem = problem
-        where = ".".join(str(p) for p in self.loc)
-        super().__init__(f"{where}: {problem}" if where else problem)
 
 
 def text_problem(text: str, *, column: bool = True) -> str | None:

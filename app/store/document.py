@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from app.core.problems import Loc, Problem
 from app.core.space import SearchSpace, SpaceError
 
-Loc = tuple[str | int, ...]
 E = TypeVar("E", bound=StrEnum)
 MAX_ID = 2**63 - 1
 VERSION = 1  # the document format's version this code reads and writes
 
 
-class DocumentError(ValueError):
+class DocumentError(Problem):
     """An import document is invalid; `loc` is the JSON path of the offending value."""
 
-    def __init__(self, loc: Iterable[str | int], problem: str) -> None:
-        self.loc: Loc = tuple(loc)
-        self.problem = problem
-        super().__init__(f"{json_path(self.loc)}: {problem}" if self.loc else problem)
+    def text(self) -> str:
+        """`searches[1].space: why`."""
+        return f"{json_path(self.loc)}: {self.problem}" if self.loc else self.problem
 
 
 def json_path(loc: Sequence[str | int]) -> str:

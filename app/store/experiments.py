@@ -15,7 +15,7 @@ from app.core.preview import TrialPoint
 from app.core.pruners import make_pruner
 from app.core.region import narrow, region_of
 from app.core.samplers import make_sampler
-from app.core.space import SearchSpace
+from app.core.space import SearchSpace, SpaceError
 from app.store.errors import NotFound
 from app.store.models import (
     DEFAULT_HEARTBEAT_TIMEOUT,
@@ -95,11 +95,15 @@ def refine_search(
     heartbeat_timeout: float | None = None,
     max_retries: int | None = None,
 ) -> Search:
-    """Create a child search over `region` of the parent's space; invalid regions raise.
-    The child keeps the parent's reaping policy where not given one."""
+    """Create a child search over `region` of the parent's space; invalid regions raise a
+    SpaceError under `region`. The child keeps the parent's reaping policy where not given one."""
     parent = get_search(session, parent_id)
     parent_space = SearchSpace.from_dict(parent.space)
-    child_space = narrow(parent_space, region)
+    try:
+        child_space = narrow(parent_space, region)
+    except SpaceError as exc:
+        exc.under("region")
+        raise
     child = _new_search(
         child_space,
         sampler,

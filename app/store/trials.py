@@ -405,9 +405,9 @@ def tell(
     or a test on the database), any running attempt is finished.
     """
     if state not in _FINAL:
-        raise ValueError("a trial is told complete, failed or pruned")
+        raise ValueProblem(("state",), "a trial is told complete, failed or pruned")
     if state is TrialState.COMPLETE and (value is None or not math.isfinite(value)):
-        raise ValueError(f"a complete trial needs a finite value, got {value!r}")
+        raise ValueProblem(("value",), f"a complete trial needs a finite value, got {value!r}")
     check_result(error, metrics)
     if value is not None and not math.isfinite(value):
         value = None
@@ -510,7 +510,7 @@ def heartbeat(session: Session, trial_id: int, ticket: str) -> bool:
 def report(session: Session, trial_id: int, ticket: str, step: int, value: float) -> bool:
     """Store an intermediate value (also a heartbeat); return whether the trial should stop."""
     if not math.isfinite(value):
-        raise ValueError(f"an intermediate value must be finite, got {value!r}")
+        raise ValueProblem(("value",), f"an intermediate value must be finite, got {value!r}")
     if not heartbeat(session, trial_id, ticket):
         _explain_refusal(session, trial_id)
     trial = session.get_one(Trial, trial_id, populate_existing=True)
