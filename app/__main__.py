@@ -8,7 +8,7 @@ layers (SQLAlchemy, FastAPI) are not for that child to load.
 
 def main() -> None:
     """Entry point of the `hyperzoom` script."""
-    from app.cli import main as run
+    from app.cli.main import main as run
 
     run()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import DEMO_NAME, cli, seed_demo
+from app.cli.main import DEMO_NAME, cli, seed_demo
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.experiments import list_experiments
@@ -88,7 +88,7 @@ def test_seeding_the_demo_twice_keeps_one_demo(settings: Settings) -> None:
 def test_the_demo_gives_a_lost_trial_up_after_15_seconds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.cli import demo_settings
+    from app.cli.main import demo_settings
 
     monkeypatch.delenv("HYPERZOOM_HEARTBEAT_TIMEOUT", raising=False)
     assert demo_settings(None).heartbeat_timeout == 15

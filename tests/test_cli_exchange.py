@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli.main import cli
 from app.store.db import session_scope
 from tests.support.exchange import populate
 

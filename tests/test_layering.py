@@ -1,9 +1,10 @@
 """Imports point down one declared order of layers, and no module of app/ comes back to itself.
 
-Every module of app/ belongs to one unit of LAYERS. A module may import its own unit and the
-units of lower rows; units that share a row may not import each other. Imports are read with
-ast, those inside functions too, and resolved to the module they load, so that `app.cli_api`
-is never taken for a part of `app.cli`.
+Every module of app/ belongs to one unit of LAYERS: the innermost it is, or is inside by whole
+dotted parts, so that `app.cli.client` is a unit of its own within the package `app.cli`. A
+module may import its own unit and the units of lower rows; units that share a row may not
+import each other. Imports are read with ast, those inside functions too, and resolved to the
+module they load.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ APP = ROOT / "app"
 
 # Top row first: (units, why they sit there).
 LAYERS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("app.__main__",), "`python -m app` only runs the command"),
-    (("app.cli",), "the `hyperzoom` command: wires the subcommands, serves, runs workers"),
-    (("app.cli_exchange",), "export and import, on cli_api's options and connection"),
-    (("app.cli_api",), "commands that call the API, over HTTP or in-process through app.main"),
-    (("app.cli_errors",), "one way for every command to fail: it knows each layer's errors"),
+    (("app.__main__", "app.cli"), "`python -m app` runs the command; app.cli names its parts"),
+    (("app.cli.main",), "the `hyperzoom` command: wires the subcommands, serves, runs workers"),
+    (("app.cli.exchange",), "export and import, on cli.experiments' options and connection"),
+    (("app.cli.experiments",), "commands that call the API, over HTTP or in-process (app.main)"),
+    (("app.cli.errors",), "one way for every command to fail: it knows each layer's errors"),
     (("app.main",), "builds the FastAPI app from the routes, the pages and the settings"),
-    (("app.api", "app.web", "app.client"), "the JSON routes, the HTML pages, the CLI's client"),
+    (("app.api", "app.web", "app.cli.client"), "JSON routes, HTML pages, the CLI's client"),
     (("app.serving",), "what routes and pages share: a session per request, ids in paths"),
     (("app.worker",), "runs trials on the store, or on a server over HTTP"),
     (("app.store",), "tables and queries (SQLAlchemy) over the core's types"),
@@ -48,7 +49,7 @@ NOT_IMPORTED = {
     "app.objectives": (*DB, *WEB),
     "app.store": WEB,
     "app.worker": WEB,
-    "app.client": (*DB, *WEB),
+    "app.cli.client": (*DB, *WEB),
 }
 # What the worker's sandboxed child imports: it runs `app.worker.isolate._child_main`, which
 # loads objectives through app.worker.objectives, and spawning it imports the script that
@@ -105,9 +106,9 @@ def imports(module: str) -> tuple[set[str], set[str]]:
 
 
 def unit(module: str) -> str | None:
-    """The unit of LAYERS that `module` is, or is inside (by whole dotted parts)."""
+    """The innermost unit of LAYERS that `module` is, or is inside (by whole dotted parts)."""
     found = [u for u in RANK if module == u or module.startswith(u + ".")]
-    return found[0] if len(found) == 1 else None
+    return max(found, key=len, default=None)
 
 
 def test_every_module_has_one_layer_and_every_unit_exists() -> None:

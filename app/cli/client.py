@@ -1,5 +1,5 @@
 """The CLI's view of the REST API: JSON calls over any httpx client, so a server over HTTP and
-the app in-process (app/cli_api.py builds that one) give the same answers and errors."""
+the app in-process (app/cli/experiments.py builds that one) give the same answers and errors."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.client import ApiError
+from app.cli.client import ApiError
 from app.core.space import SpaceError
 from app.settings import Settings
 from app.store.db import redact

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from app.cli_api import DbOption, ServerOption, TokenOption, connect, out
-from app.cli_errors import friendly
+from app.cli.errors import friendly
+from app.cli.experiments import DbOption, ServerOption, TokenOption, connect, out
 
 
 @friendly

@@ -19,8 +19,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli_errors import friendly
-from app.client import Client
+from app.cli.client import Client
+from app.cli.errors import friendly
 from app.settings import Settings
 
 experiment_cli = typer.Typer(help="Create and inspect experiments.", no_args_is_help=True)

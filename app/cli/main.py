@@ -19,9 +19,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from app.cli_api import experiment_cli, search_cli, status
-from app.cli_errors import friendly
-from app.cli_exchange import export_command, import_command
+from app.cli.errors import friendly
+from app.cli.exchange import export_command, import_command
+from app.cli.experiments import experiment_cli, search_cli, status
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings, read_secret

@@ -46,7 +46,7 @@ _LAUNCH = (
     "if os.environ.get('HZ_DRILL_BUSY_TIMEOUT'):\n"
     "    db.SQLITE_BUSY_TIMEOUT = float(os.environ['HZ_DRILL_BUSY_TIMEOUT'])\n"
     "sys.argv[0] = 'hyperzoom'\n"
-    "from app.cli import main\n"
+    "from app.cli.main import main\n"
     "main()\n"
 )
 
