@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app.core.space import SearchSpace  # noqa: E402
 from app.objectives import BUILTINS, synthetic  # noqa: E402
 from app.store.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
-from app.store.experiments import create_experiment  # noqa: E402
+from app.store.experiments import create_experiment
 from app.store.migrate import upgrade  # noqa: E402
 from app.store.models import Direction, Trial, TrialState  # noqa: E402
 from benchmarks.report import ROOT, fmt, fresh, machine, ratio, table  # noqa: E402

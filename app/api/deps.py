@@ -14,8 +14,8 @@ from app.api.errors import error_response
 from app.objectives import ObjectiveSpec
 from app.serving import SessionDep
 from app.settings import Settings, TokenUnavailable, read_secret
-from app.store.experiments import Reaping
 from app.store.objectives import registered_objectives
+from app.store.searches import Reaping
 
 log = logging.getLogger("hyperzoom.auth")
 ADMIN, WORKER = "admin", "worker"

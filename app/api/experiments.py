@@ -25,8 +25,7 @@ from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import experiment_read, experiment_summary, search_reads, trial_columns
 from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
-from app.store import experiments as store
-from app.store import manage
+from app.store import experiments
 from app.store.curves import curves_of
 from app.store.models import Direction
 from app.store.trial_reads import trial_columns as read_columns
@@ -59,7 +58,7 @@ def create_experiment(
     with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space) if body.space else spec.space)
     with located("body", "search"):
-        experiment, _ = store.create_experiment(
+        experiment, _ = experiments.create_experiment(
             session,
             name=body.name,
             objective=body.objective,
@@ -79,13 +78,13 @@ def create_experiment(
 @router.get("", response_model=list[ExperimentSummary])
 def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
     """Every experiment, newest first, with progress and best value."""
-    return [experiment_summary(session, e) for e in store.list_experiments(session)]
+    return [experiment_summary(session, e) for e in experiments.list_experiments(session)]
 
 
 @router.get("/{experiment_id}", response_model=ExperimentRead, responses=ERRORS)
 def get_experiment(experiment_id: ExperimentId, session: SessionDep) -> ExperimentRead:
     """One experiment with its space and its searches."""
-    return experiment_read(session, store.get_experiment(session, experiment_id))
+    return experiment_read(session, experiments.get_experiment(session, experiment_id))
 
 
 @router.get("/{experiment_id}/trials", response_model=list[TrialRead], responses=ERRORS)
@@ -98,7 +97,7 @@ def list_experiment_trials(
 ) -> list[TrialRead]:
     """Trials of every search of the experiment, in the order they last changed; filter by
     state and value, page with `limit` (the `Link` header points at the next page)."""
-    store.get_experiment(session, experiment_id)
+    experiments.get_experiment(session, experiment_id)
     trials = filtered_trials(session, filters, experiment_id=experiment_id)
     return trial_page(request, response, filters, trials)
 
@@ -108,7 +107,7 @@ def experiment_trial_columns(
     experiment_id: ExperimentId, session: SessionDep, since: Since = 0
 ) -> TrialColumns:
     """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
-    store.get_experiment(session, experiment_id)
+    experiments.get_experiment(session, experiment_id)
     return trial_columns(read_columns(session, experiment_id, since))
 
 
@@ -173,7 +172,9 @@ def rename_experiment(
     experiment_id: ExperimentId, body: ExperimentRename, session: SessionDep
 ) -> ExperimentRead:
     """Rename an experiment."""
-    return experiment_read(session, manage.rename_experiment(session, experiment_id, body.name))
+    return experiment_read(
+        session, experiments.rename_experiment(session, experiment_id, body.name)
+    )
 
 
 @router.delete(
@@ -190,7 +191,7 @@ def delete_experiment(
     ] = None,
 ) -> Response:
     """Delete an experiment with all its searches and trials (409 unless `confirm` is its name)."""
-    manage.delete_experiment(session, experiment_id, confirm)
+    experiments.delete_experiment(session, experiment_id, confirm)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -207,7 +208,7 @@ def create_root_search(
     """Start a new search from scratch (a new root of the tree)."""
     with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space)) if body.space else None
-    search = store.add_root_search(
+    search = experiments.add_root_search(
         session,
         experiment_id,
         space=space,
@@ -224,7 +225,7 @@ def create_root_search(
 @router.get("/{experiment_id}/tree", response_model=list[SearchNode], responses=ERRORS)
 def search_tree(experiment_id: ExperimentId, session: SessionDep) -> list[SearchNode]:
     """The experiment's searches as a tree: coarse → fine → finer."""
-    searches = search_reads(session, store.get_experiment(session, experiment_id).searches)
+    searches = search_reads(session, experiments.get_experiment(session, experiment_id).searches)
     children: dict[int | None, list[SearchRead]] = {}
     for s in searches:
         children.setdefault(s.parent_id, []).append(s)
@@ -238,7 +239,7 @@ def search_tree(experiment_id: ExperimentId, session: SessionDep) -> list[Search
 @router.get("/{experiment_id}/curves", response_model=Curves, responses=documented(404, 422))
 def get_curves(experiment_id: ExperimentId, trial_id: TrialIds, session: SessionDep) -> Curves:
     """Learning curves of up to 200 trials in one request (the page's curves view)."""
-    store.get_experiment(session, experiment_id)
+    experiments.get_experiment(session, experiment_id)
     found = curves_of(session, experiment_id, set(trial_id))
     return Curves(
         curves=[

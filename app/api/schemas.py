@@ -17,8 +17,8 @@ from pydantic import (
     StrictStr,
 )
 
-from app.store.experiments import Reaping
 from app.store.models import Direction, SearchStatus, TrialState
+from app.store.searches import Reaping
 from app.store.trial_reads import MAX_METRIC_COLUMNS
 
 # A JSON number (an int is fine, a string is not); ints are restored by the core.

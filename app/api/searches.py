@@ -25,8 +25,7 @@ from app.core.preview import preview_refine
 from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
 from app.serving import SearchId, SessionDep
-from app.store import experiments as store
-from app.store import manage, refine_keys
+from app.store import refine_keys, searches
 from app.store.trials import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
@@ -38,7 +37,7 @@ router = APIRouter(prefix="/api/searches", tags=["searches"])
 @router.get("/{search_id}", response_model=SearchRead, responses=ERRORS)
 def get_search(search_id: SearchId, session: SessionDep) -> SearchRead:
     """One search with its space, region, budget, status and trial counts."""
-    return search_reads(session, [store.get_search(session, search_id)])[0]
+    return search_reads(session, [searches.get_search(session, search_id)])[0]
 
 
 @router.get("/{search_id}/trials", response_model=list[TrialRead], responses=ERRORS)
@@ -51,7 +50,7 @@ def list_search_trials(
 ) -> list[TrialRead]:
     """The search's trials, in the order they last changed (filters and pages as for an
     experiment's trials)."""
-    store.get_search(session, search_id)
+    searches.get_search(session, search_id)
     return trial_page(
         request, response, filters, filtered_trials(session, filters, search_id=search_id)
     )
@@ -110,7 +109,7 @@ def refine_search(
 
 
 def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead:
-    child = store.refine_search(
+    child = searches.refine_search(
         session,
         search_id,
         region=body.region,
@@ -127,8 +126,8 @@ def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead
 
 def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> RefinePreview:
     """The dry run: the region as refine would take it, against the parent's subtree."""
-    search = store.get_search(session, search_id)
-    trials = store.trial_points(session, store.subtree_ids(session, search))
+    search = searches.get_search(session, search_id)
+    trials = searches.trial_points(session, searches.subtree_ids(session, search))
     value_range = (body.value_range[0], body.value_range[1]) if body.value_range else None
     found = preview_refine(
         SearchSpace.from_dict(search.space),
@@ -149,8 +148,8 @@ def suggest_search_region(
     search_id: SearchId, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
 ) -> SuggestedRegionRead:
     """The box around the best trials of this search and its refinements, for refine."""
-    search = store.get_search(session, search_id)
-    trials = store.finished_trials(session, store.subtree_ids(session, search))
+    search = searches.get_search(session, search_id)
+    trials = searches.finished_trials(session, searches.subtree_ids(session, search))
     direction = search.experiment.direction.value
     try:
         found = suggest_region(
@@ -192,7 +191,7 @@ def enqueue_trial(
 )
 def stop_search(search_id: SearchId, session: SessionDep) -> SearchRead:
     """Hand out no more trials; running ones finish and are recorded."""
-    return search_reads(session, [manage.stop_search(session, search_id)])[0]
+    return search_reads(session, [searches.stop_search(session, search_id)])[0]
 
 
 @router.post(
@@ -203,4 +202,4 @@ def stop_search(search_id: SearchId, session: SessionDep) -> SearchRead:
 )
 def resume_search(search_id: SearchId, session: SessionDep) -> SearchRead:
     """Let workers pick a stopped search up again."""
-    return search_reads(session, [manage.resume_search(session, search_id)])[0]
+    return search_reads(session, [searches.resume_search(session, search_id)])[0]

@@ -26,9 +26,10 @@ from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings, read_secret
 from app.store.db import make_engine, make_sessionmaker, redact, session_scope
-from app.store.experiments import Reaping, create_experiment, list_experiments
+from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import check_schema, upgrade
 from app.store.models import Direction
+from app.store.searches import Reaping
 from app.worker.objectives import registered
 
 cli = typer.Typer(

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from app.core.samplers import SAMPLERS
 from app.serving import ExperimentId, SessionDep, TrialId
-from app.store import experiments as store
+from app.store import experiments
 from app.store.errors import NotFound
 from app.store.models import Trial
 from app.web.modules import module_graph
@@ -28,7 +28,10 @@ def experiment_list(request: Request, session: SessionDep) -> HTMLResponse:
     rows = (
         []
         if protected
-        else [store.experiment_summary(session, e) for e in store.list_experiments(session)]
+        else [
+            experiments.experiment_summary(session, e)
+            for e in experiments.list_experiments(session)
+        ]
     )
     return request.app.state.templates.TemplateResponse(
         request, "experiment_list.html", {"experiments": rows, "protected": protected}
@@ -41,7 +44,7 @@ def experiment_detail(
 ) -> HTMLResponse:
     """One experiment's dashboard: scatter plot, region panel, searches, analysis views."""
     protected = request.app.state.settings.protect_reads
-    experiment = None if protected else store.get_experiment(session, experiment_id)
+    experiment = None if protected else experiments.get_experiment(session, experiment_id)
     return request.app.state.templates.TemplateResponse(
         request,
         "experiment_detail.html",

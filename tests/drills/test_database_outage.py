@@ -21,8 +21,8 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.db import make_engine, make_sessionmaker
-from app.store.experiments import Reaping
 from app.store.migrate import upgrade
+from app.store.searches import Reaping
 from tests.support.drills import (
     Server,
     check_integrity,

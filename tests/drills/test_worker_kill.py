@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import BUILTINS
 from app.store.db import session_scope
-from app.store.experiments import Reaping, get_search
-from app.store.manage import delete_experiment
+from app.store.experiments import delete_experiment
 from app.store.models import SearchStatus, Trial, TrialState
+from app.store.searches import Reaping, get_search
 from app.worker.backend import DatabaseBackend
 from app.worker.loop import Worker
 from app.worker.trial import Outcome

@@ -13,8 +13,9 @@ from app.core.space import SearchSpace
 from app.core.values import ValueProblem
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.errors import Conflict, NotFound
-from app.store.experiments import count_trials, create_experiment, get_search, refine_search
+from app.store.experiments import count_trials, create_experiment
 from app.store.models import Direction, SearchStatus, Trial, TrialState
+from app.store.searches import get_search, refine_search
 from app.store.trials import ask, list_trials, tell
 
 SPACE = SearchSpace.from_dict(

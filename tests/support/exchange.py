@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
-from app.store.experiments import Reaping, create_experiment, refine_search
+from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
+from app.store.searches import Reaping, refine_search
 from app.store.trials import ask, enqueue, report, tell
 
 SPACE = {

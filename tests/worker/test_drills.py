@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store.db import session_scope
-from app.store.experiments import Reaping, create_experiment, get_search
+from app.store.experiments import create_experiment
 from app.store.models import Direction, SearchStatus, Trial, TrialState
+from app.store.searches import Reaping, get_search
 from tests.support.processes import hyperzoom
 
 pytestmark = pytest.mark.slow

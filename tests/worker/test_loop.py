@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import BUILTINS
 from app.store.db import session_scope
-from app.store.experiments import get_search
 from app.store.models import SearchStatus, TrialState
+from app.store.searches import get_search
 from app.store.trials import intermediate_values
 from app.worker.objectives import ObjectiveError, load, registered
 from tests.support.workers import in_process, make_search, trials_of

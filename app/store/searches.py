@@ -1,0 +1,210 @@
+"""Searches: made (a root from scratch, or refined from a parent over a region), read, and the
+trials of a search's subtree that regions and previews are computed from."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.preview import TrialPoint
+from app.core.pruners import make_pruner
+from app.core.region import narrow, region_of
+from app.core.samplers import make_sampler
+from app.core.space import SearchSpace, SpaceError
+from app.store.errors import Conflict, NotFound
+from app.store.models import (
+    DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    Search,
+    SearchStatus,
+    Trial,
+    TrialState,
+)
+
+
+def new_seed() -> int:
+    """A random seed that fits a 32-bit column and a JavaScript number."""
+    return secrets.randbelow(2**31)
+
+
+@dataclass(frozen=True)
+class Reaping:
+    """A search's reaping policy: seconds a running trial may stay silent before it is lost,
+    and how often a lost trial is retried before it fails."""
+
+    heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    def but(self, heartbeat_timeout: float | None, max_retries: int | None) -> Reaping:
+        """This policy with what is given (not None) replaced."""
+        return Reaping(
+            self.heartbeat_timeout if heartbeat_timeout is None else heartbeat_timeout,
+            self.max_retries if max_retries is None else max_retries,
+        )
+
+
+def refine_search(
+    session: Session,
+    parent_id: int,
+    *,
+    region: dict[str, Any],
+    n_trials: int,
+    sampler: str = "random",
+    sampler_options: dict[str, Any] | None = None,
+    pruner: dict[str, Any] | None = None,
+    seed: int | None = None,
+    heartbeat_timeout: float | None = None,
+    max_retries: int | None = None,
+) -> Search:
+    """Create a child search over `region` of the parent's space; invalid regions raise a
+    SpaceError under `region`. The child keeps the parent's reaping policy where not given one."""
+    parent = get_search(session, parent_id)
+    parent_space = SearchSpace.from_dict(parent.space)
+    try:
+        child_space = narrow(parent_space, region)
+    except SpaceError as exc:
+        exc.under("region")
+        raise
+    child = new_search(
+        child_space,
+        sampler,
+        sampler_options,
+        pruner,
+        n_trials,
+        seed,
+        Reaping(parent.heartbeat_timeout, parent.max_retries).but(heartbeat_timeout, max_retries),
+        experiment_id=parent.experiment_id,
+        parent_id=parent.id,
+        region=region_of(parent_space, child_space),
+    )
+    session.add(child)
+    session.flush()
+    return child
+
+
+def new_search(
+    space: SearchSpace,
+    sampler: str,
+    options: dict[str, Any] | None,
+    pruner: dict[str, Any] | None,
+    n_trials: int,
+    seed: int | None,
+    policy: Reaping,
+    **links: Any,
+) -> Search:
+    """A validated search ready to insert, reaped by `policy`; `links` place it (experiment,
+    parent, region)."""
+    check_search(space, sampler, options, pruner, n_trials)
+    return Search(
+        sampler=sampler,
+        sampler_options=options or None,
+        pruner=pruner,
+        seed=new_seed() if seed is None else seed,
+        n_trials=n_trials,
+        space=space.to_dict(),
+        n_asked=0,
+        n_finished=0,
+        heartbeat_timeout=policy.heartbeat_timeout,
+        max_retries=policy.max_retries,
+        **links,
+    )
+
+
+def check_search(
+    space: SearchSpace,
+    sampler: str,
+    options: dict[str, Any] | None,
+    pruner: dict[str, Any] | None,
+    n_trials: int,
+) -> None:
+    """Refuse a search that could not run: unknown sampler or options, impossible budget."""
+    make_sampler(sampler, options).check(space, n_trials)
+    make_pruner(pruner)
+
+
+def get_search(session: Session, search_id: int) -> Search:
+    """One search or NotFound; always re-read, since ask/tell update rows in bulk."""
+    search = session.get(Search, search_id, populate_existing=True)
+    if search is None:
+        raise NotFound("search", search_id)
+    return search
+
+
+def subtree_ids(session: Session, search: Search) -> list[int]:
+    """The search and all its descendants (refinements of refinements), parents first."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(Search.id, Search.parent_id)
+        .where(Search.experiment_id == search.experiment_id)
+        .order_by(Search.id)
+    )
+    for search_id, parent_id in rows:
+        children[parent_id].append(search_id)
+    found, frontier = [], [search.id]
+    while frontier:
+        current = frontier.pop(0)
+        found.append(current)
+        frontier.extend(children[current])
+    return found
+
+
+def finished_trials(
+    session: Session, search_ids: Iterable[int]
+) -> list[tuple[dict[str, Any], float | None]]:
+    """(params, value) of the finished trials of these searches; None for failed or pruned."""
+    rows = session.execute(
+        select(Trial.params, Trial.value, Trial.state)
+        .where(
+            Trial.search_id.in_(list(search_ids)),
+            Trial.state.in_([TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED]),
+        )
+        .order_by(Trial.search_id, Trial.number)
+    )
+    return [(p, v if s is TrialState.COMPLETE else None) for p, v, s in rows]
+
+
+def trial_points(session: Session, search_ids: Iterable[int]) -> list[TrialPoint]:
+    """Every trial of these searches (any state) as the region preview reads them."""
+    rows = session.execute(
+        select(Trial.id, Trial.params, Trial.value, Trial.state)
+        .where(Trial.search_id.in_(list(search_ids)))
+        .order_by(Trial.id)
+    )
+    return [TrialPoint(i, p, v, s.value) for i, p, v, s in rows]
+
+
+def stop_search(session: Session, search_id: int) -> Search:
+    """Hand out no more trials of this search; running ones finish and are recorded."""
+    search = get_search(session, search_id)
+    if search.status is SearchStatus.DONE:
+        raise Conflict(f"search {search_id} is done; there is nothing to stop")
+    session.execute(
+        update(Search)
+        .where(Search.id == search_id, Search.status != SearchStatus.DONE)
+        .values(status=SearchStatus.STOPPED)
+        .execution_options(synchronize_session=False)
+    )
+    return get_search(session, search_id)
+
+
+def resume_search(session: Session, search_id: int) -> Search:
+    """Let workers pick up a stopped search again."""
+    search = get_search(session, search_id)
+    if search.status is not SearchStatus.STOPPED:
+        raise Conflict(f"search {search_id} is {search.status.value}, not stopped")
+    status = SearchStatus.RUNNING if search.n_asked else SearchStatus.QUEUED
+    if search.n_finished >= search.n_trials:
+        status = SearchStatus.DONE
+    session.execute(
+        update(Search)
+        .where(Search.id == search_id, Search.status == SearchStatus.STOPPED)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return get_search(session, search_id)
