@@ -30,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+from app.store.claims import ask
 from app.store.db import make_sessionmaker, session_scope  # noqa: E402
 from app.store.models import TrialState  # noqa: E402
-from app.store.trials import ask, tell  # noqa: E402
+from app.store.results import tell
 from benchmarks.fill import Ours, TheirOptuna, open_pair, suggest_optuna, value_of  # noqa: E402
 from benchmarks.report import ROOT, PeakRss, fmt, machine, median, ratio, table  # noqa: E402
 

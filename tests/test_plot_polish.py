@@ -17,9 +17,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
-from app.store.trials import ask, report, tell
+from app.store.results import report, tell
 from tests.support.browser import ARTIFACTS, NASTY, drag, format_like_page, plot_geometry, shot
 from tests.support.dashboard import experiment, open_dashboard, play, table_ids
 

@@ -14,8 +14,7 @@ from app.api.errors import documented, located
 from app.core.values import MAX_ERROR_CHARS
 from app.objectives import ObjectiveSpec
 from app.serving import SessionDep, TrialId
-from app.store import recovery
-from app.store import trials as store
+from app.store import claims, recovery, results
 from app.store.models import Direction, TrialState
 from app.store.objectives import register_objectives
 
@@ -147,7 +146,7 @@ class RegisterRequest(BaseModel):
 )
 def ask_trial(body: AskRequest, session: SessionDep) -> Any:
     """Claim the next trial of these objectives; 204 when there is none."""
-    claim = store.ask(session, objectives=body.objectives, worker=body.worker)
+    claim = claims.ask(session, objectives=body.objectives, worker=body.worker)
     if claim is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ClaimRead.model_validate(asdict(claim))
@@ -156,7 +155,7 @@ def ask_trial(body: AskRequest, session: SessionDep) -> Any:
 @router.post("/trials/{trial_id}/report", response_model=ReportResponse)
 def report_value(trial_id: TrialId, body: ReportRequest, session: SessionDep) -> ReportResponse:
     """Store an intermediate value; answers whether the trial should stop (pruned)."""
-    prune = store.report(session, trial_id, body.ticket, body.step, body.value)
+    prune = results.report(session, trial_id, body.ticket, body.step, body.value)
     return ReportResponse(prune=prune)
 
 
@@ -167,7 +166,7 @@ def report_value(trial_id: TrialId, body: ReportRequest, session: SessionDep) ->
 )
 def heartbeat(trial_id: TrialId, body: TicketBody, session: SessionDep) -> Response:
     """Keep a running trial alive; 409 means it was given up and should be stopped."""
-    if store.heartbeat(session, trial_id, body.ticket):
+    if results.heartbeat(session, trial_id, body.ticket):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return Response(status_code=status.HTTP_409_CONFLICT)
 
@@ -175,7 +174,7 @@ def heartbeat(trial_id: TrialId, body: TicketBody, session: SessionDep) -> Respo
 @router.post("/trials/{trial_id}/tell", status_code=status.HTTP_204_NO_CONTENT)
 def tell_result(trial_id: TrialId, body: TellRequest, session: SessionDep) -> Response:
     """Record the result of an attempt (complete needs a finite value)."""
-    store.tell(
+    results.tell(
         session,
         trial_id,
         ticket=body.ticket,

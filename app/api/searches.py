@@ -26,7 +26,7 @@ from app.core.region import suggest_region
 from app.core.space import SearchSpace, SpaceError
 from app.serving import SearchId, SessionDep
 from app.store import refine_keys, searches
-from app.store.trials import enqueue
+from app.store.claims import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
 Margin = Annotated[float, Query(ge=0, le=1, description="Widening per side, unit-cube units.")]

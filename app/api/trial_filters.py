@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.api.schemas import TrialRead
 from app.api.views import trial_read
 from app.store.models import Trial, TrialState
-from app.store.trials import list_trials
+from app.store.trial_reads import list_trials
 
 
 class TrialFilters(BaseModel):

@@ -10,7 +10,7 @@ from app.api.views import trial_read
 from app.serving import SessionDep, TrialId
 from app.store.errors import NotFound
 from app.store.models import Trial
-from app.store.trials import intermediate_values
+from app.store.trial_reads import intermediate_values
 
 router = APIRouter(prefix="/api/trials", tags=["trials"])
 

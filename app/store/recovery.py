@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.store.claims import ticket_digest
 from app.store.clock import db_now
 from app.store.models import Search, Trial, TrialState, TrialValue, utcnow
-from app.store.trials import count_finished, stamp, ticket_digest
+from app.store.results import count_finished
+from app.store.statements import stamp
 
 
 def release(session: Session, trial_id: int, ticket: str) -> bool:

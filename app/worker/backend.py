@@ -15,14 +15,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
-from app.store import recovery
-from app.store import trials as store
+from app.store import claims, recovery, results
+from app.store.claims import Claim
 from app.store.db import session_scope
 from app.store.errors import Conflict, NotFound
 from app.store.models import Direction
 from app.store.objectives import register_objectives
 from app.store.reaper import reap_all
-from app.store.trials import Claim
 from app.worker.trial import Outcome
 
 log = logging.getLogger("hyperzoom.worker")
@@ -99,23 +98,23 @@ class DatabaseBackend:
 
     def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
         with session_scope(self.factory) as s:
-            return store.ask(s, objectives=objectives, worker=worker)
+            return claims.ask(s, objectives=objectives, worker=worker)
 
     def report(self, claim: Claim, step: int, value: float) -> bool:
         try:
             with session_scope(self.factory) as s:
-                return store.report(s, claim.trial_id, claim.ticket, step, value)
+                return results.report(s, claim.trial_id, claim.ticket, step, value)
         except Conflict:
             return True  # given up meanwhile: stop working on it
 
     def heartbeat(self, claim: Claim) -> bool:
         with session_scope(self.factory) as s:
-            return store.heartbeat(s, claim.trial_id, claim.ticket)
+            return results.heartbeat(s, claim.trial_id, claim.ticket)
 
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
         try:
             with session_scope(self.factory) as s:
-                store.tell(s, claim.trial_id, ticket=claim.ticket, **vars(outcome))
+                results.tell(s, claim.trial_id, ticket=claim.ticket, **vars(outcome))
         except (Conflict, NotFound) as exc:  # superseded, or its experiment was deleted
             log.warning("result of trial %s dropped: %s", claim.trial_id, exc)
             return False

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.store.trials import Claim
+from app.store.claims import Claim
 
 log = logging.getLogger("hyperzoom.worker")
 Beat = Callable[[Claim], bool]
@@ -42,7 +42,7 @@ class Heartbeat:
         with self._cond:
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._run, name="hyperzoom-heartbeat", daemon=True
+                    target=self.run, name="hyperzoom-heartbeat", daemon=True
                 )
                 self._thread.start()
             self._claim, self._lost = claim, threading.Event()
@@ -66,7 +66,7 @@ class Heartbeat:
             self._thread.join()
         self._thread, self._closed = None, False  # a later watch starts a new thread
 
-    def _run(self) -> None:
+    def run(self) -> None:
         while True:
             with self._cond:
                 claim, lost = self._wait_until_due()

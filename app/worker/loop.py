@@ -16,8 +16,8 @@ from typing import Any
 from app.core.states import TrialState
 from app.core.values import storable_text
 from app.objectives import ObjectiveSpec
+from app.store.claims import Claim
 from app.store.reaper import REAP_EVERY
-from app.store.trials import Claim
 from app.worker.backend import Backend, retryable
 from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import Sandbox

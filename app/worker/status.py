@@ -10,8 +10,8 @@ from rich.live import Live
 from rich.text import Text
 
 from app.core.states import TrialState
+from app.store.claims import Claim
 from app.store.models import Direction
-from app.store.trials import Claim
 from app.worker.trial import Outcome
 
 

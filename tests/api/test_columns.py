@@ -11,11 +11,12 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
+from app.store.results import tell
 from app.store.trial_reads import MAX_METRIC_COLUMNS
-from app.store.trials import ask, tell
 from tests.support.bodies import body
 
 

@@ -6,9 +6,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
-from app.store.trials import ask, report, tell
+from app.store.results import report, tell
 from tests.support.bodies import body
 
 

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
-from app.store.trials import ask, tell
+from app.store.results import tell
 from tests.support.bodies import SPACE, body
 
 

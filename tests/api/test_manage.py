@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.main import create_app
 from app.settings import Settings
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
-from app.store.trials import ask, tell
+from app.store.results import tell
 from tests.support.bodies import body
 
 

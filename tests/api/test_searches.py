@@ -108,9 +108,10 @@ def test_refining_an_unknown_search_is_404(client: TestClient) -> None:
 def test_suggest_region_boxes_the_best_trials_and_flags_edges(
     client: TestClient, root: dict, factory: Any
 ) -> None:
+    from app.store.claims import ask
     from app.store.db import session_scope
     from app.store.models import TrialState
-    from app.store.trials import ask, tell
+    from app.store.results import tell
 
     empty = client.get(f"/api/searches/{root['id']}/suggest-region")
     assert empty.status_code == 409
@@ -168,9 +169,10 @@ def test_impossible_searches_are_refused(client: TestClient, search: dict, loc: 
 
 
 def test_every_sampler_runs_from_the_api(client: TestClient, factory: Any) -> None:
+    from app.store.claims import ask
     from app.store.db import session_scope
     from app.store.models import TrialState
-    from app.store.trials import ask, tell
+    from app.store.results import tell
 
     for sampler in ("random", "grid", "sobol", "halton", "lhs", "zoom", "tpe"):
         created = client.post(

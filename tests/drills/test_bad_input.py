@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
-from app.store import trials as store
+from app.store import claims, results
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
@@ -46,14 +46,14 @@ def seed(factory: sessionmaker[Session]) -> dict[str, Any]:
         ids = {"experiment": experiment.id, "search": search.id}
     for _ in range(3):
         with session_scope(factory) as s:
-            claim = store.ask(s, objectives=["bowl"], worker="seed")
+            claim = claims.ask(s, objectives=["bowl"], worker="seed")
             assert claim is not None
             value = claim.params["x"]
-            store.tell(
+            results.tell(
                 s, claim.trial_id, ticket=claim.ticket, state=TrialState.COMPLETE, value=value
             )
     with session_scope(factory) as s:
-        running = store.ask(s, objectives=["bowl"], worker="seed")
+        running = claims.ask(s, objectives=["bowl"], worker="seed")
         assert running is not None
     ids["trial"], ids["ticket"] = running.trial_id, running.ticket
     return ids

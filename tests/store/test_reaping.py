@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store import recovery
+from app.store.claims import Claim, ask
 from app.store.clock import db_now
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.reaper import reap_all
 from app.store.searches import Reaping, refine_search
-from app.store.trials import Claim, ask
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 

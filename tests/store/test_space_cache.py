@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
+from app.store.claims import ask
 from app.store.experiments import create_experiment
 from app.store.models import Direction
-from app.store.trials import ask
 
 SPEC = {
     "x": {"type": "float", "low": 0.0, "high": 1.0},

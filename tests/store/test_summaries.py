@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
+from app.store.claims import ask
 from app.store.experiments import best_values, count_trials, create_experiment
 from app.store.models import Direction, TrialState
+from app.store.results import tell
 from app.store.searches import refine_search
-from app.store.trials import ask, tell
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 

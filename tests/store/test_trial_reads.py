@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
 from app.store import trial_reads
+from app.store.claims import ask
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
+from app.store.results import tell
 from app.store.trial_reads import list_trials, trial_columns
-from app.store.trials import ask, tell
 
 # `momentum` only exists for sgd, so some trials lack it: their column holds None.
 SPACE = SearchSpace.from_dict(
@@ -39,7 +40,7 @@ def _experiment(session: Session, n_trials: int) -> int:
     return experiment.id
 
 
-def _run(session: Session, n: int) -> list[int]:
+def run(session: Session, n: int) -> list[int]:
     """Ask `n` trials; finish them in a mix of ways (metrics only on some, one left running)."""
     ids = []
     for i in range(n):
@@ -76,7 +77,7 @@ def test_columns_match_the_trials_read_one_by_one(
 ) -> None:
     monkeypatch.setattr(trial_reads, "BATCH", batch)  # names first seen in a later batch
     experiment_id = _experiment(session, n_trials=12)
-    _run(session, 12)
+    run(session, 12)
     trials = list(list_trials(session, experiment_id=experiment_id))
     got = trial_columns(session, experiment_id)
     assert got.id == [t.id for t in trials] and len(got.id) == 12
@@ -98,7 +99,7 @@ def test_columns_match_the_trials_read_one_by_one(
 
 def test_since_returns_only_what_changed_and_keeps_the_cursor(session: Session) -> None:
     experiment_id = _experiment(session, n_trials=5)
-    ids = _run(session, 5)  # the last one is still running
+    ids = run(session, 5)  # the last one is still running
     first = trial_columns(session, experiment_id)
     assert trial_columns(session, experiment_id, first.cursor).id == []
     assert trial_columns(session, experiment_id, first.cursor).cursor == first.cursor

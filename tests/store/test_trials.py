@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.core.values import ValueProblem
+from app.store.claims import ask
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.errors import Conflict, NotFound
 from app.store.experiments import count_trials, create_experiment
 from app.store.models import Direction, SearchStatus, Trial, TrialState
+from app.store.results import tell
 from app.store.searches import get_search, refine_search
-from app.store.trials import ask, list_trials, tell
+from app.store.trial_reads import list_trials
 
 SPACE = SearchSpace.from_dict(
     {

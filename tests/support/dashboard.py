@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives.synthetic import bowl
+from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
-from app.store.trials import ask, report, tell
+from app.store.results import report, tell
 
 STEPS = 4
 

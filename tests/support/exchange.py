@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
+from app.store.claims import ask, enqueue
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
+from app.store.results import report, tell
 from app.store.searches import Reaping, refine_search
-from app.store.trials import ask, enqueue, report, tell
 
 SPACE = {
     "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},

@@ -11,7 +11,7 @@ from app.objectives import BUILTINS, ObjectiveSpec
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction
-from app.store.trials import list_trials
+from app.store.trial_reads import list_trials
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.objectives import ObjectiveSpec
+from app.store.claims import Claim
 from app.store.db import session_scope
 from app.store.models import Direction, Trial, TrialState
-from app.store.trials import Claim
 from app.worker.backend import DatabaseBackend
 from app.worker.heartbeat import Heartbeat
 from app.worker.isolate import InProcess, Sandbox

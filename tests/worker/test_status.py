@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
+from app.store.claims import Claim
 from app.store.models import Direction, TrialState
-from app.store.trials import Claim
 from app.worker.status import WorkerStatus
 from app.worker.trial import Outcome
 

@@ -21,7 +21,7 @@ from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.exchange import export_experiment
 from app.store.models import TrialState
-from app.store.trials import list_trials
+from app.store.trial_reads import list_trials
 from tests.support.drills import MODULE, kill, make_search, start_worker
 from tests.support.processes import running_server
 

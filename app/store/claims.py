@@ -1,48 +1,37 @@
-"""The worker protocol on the database: ask, report, heartbeat, tell (release and the reaper's
-recovery are in `recovery`).
+"""Claiming work: ask (a waiting trial first, else the next trial of the newest search with
+budget, sampled inside the reservation) and enqueue. Ask hands the claimant a random ticket
+and keeps only its digest: report, heartbeat, tell and release must show it (`results`,
+`recovery`), so a worker given up for dead can never overwrite or double-count the attempt that
+replaced it, and nobody who merely reads a trial can keep its claim alive.
 
 Every function takes a Session and never commits: one worker step is one transaction. Writes
-come first in each transaction, so a SQLite writer waits on the busy timeout instead of failing
-on a stale read snapshot, and rows are locked in one order (the trial, its search, its
-experiment) so PostgreSQL transactions cannot deadlock.
-
-Ask hands the claimant a random ticket and keeps only its digest: report, heartbeat, tell and
-release must show it. A worker given up for dead can never overwrite or double-count the result
-of the attempt that replaced it (a requeue voids the ticket), and another client cannot keep a
-claim alive or finish it by reading the trial's public attempt number.
-"""
+come first, so a SQLite writer waits on the busy timeout instead of failing on a stale read
+snapshot, and rows are locked in one order (trial, search, experiment): PostgreSQL transactions
+cannot deadlock."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    Executable,
-    Result,
     Row,
     Select,
     Update,
     bindparam,
     case,
-    delete,
     insert,
-    literal,
     select,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
-from app.core.pruners import make_pruner
 from app.core.region import inside
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, parsed_space
-from app.core.values import ValueProblem, check_json, check_text
 from app.store.clock import db_now
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
@@ -53,32 +42,12 @@ from app.store.models import (
     SearchStatus,
     Trial,
     TrialState,
-    TrialValue,
     utcnow,
 )
-from app.store.trial_reads import intermediate_values, list_trials
-
-# Reading trials lives in trial_reads; these two stay importable from here for existing callers.
-__all__ = [
-    "Claim",
-    "ask",
-    "check_result",
-    "enqueue",
-    "heartbeat",
-    "intermediate_values",
-    "list_trials",
-    "report",
-    "count_finished",
-    "sample",
-    "stamp",
-    "tell",
-    "ticket_digest",
-]
+from app.store.statements import ACTIVE, FINAL, bump_seq, run, stamp, status_literal
 
 # How often one ask chooses a search again after losing a race for its last trial.
 _CANDIDATES = 8
-_ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
-_FINAL = (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
 
 
 @dataclass(frozen=True)
@@ -109,15 +78,6 @@ def _new_ticket() -> tuple[str, str]:
     return ticket, ticket_digest(ticket)
 
 
-# The statements of ask and tell are built once, with bound parameters, and run as Core on the
-# session's connection (same transaction): building a statement and the ORM's execution path
-# each cost more Python than SQLite spends on the statement (see docs/benchmarks.md).
-
-
-def _run(session: Session, statement: Executable, **params: Any) -> Result[Any]:
-    return session.connection().execute(statement, params)
-
-
 def _of_objectives(query: Select[Any]) -> dict[bool, Select[Any]]:
     """The query for any objective (False) and for the `objectives` list (True)."""
     named = Experiment.objective.in_(bindparam("objectives", expanding=True))
@@ -128,15 +88,17 @@ _WAITING = _of_objectives(
     select(Trial.id)
     .join(Search, Trial.search_id == Search.id)
     .join(Experiment, Trial.experiment_id == Experiment.id)
-    .where(Trial.state == TrialState.WAITING, Search.status.in_(_ACTIVE))
+    .where(Trial.state == TrialState.WAITING, Search.status.in_(ACTIVE))
     .order_by(Trial.id)
     .limit(1)
 )
+
+
 # The newest search with budget left (for the `objectives` list, or any).
 _NEWEST_OPEN = _of_objectives(
     select(Search.id)
     .join(Experiment)
-    .where(Search.status.in_(_ACTIVE), Search.n_asked < Search.n_trials)
+    .where(Search.status.in_(ACTIVE), Search.n_asked < Search.n_trials)
     .order_by(Search.id.desc())
     .limit(1)
 )
@@ -157,9 +119,9 @@ def ask(session: Session, *, objectives: Collection[str] | None, worker: str) ->
     # worker may take a search's last trial between the choice and the update, which then
     # reserves nothing: choose again.
     for _ in range(_CANDIDATES):
-        search = _run(session, _RESERVE_NEWEST[bool(named)], **named).one_or_none()
+        search = run(session, _RESERVE_NEWEST[bool(named)], **named).one_or_none()
         if search is None:
-            if _run(session, _NEWEST_OPEN[bool(named)], **named).first() is None:
+            if run(session, _NEWEST_OPEN[bool(named)], **named).first() is None:
                 return None
             continue
         return _claim_next(session, search, worker)
@@ -182,11 +144,11 @@ _TAKE_WAITING = (
 
 def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Claim | None:
     for _ in range(3):  # another worker may take the same row between select and update
-        trial_id = _run(session, _WAITING[bool(named)], **named).scalar()
+        trial_id = run(session, _WAITING[bool(named)], **named).scalar()
         if trial_id is None:
             return None
         ticket, digest = _new_ticket()
-        claimed = _run(
+        claimed = run(
             session,
             _TAKE_WAITING,
             trial_id=trial_id,
@@ -195,7 +157,7 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
             digest=digest,
         ).one_or_none()
         if claimed is not None:
-            pruner, timeout = _run(session, _MARK_RUNNING, search_id=claimed.search_id).one()
+            pruner, timeout = run(session, _MARK_RUNNING, search_id=claimed.search_id).one()
             objective, direction = stamp(session, trial_id, claimed.experiment_id)
             return Claim(
                 trial_id,
@@ -212,18 +174,13 @@ def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Clai
     return None
 
 
-def _status(status: SearchStatus) -> Any:
-    """A status as a SQL literal of the column's type (inside CASE, where it is not inferred)."""
-    return literal(status, Search.__table__.c.status.type)
-
-
 # A queued search becomes running; returns its pruner settings and heartbeat timeout.
 _MARK_RUNNING = (
     update(Search)
     .where(Search.id == bindparam("search_id"))
     .values(
         status=case(
-            (Search.status == SearchStatus.QUEUED, _status(SearchStatus.RUNNING)),
+            (Search.status == SearchStatus.QUEUED, status_literal(SearchStatus.RUNNING)),
             else_=Search.status,
         )
     )
@@ -234,11 +191,11 @@ _MARK_RUNNING = (
 def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
     """Sample the trial a reservation took and insert it."""
     number = search.n_asked - 1
-    seq, objective, direction = _bump_seq(session, search.experiment_id)
+    seq, objective, direction = bump_seq(session, search.experiment_id)
     params = sample(session, search, number, direction)
     now = utcnow()
     ticket, digest = _new_ticket()
-    trial_id = _run(
+    trial_id = run(
         session,
         _INSERT_TRIAL,
         experiment_id=search.experiment_id,
@@ -276,7 +233,7 @@ _INSERT_TRIAL = insert(Trial).values(heartbeat_at=db_now()).returning(Trial.id)
 def _reservation(which: Any) -> Update:
     return (
         update(Search)
-        .where(Search.id == which, Search.n_asked < Search.n_trials, Search.status.in_(_ACTIVE))
+        .where(Search.id == which, Search.n_asked < Search.n_trials, Search.status.in_(ACTIVE))
         .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
         .returning(
             Search.id,
@@ -295,6 +252,8 @@ def _reservation(which: Any) -> Update:
 
 
 _RESERVE = _reservation(bindparam("search_id"))
+
+
 # The newest open search, chosen in the same statement (for the `objectives` list, or any).
 _RESERVE_NEWEST = {
     named: _reservation(query.scalar_subquery()) for named, query in _NEWEST_OPEN.items()
@@ -302,7 +261,7 @@ _RESERVE_NEWEST = {
 
 
 def _reserve(session: Session, search_id: int) -> Row[Any] | None:
-    return _run(session, _RESERVE, search_id=search_id).one_or_none()
+    return run(session, _RESERVE, search_id=search_id).one_or_none()
 
 
 class SearchFields(Protocol):
@@ -340,32 +299,6 @@ def _pruner_type(pruner: dict[str, Any] | None) -> str | None:
     return (pruner or {}).get("type")
 
 
-_BUMP_SEQ = (
-    update(Experiment)
-    .where(Experiment.id == bindparam("experiment_id"))
-    .values(seq=Experiment.seq + 1)
-    .returning(Experiment.seq, Experiment.objective, Experiment.direction)
-)
-_SET_SEQ = update(Trial).where(Trial.id == bindparam("trial_id")).values(seq=bindparam("new_seq"))
-
-
-def _bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction]:
-    """The experiment's next change number, with its objective and direction."""
-    seq, objective, direction = _run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
-    return seq, objective, direction
-
-
-def stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
-    """Give a changed trial the experiment's next change number (for since-cursors)."""
-    seq, objective, direction = _bump_seq(session, experiment_id)
-    _run(session, _SET_SEQ, trial_id=trial_id, new_seq=seq)
-    # Every trial change ends here: a caller holding the trial in its session reloads it.
-    loaded = session.identity_map.get(identity_key(Trial, trial_id))
-    if loaded is not None:
-        session.expire(loaded)
-    return objective, direction
-
-
 def _history(
     session: Session, search: SearchFields, space: SearchSpace
 ) -> list[tuple[dict[str, Any], float | None]]:
@@ -379,159 +312,13 @@ def _history(
     for search_id in [*reversed(lineage), search.id]:
         rows = session.execute(
             select(Trial.params, Trial.value, Trial.state)
-            .where(Trial.search_id == search_id, Trial.state.in_(_FINAL))
+            .where(Trial.search_id == search_id, Trial.state.in_(FINAL))
             .order_by(Trial.number)
         )
         for params, value, state in rows:
             if search_id == search.id or inside(space, params):
                 history.append((params, value if state is TrialState.COMPLETE else None))
     return history
-
-
-def tell(
-    session: Session,
-    trial_id: int,
-    *,
-    ticket: str | None = None,
-    state: TrialState,
-    value: float | None = None,
-    error: str | None = None,
-    metrics: dict[str, Any] | None = None,
-) -> None:
-    """Record a running trial's result; a complete trial needs a finite value.
-
-    Raises NotFound for an unknown trial and Conflict for one that is no longer running or is
-    held by another ticket, so a result is never counted twice. Without a ticket (an operator
-    or a test on the database), any running attempt is finished.
-    """
-    if state not in _FINAL:
-        raise ValueProblem(("state",), "a trial is told complete, failed or pruned")
-    if state is TrialState.COMPLETE and (value is None or not math.isfinite(value)):
-        raise ValueProblem(("value",), f"a complete trial needs a finite value, got {value!r}")
-    check_result(error, metrics)
-    if value is not None and not math.isfinite(value):
-        value = None
-    finished = _run(
-        session,
-        _FINISH[ticket is not None],
-        trial_id=trial_id,
-        digest=None if ticket is None else ticket_digest(ticket),
-        state=state,
-        value=value,
-        error=error,
-        metrics=metrics,
-        finished_at=utcnow(),
-    ).one_or_none()
-    if finished is None:
-        _explain_refusal(session, trial_id)
-    search_id, experiment_id = finished
-    count_finished(session, search_id)
-    stamp(session, trial_id, experiment_id)
-
-
-def check_result(error: str | None, metrics: dict[str, Any] | None) -> None:
-    """Raise ValueProblem (a ValueError naming the field) for a result no read could send
-    back: the limits of app.core.values, the same for HTTP, database workers and import."""
-    if error is not None:
-        check_text(error, ("error",))
-    if metrics is not None:
-        if not isinstance(metrics, dict):
-            raise ValueProblem(("metrics",), "must be a JSON object")
-        check_json(metrics, ("metrics",))
-
-
-def _finish(of_ticket: bool) -> Update:
-    guard = [Trial.id == bindparam("trial_id"), Trial.state == TrialState.RUNNING]
-    if of_ticket:
-        guard.append(Trial.ticket_digest == bindparam("digest"))
-    return (
-        update(Trial)
-        .where(*guard)
-        .values(
-            state=bindparam("state"),
-            value=bindparam("value"),
-            error=bindparam("error"),
-            metrics=bindparam("metrics"),
-            finished_at=bindparam("finished_at"),
-            ticket_digest=None,
-        )
-        .returning(Trial.search_id, Trial.experiment_id)
-    )
-
-
-# Any running attempt (False), or only the one the ticket holds (True).
-_FINISH = {False: _finish(False), True: _finish(True)}
-
-
-def _explain_refusal(session: Session, trial_id: int) -> None:
-    trial = session.get(Trial, trial_id, populate_existing=True)
-    if trial is None:
-        raise NotFound("trial", trial_id)
-    raise Conflict(
-        f"trial {trial_id} is {trial.state.value} (attempt {trial.attempt}); "
-        "this ticket does not hold its current attempt (it was given up, finished or never "
-        "yours): the result belongs to an attempt that is no longer current"
-    )
-
-
-# One statement: the right-hand side sees the row before the update.
-_COUNT_FINISHED = (
-    update(Search)
-    .where(Search.id == bindparam("search_id"))
-    .values(
-        n_finished=Search.n_finished + 1,
-        status=case(
-            (Search.n_finished + 1 >= Search.n_trials, _status(SearchStatus.DONE)),
-            else_=Search.status,
-        ),
-    )
-)
-
-
-def count_finished(session: Session, search_id: int) -> None:
-    _run(session, _COUNT_FINISHED, search_id=search_id)
-
-
-def heartbeat(session: Session, trial_id: int, ticket: str) -> bool:
-    """Keep a running trial alive; False when it was given up (the worker should stop it)."""
-    result = session.execute(
-        update(Trial)
-        .where(
-            Trial.id == trial_id,
-            Trial.state == TrialState.RUNNING,
-            Trial.ticket_digest == ticket_digest(ticket),
-        )
-        .values(heartbeat_at=db_now())
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-def report(session: Session, trial_id: int, ticket: str, step: int, value: float) -> bool:
-    """Store an intermediate value (also a heartbeat); return whether the trial should stop."""
-    if not math.isfinite(value):
-        raise ValueProblem(("value",), f"an intermediate value must be finite, got {value!r}")
-    if not heartbeat(session, trial_id, ticket):
-        _explain_refusal(session, trial_id)
-    trial = session.get_one(Trial, trial_id, populate_existing=True)
-    session.execute(
-        delete(TrialValue).where(TrialValue.trial_id == trial_id, TrialValue.step == step)
-    )
-    session.add(TrialValue(trial_id=trial_id, search_id=trial.search_id, step=step, value=value))
-    session.flush()
-    search = session.get_one(Search, trial.search_id)
-    pruner = make_pruner(search.pruner)
-    if pruner is None:
-        return False
-    others = session.scalars(
-        select(TrialValue.value).where(
-            TrialValue.search_id == trial.search_id,
-            TrialValue.step == step,
-            TrialValue.trial_id != trial_id,
-        )
-    ).all()
-    direction = session.get_one(Experiment, trial.experiment_id).direction.value
-    return pruner.should_prune(step, value, list(others), direction)
 
 
 def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
@@ -551,7 +338,7 @@ def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
         params=params,
         attempt=0,
         started_at=None,
-        seq=_bump_seq(session, search.experiment_id)[0],
+        seq=bump_seq(session, search.experiment_id)[0],
     )
     session.add(trial)
     session.flush()

@@ -1,0 +1,69 @@
+"""What the worker protocol's modules share: statements run as Core on the session's connection
+(built once, with bound parameters: building a statement and the ORM's execution path each
+cost more Python than SQLite spends on it, see docs/benchmarks.md), and the experiment's change
+number (`seq`) that every trial change takes, so since-cursors see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Executable,
+    Result,
+    bindparam,
+    literal,
+    update,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from app.store.models import (
+    Direction,
+    Experiment,
+    Search,
+    SearchStatus,
+    Trial,
+    TrialState,
+)
+
+ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
+
+
+FINAL = (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
+
+
+def run(session: Session, statement: Executable, **params: Any) -> Result[Any]:
+    return session.connection().execute(statement, params)
+
+
+def status_literal(status: SearchStatus) -> Any:
+    """A status as a SQL literal of the column's type (inside CASE, where it is not inferred)."""
+    return literal(status, Search.__table__.c.status.type)
+
+
+_BUMP_SEQ = (
+    update(Experiment)
+    .where(Experiment.id == bindparam("experiment_id"))
+    .values(seq=Experiment.seq + 1)
+    .returning(Experiment.seq, Experiment.objective, Experiment.direction)
+)
+
+
+_SET_SEQ = update(Trial).where(Trial.id == bindparam("trial_id")).values(seq=bindparam("new_seq"))
+
+
+def bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction]:
+    """The experiment's next change number, with its objective and direction."""
+    seq, objective, direction = run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
+    return seq, objective, direction
+
+
+def stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
+    """Give a changed trial the experiment's next change number (for since-cursors)."""
+    seq, objective, direction = bump_seq(session, experiment_id)
+    run(session, _SET_SEQ, trial_id=trial_id, new_seq=seq)
+    # Every trial change ends here: a caller holding the trial in its session reloads it.
+    loaded = session.identity_map.get(identity_key(Trial, trial_id))
+    if loaded is not None:
+        session.expire(loaded)
+    return objective, direction
