@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.store.db import make_engine, make_sessionmaker, session_scope
-from app.store.exchange import import_experiment
+from app.store.importing import import_experiment
 from app.store.migrate import upgrade
 from tests.support.browser import NASTY, shot
 from tests.support.processes import running_server

@@ -15,15 +15,16 @@ from app.api.deps import Authorized
 from app.api.schemas import ErrorResponse, ExperimentRead
 from app.api.views import experiment_read
 from app.serving import ExperimentId, SessionDep
-from app.store import exchange as store
+from app.store import exporting, importing
+from app.store.document import FORMAT, VERSION
 from app.store.experiments import get_experiment
 
 router = APIRouter(tags=["export"])
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "No experiment with that id."}}
 _TIME = "2025-05-01T12:00:00+00:00"
 DOCUMENT_EXAMPLE: dict[str, Any] = {
-    "format": store.FORMAT,
-    "version": store.VERSION,
+    "format": FORMAT,
+    "version": VERSION,
     "experiment": {
         "name": "MLP on digits",
         "objective": "mlp-digits",
@@ -102,7 +103,7 @@ def export_experiment(
     Streamed a batch of trials at a time, so exporting a million trials does not hold them all
     in the server's memory."""
     get_experiment(session, experiment_id)  # a 404 before the stream starts
-    document = partial(store.export_text, experiment_id=experiment_id)
+    document = partial(exporting.export_text, experiment_id=experiment_id)
     return _streamed(request, document, "application/json")
 
 
@@ -118,7 +119,7 @@ def export_trials_csv(
     get_experiment(session, experiment_id)
     name = f"experiment-{experiment_id}-trials.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    rows = partial(store.trials_csv_text, experiment_id=experiment_id)
+    rows = partial(exporting.trials_csv_text, experiment_id=experiment_id)
     return _streamed(request, rows, "text/csv", headers)
 
 
@@ -162,6 +163,6 @@ async def _pieces(
 )
 def import_experiment(document: Document, session: SessionDep) -> ExperimentRead:
     """Recreate an exported experiment with new ids; running trials come back waiting."""
-    experiment = store.import_experiment(session, document)  # a DocumentError is a 422
+    experiment = importing.import_experiment(session, document)  # a DocumentError is a 422
     session.refresh(experiment)
     return experiment_read(session, experiment)

@@ -13,6 +13,7 @@ from app.core.space import SearchSpace, SpaceError
 
 E = TypeVar("E", bound=StrEnum)
 MAX_ID = 2**63 - 1
+FORMAT = "hyperzoom-experiment"
 VERSION = 1  # the document format's version this code reads and writes
 
 

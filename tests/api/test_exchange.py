@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.main import create_app
 from app.settings import Settings
-from app.store import exchange as store_exchange
+from app.store import exporting as store_exchange
 from app.store.db import session_scope
 from tests.support.exchange import populate, without_ids
 from tests.support.processes import free_port

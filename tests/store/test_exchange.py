@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.claims import ask
 from app.store.db import make_engine, make_sessionmaker, session_scope
-from app.store.exchange import DocumentError, export_experiment, import_experiment, trials_csv
+from app.store.document import DocumentError
+from app.store.exporting import export_experiment, trials_csv
+from app.store.importing import import_experiment
 from app.store.models import Experiment, Search, SearchStatus, Trial, TrialState
 from app.store.trial_reads import list_trials
 from tests.support.exchange import populate, without_ids

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store.db import session_scope
-from app.store.exchange import export_experiment
 from app.store.experiments import create_experiment
+from app.store.exporting import export_experiment
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
 from app.store.searches import Reaping
 from tests.support.processes import ROOT, free_port, stop

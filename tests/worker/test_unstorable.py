@@ -19,7 +19,7 @@ from app.core.values import MAX_ERROR_CHARS
 from app.main import create_app
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker, session_scope
-from app.store.exchange import export_experiment
+from app.store.exporting import export_experiment
 from app.store.models import TrialState
 from app.store.trial_reads import list_trials
 from tests.support.drills import MODULE, kill, make_search, start_worker
