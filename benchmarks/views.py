@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.store.migrate import upgrade  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 SPACE = {
     "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
