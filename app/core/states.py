@@ -1,9 +1,16 @@
-"""The states a trial goes through, in the core so that the worker's sandboxed child (which
-reports them) does not import the database layer to name them."""
+"""The states a trial goes through and which way an objective is better: in the core, so the
+worker's sandboxed child and the objectives name them without importing the database layer."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Whether lower or higher objective values are better."""
+
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
 
 
 class TrialState(StrEnum):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.states import Direction
+
 
 @dataclass(frozen=True)
 class ObjectiveSpec:
@@ -16,7 +18,7 @@ class ObjectiveSpec:
 
     name: str
     target: str
-    direction: str
+    direction: Direction
     description: str
     space: dict[str, Any] = field(default_factory=dict)
     # The key of the objective's value when it returns a dict of metrics.
@@ -26,6 +28,10 @@ class ObjectiveSpec:
     cwd: str | None = None
     # What the value measures, in words, for axis titles ("validation accuracy").
     value_label: str | None = None
+
+    def __post_init__(self) -> None:
+        # Specs are also written with plain text ("maximize"), as in hyperzoom.toml.
+        object.__setattr__(self, "direction", Direction(self.direction))
 
 
 # `hard`: a side no search can go past (a decay of 0 is none; momentum and betas stay below 1

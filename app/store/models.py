@@ -23,14 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from app.core.states import TrialState
-
-
-class Direction(StrEnum):
-    """Whether lower or higher objective values are better."""
-
-    MINIMIZE = "minimize"
-    MAXIMIZE = "maximize"
+from app.core.states import Direction, TrialState
 
 
 class SearchStatus(StrEnum):
