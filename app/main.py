@@ -34,7 +34,7 @@ from app.store.migrate import check_schema
 from app.store.reaper import Reaper
 from app.web import pages
 from app.web.static import RevalidatedStaticFiles
-from app.worker.objectives import registered
+from app.worker.registry import registered
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -17,7 +17,7 @@ from app.objectives import BUILTINS
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker
-from app.worker.objectives import load
+from app.worker.registry import load
 from tests.support.browser import NASTY, drag, format_like_page, plot_geometry, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -52,9 +52,9 @@ NOT_IMPORTED = {
     "app.cli.client": (*DB, *WEB),
 }
 # What the worker's sandboxed child imports: it runs `app.worker.isolate._child_main`, which
-# loads objectives through app.worker.objectives, and spawning it imports the script that
+# loads objectives through app.worker.registry, and spawning it imports the script that
 # started the worker again (the `hyperzoom` script's module). Objectives run without these.
-CHILD = ("app.worker.isolate", "app.worker.objectives")
+CHILD = ("app.worker.isolate", "app.worker.registry")
 NOT_IN_CHILD = ("sqlalchemy", "fastapi", "starlette")
 
 

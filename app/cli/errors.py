@@ -17,7 +17,7 @@ from app.settings import Settings
 from app.store.db import redact
 from app.store.migrate import SchemaOutOfDate
 from app.worker.backend import ServerError
-from app.worker.objectives import ObjectiveError
+from app.worker.registry import ObjectiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True)

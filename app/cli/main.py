@@ -30,7 +30,7 @@ from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import check_schema, upgrade
 from app.store.models import Direction
 from app.store.searches import Reaping
-from app.worker.objectives import registered
+from app.worker.registry import registered
 
 cli = typer.Typer(
     help="Hyperzoom: hyperparameter search you steer by drawing boxes.",

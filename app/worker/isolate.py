@@ -173,7 +173,7 @@ def _remote_report(conn: Connection) -> Report:
 
 def run_objective(spec: ObjectiveSpec, params: dict[str, Any], report: Report) -> Outcome:
     """Load and call the objective, turning whatever happens into an Outcome."""
-    from app.worker.objectives import load_callable
+    from app.worker.registry import load_callable
 
     trial = TrialHandle(report)
     try:

@@ -13,7 +13,7 @@ from typing import Any
 from app.core.states import TrialState
 from app.objectives import ObjectiveSpec
 from app.worker.isolate import Cancelled, Report, run_objective
-from app.worker.objectives import ObjectiveError
+from app.worker.registry import ObjectiveError
 from app.worker.trial import Outcome
 
 _WAIT = 0.2

@@ -15,7 +15,7 @@ from app.store.migrate import check_schema
 from app.worker.backend import Backend, DatabaseBackend, HttpBackend, ServerError
 from app.worker.isolate import Sandbox
 from app.worker.loop import Worker, WorkerOptions, backoff
-from app.worker.objectives import registered
+from app.worker.registry import registered
 from app.worker.status import WorkerStatus
 
 console_log = logging.getLogger("hyperzoom.worker")

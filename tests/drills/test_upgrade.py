@@ -25,7 +25,7 @@ from app.store.recovery import reap_stale
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker
-from app.worker.objectives import load
+from app.worker.registry import load
 from tests.support.drills import check_integrity, check_searches, record
 from tests.support.postgres import PgServer
 

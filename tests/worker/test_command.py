@@ -9,7 +9,7 @@ import pytest
 
 from app.core.states import TrialState
 from app.worker.isolate import Sandbox
-from app.worker.objectives import ObjectiveError, from_config
+from app.worker.registry import ObjectiveError, from_config
 
 SCRIPT = """
 import json, sys

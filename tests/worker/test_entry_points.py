@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.worker.objectives import ENTRY_POINT_GROUP, load_callable, registered
+from app.worker.registry import ENTRY_POINT_GROUP, load_callable, registered
 
 
 def test_an_installed_package_registers_its_objective(

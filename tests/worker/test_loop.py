@@ -13,7 +13,7 @@ from app.store.db import session_scope
 from app.store.models import SearchStatus, TrialState
 from app.store.searches import get_search
 from app.store.trial_reads import intermediate_values
-from app.worker.objectives import ObjectiveError, load, registered
+from app.worker.registry import ObjectiveError, load, registered
 from tests.support.workers import in_process, make_search, trials_of
 
 
