@@ -209,7 +209,7 @@ class SuggestedRegionRead(BaseModel):
         description="[{param, side, message}]: the best trials sit on that side of the range, "
         "with what to do about it."
     )
-    n_trials: int = Field(description="Completed trials the suggestion was made from.")
+    n_complete: int = Field(description="Completed trials the suggestion was made from.")
     warning: str | None = Field(None, description="Set when the suggestion rests on few trials.")
 
 

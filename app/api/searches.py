@@ -160,7 +160,7 @@ def suggest_search_region(
     return SuggestedRegionRead(
         region=found.region,
         edges=[vars(e) for e in found.edges],
-        n_trials=found.n_trials,
+        n_complete=found.n_complete,
         warning=found.warning,
     )
 

@@ -269,7 +269,7 @@ def search_suggest_region(
                 fmt(bounds[0]) if numeric else "",
                 fmt(bounds[1]) if numeric else escape(", ".join(map(str, bounds))),
             )
-        out.print(f"from the best of {found['n_trials']} trials:")
+        out.print(f"from the best of {found['n_complete']} trials:")
         out.print(table)
         for edge in found["edges"]:
             out.print(f"[yellow]warning:[/yellow] {escape(edge['message'])}", highlight=False)

@@ -188,7 +188,7 @@ class SuggestedRegion:
 
     region: dict[str, Any]
     edges: list[Edge]
-    n_trials: int
+    n_complete: int
     warning: str | None = None
 
 

@@ -100,5 +100,5 @@ export function sortProblems(problems, space, unreadable) {
 export function suggestedNote(suggested) {
   if (!suggested) return "";
   const s = suggested;
-  return `Suggested from the best of ${s.n_trials} completed trials.${s.warning ? ` Careful: ${s.warning}.` : ""}`;
+  return `Suggested from the best of ${s.n_complete} completed trials.${s.warning ? ` Careful: ${s.warning}.` : ""}`;
 }

@@ -38,7 +38,7 @@ export class RegionPanel extends Emitter {
     this.experiment = null; // the page's experiment: its space and searches
     this.plot = { trials: [], axes: null, version: 0, selected: 0 }; // see update()
     this.box = null; // {x, y, xRange, yRange} in the plot's units
-    this.suggested = null; // {region, edges, n_trials, warning} the box was drawn from
+    this.suggested = null; // {region, edges, n_complete, warning} the box was drawn from
     this.parentId = null;
     // All keyed by parameter name, as regions are (the box's axes are axis keys).
     this.modes = {}; // parameter off the axes -> "keep" | "span" | "suggested"

@@ -123,7 +123,7 @@ def test_suggest_region_boxes_the_best_trials_and_flags_edges(
     suggested = client.get(
         f"/api/searches/{root['id']}/suggest-region", params={"top_fraction": 0.5}
     ).json()
-    assert suggested["n_trials"] == 4
+    assert suggested["n_complete"] == 4
     low, high = suggested["region"]["x"]
     trials = client.get(f"/api/searches/{root['id']}/trials").json()
     best_two = sorted(t["params"]["x"] for t in trials)[:2]

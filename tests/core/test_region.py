@@ -214,7 +214,7 @@ def test_edges_need_five_completed_trials() -> None:
 def test_a_suggestion_from_few_trials_says_so_and_full_ranges_are_left_out() -> None:
     few = [(p, v) for p, v in bowl_trials(8) if v is not None]
     suggestion = suggest_region(BOWL, few, "minimize")
-    assert suggestion.n_trials == len(few)
+    assert suggestion.n_complete == len(few)
     assert suggestion.warning and f"only {len(few)} completed trials" in suggestion.warning
     many = suggest_region(BOWL, bowl_trials(300), "minimize")
     assert many.warning is None

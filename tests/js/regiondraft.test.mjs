@@ -98,6 +98,6 @@ test("problems by parameter of the space, the rest general; unreadable text is a
 
 test("the note of a suggested region says what it rests on and warns", () => {
   assert.equal(suggestedNote(null), "");
-  assert.equal(suggestedNote({ n_trials: 12 }), "Suggested from the best of 12 completed trials.");
-  assert.equal(suggestedNote({ n_trials: 3, warning: "few" }), "Suggested from the best of 3 completed trials. Careful: few.");
+  assert.equal(suggestedNote({ n_complete: 12 }), "Suggested from the best of 12 completed trials.");
+  assert.equal(suggestedNote({ n_complete: 3, warning: "few" }), "Suggested from the best of 3 completed trials. Careful: few.");
 });
