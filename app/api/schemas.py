@@ -154,8 +154,8 @@ class ExperimentCreate(BaseModel):
     search: SearchCreate = Field(default_factory=SearchCreate)
 
 
-class RefineRequest(ReapingFields):
-    """A child search over a region of its parent's space."""
+class RefineRequest(SearchCreate):
+    """A child search over a region of its parent's space (sampling as a new search)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -179,11 +179,7 @@ class RefineRequest(ReapingFields):
             "categories. Parameters left out keep the parent's range.",
         ),
     ]
-    n_trials: NTrials = 30
-    sampler: SamplerName = "random"
-    options: SamplerOptions = None
-    pruner: PrunerSpec = None
-    seed: Seed | None = None
+    n_trials: NTrials = 30  # a refinement is smaller than a root search
     dry_run: bool = Field(
         False,
         description="Preview only: create nothing and answer 200 with the canonical region, "

@@ -23,7 +23,7 @@ from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import search_reads, trial_read
 from app.core.preview import preview_refine
 from app.core.region import suggest_region
-from app.core.space import SearchSpace, SpaceError
+from app.core.space import SpaceError
 from app.serving import SearchId, SessionDep
 from app.store import refine_keys, searches
 from app.store.claims import enqueue
@@ -130,7 +130,7 @@ def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> 
     trials = searches.trial_points(session, searches.subtree_ids(session, search))
     value_range = (body.value_range[0], body.value_range[1]) if body.value_range else None
     found = preview_refine(
-        SearchSpace.from_dict(search.space),
+        search.search_space,
         body.region,
         trials,
         search.experiment.direction.value,
@@ -152,9 +152,7 @@ def suggest_search_region(
     trials = searches.finished_trials(session, searches.subtree_ids(session, search))
     direction = search.experiment.direction.value
     try:
-        found = suggest_region(
-            SearchSpace.from_dict(search.space), trials, direction, top_fraction, margin
-        )
+        found = suggest_region(search.search_space, trials, direction, top_fraction, margin)
     except SpaceError as exc:
         raise FieldError(["path", "search_id"], exc.problem, status=409) from exc
     return SuggestedRegionRead(

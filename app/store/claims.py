@@ -326,7 +326,7 @@ def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:
     search = session.get(Search, search_id, populate_existing=True)
     if search is None:
         raise NotFound("search", search_id)
-    SearchSpace.from_dict(search.space).validate_params(params)
+    search.search_space.validate_params(params)
     reserved = _reserve(session, search_id)
     if reserved is None:
         raise Conflict(f"search {search_id} has no budget left for another trial")

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.core.space import SearchSpace, parsed_space
 from app.core.states import Direction, TrialState
 
 
@@ -139,6 +140,12 @@ class Search(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     experiment: Mapped[Experiment] = relationship(back_populates="searches")
+
+    @property
+    def search_space(self) -> SearchSpace:
+        """The stored space, parsed once per search and content (shared by every reader: ask,
+        refine, enqueue, previews and suggestions), not once per request."""
+        return parsed_space(self.id, self.space)
 
     __table_args__ = (Index(None, "status", "id"),)
 

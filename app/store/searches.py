@@ -65,7 +65,7 @@ def refine_search(
     """Create a child search over `region` of the parent's space; invalid regions raise a
     SpaceError under `region`. The child keeps the parent's reaping policy where not given one."""
     parent = get_search(session, parent_id)
-    parent_space = SearchSpace.from_dict(parent.space)
+    parent_space = parent.search_space
     try:
         child_space = narrow(parent_space, region)
     except SpaceError as exc:
