@@ -11,10 +11,17 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
+from app.core.space import SearchSpace
 from app.main import create_app
+from app.objectives import BUILTINS
 from app.settings import Settings
-from app.store.db import make_engine
+from app.store.claims import ask
+from app.store.db import make_engine, make_sessionmaker, session_scope
+from app.store.experiments import create_experiment
 from app.store.migrate import SchemaOutOfDate, alembic_config, check_schema, upgrade
+from app.store.models import Direction
+from app.store.results import report
+from app.store.trial_reads import intermediate_values
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
@@ -99,3 +106,42 @@ def test_concurrent_upgrades_of_a_fresh_database_all_succeed(
         engine = make_engine(url)
         check_schema(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_intermediate_values_survive_their_table_rename_both_ways(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Migration 0007 copies trial_values into trial_intermediate_values (and back), ids and
+    all, and new values are stored after it (on PostgreSQL the id sequence moved on)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'values.db'}"
+        upgrade(url)
+    else:
+        url = request.getfixturevalue("pg_database")()
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    with session_scope(factory) as s:
+        create_experiment(
+            s,
+            name="curves",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(BUILTINS["bowl"].space),
+            n_trials=2,
+            seed=1,
+        )
+        claim = ask(s, objectives=None, worker="w")
+        for step in range(3):
+            report(s, claim.trial_id, claim.ticket, step, 1.0 / (step + 1))
+    command.downgrade(alembic_config(url), "0006")
+    with engine.connect() as conn:
+        old = conn.execute(text("SELECT step, value FROM trial_values ORDER BY step")).all()
+    assert [tuple(r) for r in old] == [(0, 1.0), (1, 0.5), (2, 1 / 3)]
+    upgrade(url)
+    with session_scope(factory) as s:
+        report(s, claim.trial_id, claim.ticket, 3, 0.25)
+        assert intermediate_values(s, claim.trial_id) == [
+            (0, 1.0), (1, 0.5), (2, 1 / 3), (3, 0.25)
+        ]  # fmt: skip
+    engine.dispose()

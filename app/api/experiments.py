@@ -26,8 +26,8 @@ from app.api.views import experiment_read, experiment_summary, search_reads, tri
 from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments
-from app.store.curves import curves_of
 from app.store.models import Direction
+from app.store.trial_reads import intermediate_values_of
 from app.store.trial_reads import trial_columns as read_columns
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -240,7 +240,7 @@ def search_tree(experiment_id: ExperimentId, session: SessionDep) -> list[Search
 def get_curves(experiment_id: ExperimentId, trial_id: TrialIds, session: SessionDep) -> Curves:
     """Learning curves of up to 200 trials in one request (the page's curves view)."""
     experiments.get_experiment(session, experiment_id)
-    found = curves_of(session, experiment_id, set(trial_id))
+    found = intermediate_values_of(session, experiment_id, set(trial_id))
     return Curves(
         curves=[
             Curve(trial_id=i, steps=[s for s, _ in pairs], values=[v for _, v in pairs])

@@ -33,9 +33,9 @@ from app.store.document import (
 )
 from app.store.experiments import get_experiment
 from app.store.models import (
+    IntermediateValue,
     Search,
     Trial,
-    TrialValue,
 )
 
 # Trials per batch of an export: its rows and curves are all that is in memory at once.
@@ -114,9 +114,9 @@ def _trial_batches(session: Session, experiment_id: int) -> Iterator[Sequence[Tr
 
 def _curves(session: Session, trial_ids: Sequence[int]) -> dict[int, list[list[int | float]]]:
     rows = session.execute(
-        select(TrialValue.trial_id, TrialValue.step, TrialValue.value)
-        .where(TrialValue.trial_id.in_(trial_ids))
-        .order_by(TrialValue.trial_id, TrialValue.step)
+        select(IntermediateValue.trial_id, IntermediateValue.step, IntermediateValue.value)
+        .where(IntermediateValue.trial_id.in_(trial_ids))
+        .order_by(IntermediateValue.trial_id, IntermediateValue.step)
     )
     curves: dict[int, list[list[int | float]]] = defaultdict(list)
     for trial_id, step, value in rows:

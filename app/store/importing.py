@@ -44,11 +44,11 @@ from app.store.models import (
     DEFAULT_MAX_RETRIES,
     Direction,
     Experiment,
+    IntermediateValue,
     Search,
     SearchStatus,
     Trial,
     TrialState,
-    TrialValue,
 )
 from app.store.statements import FINAL
 
@@ -111,7 +111,7 @@ def _insert_trials(
         for step, value in curve
     ]
     if values:
-        session.execute(insert(TrialValue.__table__), values)
+        session.execute(insert(IntermediateValue.__table__), values)
     experiment.seq = len(rows)
     session.flush()
 

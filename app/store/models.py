@@ -188,10 +188,10 @@ class Trial(Base):
     )
 
 
-class TrialValue(Base):
+class IntermediateValue(Base):
     """An intermediate value a trial reported at a step: learning curves and pruning."""
 
-    __tablename__ = "trial_values"
+    __tablename__ = "trial_intermediate_values"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))

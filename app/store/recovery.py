@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.store.claims import ticket_digest
 from app.store.clock import db_now
-from app.store.models import Search, Trial, TrialState, TrialValue, utcnow
+from app.store.models import IntermediateValue, Search, Trial, TrialState, utcnow
 from app.store.results import count_finished
 from app.store.statements import stamp
 
@@ -48,7 +48,7 @@ def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: boo
     if requeued is None:
         return False
     trial_id, experiment_id = requeued
-    session.execute(delete(TrialValue).where(TrialValue.trial_id == trial_id))
+    session.execute(delete(IntermediateValue).where(IntermediateValue.trial_id == trial_id))
     stamp(session, trial_id, experiment_id)
     return True
 

@@ -24,11 +24,11 @@ from app.store.clock import db_now
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
     Experiment,
+    IntermediateValue,
     Search,
     SearchStatus,
     Trial,
     TrialState,
-    TrialValue,
     utcnow,
 )
 from app.store.statements import FINAL, run, stamp, status_literal
@@ -161,19 +161,23 @@ def report(session: Session, trial_id: int, ticket: str, step: int, value: float
         _explain_refusal(session, trial_id)
     trial = session.get_one(Trial, trial_id, populate_existing=True)
     session.execute(
-        delete(TrialValue).where(TrialValue.trial_id == trial_id, TrialValue.step == step)
+        delete(IntermediateValue).where(
+            IntermediateValue.trial_id == trial_id, IntermediateValue.step == step
+        )
     )
-    session.add(TrialValue(trial_id=trial_id, search_id=trial.search_id, step=step, value=value))
+    session.add(
+        IntermediateValue(trial_id=trial_id, search_id=trial.search_id, step=step, value=value)
+    )
     session.flush()
     search = session.get_one(Search, trial.search_id)
     pruner = make_pruner(search.pruner)
     if pruner is None:
         return False
     others = session.scalars(
-        select(TrialValue.value).where(
-            TrialValue.search_id == trial.search_id,
-            TrialValue.step == step,
-            TrialValue.trial_id != trial_id,
+        select(IntermediateValue.value).where(
+            IntermediateValue.search_id == trial.search_id,
+            IntermediateValue.step == step,
+            IntermediateValue.trial_id != trial_id,
         )
     ).all()
     direction = session.get_one(Experiment, trial.experiment_id).direction.value

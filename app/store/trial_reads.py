@@ -23,7 +23,7 @@ from pydantic_core import from_json
 from sqlalchemy import ColumnElement, Float, Select, String, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.store.models import Trial, TrialState, TrialValue
+from app.store.models import IntermediateValue, Trial, TrialState
 
 # Rows per batch of the columnar read: large enough to amortise the per-batch work, small
 # enough that a million trials never sit in memory as rows.
@@ -39,9 +39,9 @@ _STATES = {state.value: state for state in TrialState}
 def intermediate_values(session: Session, trial_id: int) -> list[tuple[int, float]]:
     """A trial's learning curve: (step, value) in step order."""
     rows = session.execute(
-        select(TrialValue.step, TrialValue.value)
-        .where(TrialValue.trial_id == trial_id)
-        .order_by(TrialValue.step)
+        select(IntermediateValue.step, IntermediateValue.value)
+        .where(IntermediateValue.trial_id == trial_id)
+        .order_by(IntermediateValue.step)
     )
     return [(step, value) for step, value in rows]
 
@@ -206,3 +206,28 @@ def _duration(dialect: str) -> ColumnElement[float]:
         days = func.julianday(Trial.finished_at) - func.julianday(Trial.started_at)
         return func.round(days * 86400.0, 3)
     return cast(func.extract("epoch", Trial.finished_at - Trial.started_at), Float)
+
+
+def intermediate_values_of(
+    session: Session, experiment_id: int, trial_ids: Collection[int]
+) -> dict[int, list[tuple[int, float]]]:
+    """Each asked-for trial of the experiment -> its (step, value) pairs in step order.
+
+    One query for all of them (the page would otherwise fetch trial after trial). Trials of
+    other experiments, and ids that do not exist, are left out; a trial without values maps
+    to an empty list.
+    """
+    wanted = session.scalars(
+        select(Trial.id).where(Trial.experiment_id == experiment_id, Trial.id.in_(trial_ids))
+    ).all()
+    curves: dict[int, list[tuple[int, float]]] = {trial_id: [] for trial_id in sorted(wanted)}
+    if not curves:
+        return curves
+    rows = session.execute(
+        select(IntermediateValue.trial_id, IntermediateValue.step, IntermediateValue.value)
+        .where(IntermediateValue.trial_id.in_(list(curves)))
+        .order_by(IntermediateValue.trial_id, IntermediateValue.step)
+    )
+    for trial_id, step, value in rows:
+        curves[trial_id].append((step, value))
+    return curves
