@@ -25,6 +25,7 @@ from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.experiments import create_experiment
 from app.store.migrate import upgrade
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
+from app.store.searches import SearchSettings
 
 # Four parameters of the usual kinds: a log-scale rate, a plain float, a log-scale integer
 # and a categorical.
@@ -94,8 +95,7 @@ class Ours:
                 objective="bowl",
                 direction=Direction.MINIMIZE,
                 space=SearchSpace.from_dict(SPACE),
-                n_trials=budget,
-                seed=1,
+                settings=SearchSettings(n_trials=budget, seed=1),
             )
             ids = experiment.id, search.id
         return cls(url, engine, *ids)

@@ -45,6 +45,7 @@ from app.store.db import make_engine, make_sessionmaker, session_scope  # noqa: 
 from app.store.experiments import create_experiment
 from app.store.migrate import upgrade  # noqa: E402
 from app.store.models import Direction, Trial, TrialState  # noqa: E402
+from app.store.searches import SearchSettings
 from benchmarks.report import ROOT, fmt, fresh, machine, ratio, table  # noqa: E402
 
 LOCKED = "database is locked"
@@ -100,8 +101,7 @@ def run_ours(workdir: Path, trials: int, processes: int, postgres: str | None) -
             objective=NAPPING if _napping() else "bowl",
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict(BUILTINS["bowl"].space),
-            n_trials=trials,
-            seed=0,
+            settings=SearchSettings(n_trials=trials, seed=0),
         )
     command = [sys.executable, "-m", "app", "worker", "--db", url]
     command += ["--processes", str(processes), "--idle-exit", "1", "--poll", "0.05"]

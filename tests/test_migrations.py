@@ -21,6 +21,7 @@ from app.store.experiments import create_experiment
 from app.store.migrate import SchemaOutOfDate, alembic_config, check_schema, upgrade
 from app.store.models import Direction
 from app.store.results import report
+from app.store.searches import SearchSettings
 from app.store.trial_reads import intermediate_values
 
 
@@ -128,8 +129,7 @@ def test_intermediate_values_survive_their_table_rename_both_ways(
             objective="bowl",
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict(BUILTINS["bowl"].space),
-            n_trials=2,
-            seed=1,
+            settings=SearchSettings(n_trials=2, seed=1),
         )
         claim = ask(s, objectives=None, worker="w")
         for step in range(3):

@@ -64,12 +64,8 @@ def create_experiment(
             objective=body.objective,
             direction=body.direction or Direction(spec.direction),
             space=space,
-            sampler=body.search.sampler,
-            sampler_options=body.search.options,
-            pruner=body.search.pruner,
-            n_trials=body.search.n_trials,
-            seed=body.search.seed,
             policy=body.search.policy(policy),
+            settings=body.search.settings(),
         )
     session.refresh(experiment)
     return experiment_read(session, experiment)
@@ -212,12 +208,8 @@ def create_root_search(
         session,
         experiment_id,
         space=space,
-        sampler=body.sampler,
-        sampler_options=body.options,
-        pruner=body.pruner,
-        n_trials=body.n_trials,
-        seed=body.seed,
         policy=body.policy(policy),
+        settings=body.settings(),
     )
     return search_reads(session, [search])[0]
 

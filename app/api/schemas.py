@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from app.store.models import Direction, SearchStatus, TrialState
-from app.store.searches import Reaping
+from app.store.searches import Reaping, SearchSettings
 from app.store.trial_reads import MAX_METRIC_COLUMNS
 
 # A JSON number (an int is fine, a string is not); ints are restored by the core.
@@ -127,6 +127,10 @@ class SearchCreate(ReapingFields):
     pruner: PrunerSpec = None
     n_trials: NTrials = 60
     seed: Seed | None = None
+
+    def settings(self) -> SearchSettings:
+        """The store's settings object: the five fields, as one."""
+        return SearchSettings(self.n_trials, self.sampler, self.options, self.pruner, self.seed)
 
 
 class ExperimentCreate(BaseModel):

@@ -113,13 +113,9 @@ def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead
         session,
         search_id,
         region=body.region,
-        n_trials=body.n_trials,
-        sampler=body.sampler,
-        sampler_options=body.options,
-        pruner=body.pruner,
-        seed=body.seed,
         heartbeat_timeout=body.heartbeat_timeout,
         max_retries=body.max_retries,
+        settings=body.settings(),
     )
     return search_reads(session, [child])[0]
 

@@ -29,7 +29,7 @@ from app.store.db import make_engine, make_sessionmaker, redact, session_scope
 from app.store.experiments import create_experiment, list_experiments
 from app.store.migrate import check_schema, upgrade
 from app.store.models import Direction
-from app.store.searches import Reaping
+from app.store.searches import Reaping, SearchSettings
 from app.worker.registry import registered
 
 cli = typer.Typer(
@@ -325,9 +325,8 @@ def seed_demo(settings: Settings, n_trials: int) -> int:
                 objective=spec.name,
                 direction=Direction(spec.direction),
                 space=SearchSpace.from_dict(spec.space),
-                n_trials=n_trials,
-                seed=0,
                 policy=Reaping(settings.heartbeat_timeout, settings.max_retries),
+                settings=SearchSettings(n_trials=n_trials, seed=0),
             )
             return experiment.id
     finally:

@@ -17,7 +17,7 @@ from app.store.models import (
     Trial,
     TrialState,
 )
-from app.store.searches import Reaping, new_search
+from app.store.searches import Reaping, SearchSettings, new_search
 
 
 def create_experiment(
@@ -27,27 +27,14 @@ def create_experiment(
     objective: str,
     direction: Direction,
     space: SearchSpace,
-    sampler: str = "random",
-    sampler_options: dict[str, Any] | None = None,
-    pruner: dict[str, Any] | None = None,
-    n_trials: int,
-    seed: int | None = None,
+    settings: SearchSettings,
     policy: Reaping | None = None,
 ) -> tuple[Experiment, Search]:
     """Store an experiment and its root search, which workers pick up at once."""
     experiment = Experiment(
         name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
     )
-    root = new_search(
-        space,
-        sampler,
-        sampler_options,
-        pruner,
-        n_trials,
-        seed,
-        policy or Reaping(),
-        experiment=experiment,
-    )
+    root = new_search(space, settings, policy or Reaping(), experiment=experiment)
     session.add_all([experiment, root])
     session.flush()
     return experiment, root
@@ -145,26 +132,13 @@ def add_root_search(
     experiment_id: int,
     *,
     space: SearchSpace | None = None,
-    sampler: str = "random",
-    sampler_options: dict[str, Any] | None = None,
-    pruner: dict[str, Any] | None = None,
-    n_trials: int,
-    seed: int | None = None,
+    settings: SearchSettings,
     policy: Reaping | None = None,
 ) -> Search:
     """A new search from scratch in an existing experiment (its space by default)."""
     experiment = get_experiment(session, experiment_id)
     space = space or SearchSpace.from_dict(experiment.space)
-    search = new_search(
-        space,
-        sampler,
-        sampler_options,
-        pruner,
-        n_trials,
-        seed,
-        policy or Reaping(),
-        experiment_id=experiment.id,
-    )
+    search = new_search(space, settings, policy or Reaping(), experiment_id=experiment.id)
     session.add(search)
     session.flush()
     return search

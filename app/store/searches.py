@@ -49,16 +49,24 @@ class Reaping:
         )
 
 
+@dataclass(frozen=True)
+class SearchSettings:
+    """How a search samples: its budget, the sampler and its options, a pruner, the seed (None:
+    a fresh one). One object from the request to the row, checked once (`new_search`)."""
+
+    n_trials: int
+    sampler: str = "random"
+    options: dict[str, Any] | None = None
+    pruner: dict[str, Any] | None = None
+    seed: int | None = None
+
+
 def refine_search(
     session: Session,
     parent_id: int,
     *,
     region: dict[str, Any],
-    n_trials: int,
-    sampler: str = "random",
-    sampler_options: dict[str, Any] | None = None,
-    pruner: dict[str, Any] | None = None,
-    seed: int | None = None,
+    settings: SearchSettings,
     heartbeat_timeout: float | None = None,
     max_retries: int | None = None,
 ) -> Search:
@@ -73,11 +81,7 @@ def refine_search(
         raise
     child = new_search(
         child_space,
-        sampler,
-        sampler_options,
-        pruner,
-        n_trials,
-        seed,
+        settings,
         Reaping(parent.heartbeat_timeout, parent.max_retries).but(heartbeat_timeout, max_retries),
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
@@ -89,24 +93,17 @@ def refine_search(
 
 
 def new_search(
-    space: SearchSpace,
-    sampler: str,
-    options: dict[str, Any] | None,
-    pruner: dict[str, Any] | None,
-    n_trials: int,
-    seed: int | None,
-    policy: Reaping,
-    **links: Any,
+    space: SearchSpace, settings: SearchSettings, policy: Reaping, **links: Any
 ) -> Search:
     """A validated search ready to insert, reaped by `policy`; `links` place it (experiment,
     parent, region)."""
-    check_search(space, sampler, options, pruner, n_trials)
+    check_search(space, settings)
     return Search(
-        sampler=sampler,
-        sampler_options=options or None,
-        pruner=pruner,
-        seed=new_seed() if seed is None else seed,
-        n_trials=n_trials,
+        sampler=settings.sampler,
+        sampler_options=settings.options or None,
+        pruner=settings.pruner,
+        seed=new_seed() if settings.seed is None else settings.seed,
+        n_trials=settings.n_trials,
         space=space.to_dict(),
         n_asked=0,
         n_finished=0,
@@ -116,16 +113,10 @@ def new_search(
     )
 
 
-def check_search(
-    space: SearchSpace,
-    sampler: str,
-    options: dict[str, Any] | None,
-    pruner: dict[str, Any] | None,
-    n_trials: int,
-) -> None:
+def check_search(space: SearchSpace, settings: SearchSettings) -> None:
     """Refuse a search that could not run: unknown sampler or options, impossible budget."""
-    make_sampler(sampler, options).check(space, n_trials)
-    make_pruner(pruner)
+    make_sampler(settings.sampler, settings.options).check(space, settings.n_trials)
+    make_pruner(settings.pruner)
 
 
 def get_search(session: Session, search_id: int) -> Search:

@@ -16,6 +16,7 @@ from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.results import tell
+from app.store.searches import SearchSettings
 from app.store.trial_reads import MAX_METRIC_COLUMNS
 from tests.support.bodies import body
 
@@ -87,8 +88,7 @@ def _own_metrics(factory: sessionmaker[Session], n_trials: int, names: int) -> i
             objective="bowl",
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}}),
-            n_trials=n_trials,
-            seed=1,
+            settings=SearchSettings(n_trials=n_trials, seed=1),
         )
         rows = [_row(experiment.id, search.id, i, names) for i in range(n_trials)]
         s.execute(insert(Trial), rows)

@@ -24,6 +24,7 @@ from app.store import claims, results
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
+from app.store.searches import SearchSettings
 from tests.support.drills import exports, record
 
 pytestmark = pytest.mark.slow
@@ -40,8 +41,7 @@ def seed(factory: sessionmaker[Session]) -> dict[str, Any]:
             objective="bowl",
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict(BUILTINS["bowl"].space),
-            n_trials=8,
-            seed=1,
+            settings=SearchSettings(n_trials=8, seed=1),
         )
         ids = {"experiment": experiment.id, "search": search.id}
     for _ in range(3):

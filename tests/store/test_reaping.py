@@ -16,7 +16,7 @@ from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.reaper import reap_all
-from app.store.searches import Reaping, refine_search
+from app.store.searches import Reaping, SearchSettings, refine_search
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 
@@ -29,8 +29,8 @@ def _claim(factory: sessionmaker[Session], policy: Reaping, name: str) -> Claim:
             objective="bowl",
             direction=Direction.MINIMIZE,
             space=SPACE,
-            n_trials=1,
             policy=policy,
+            settings=SearchSettings(n_trials=1),
         )
     with session_scope(factory) as s:
         claim = ask(s, objectives=None, worker=name)
@@ -91,10 +91,18 @@ def test_a_refined_search_keeps_its_parents_policy_unless_given_one(
             objective="bowl",
             direction=Direction.MINIMIZE,
             space=SPACE,
-            n_trials=1,
             policy=Reaping(heartbeat_timeout=7, max_retries=5),
+            settings=SearchSettings(n_trials=1),
         )
-        child = refine_search(s, root.id, region={"x": [0.1, 0.2]}, n_trials=1)
-        other = refine_search(s, root.id, region={"x": [0.1, 0.2]}, n_trials=1, max_retries=0)
+        child = refine_search(
+            s, root.id, region={"x": [0.1, 0.2]}, settings=SearchSettings(n_trials=1)
+        )
+        other = refine_search(
+            s,
+            root.id,
+            region={"x": [0.1, 0.2]},
+            max_retries=0,
+            settings=SearchSettings(n_trials=1),
+        )
         assert (child.heartbeat_timeout, child.max_retries) == (7, 5)
         assert (other.heartbeat_timeout, other.max_retries) == (7, 0)

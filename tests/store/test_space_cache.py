@@ -11,6 +11,7 @@ from app.core.space import SearchSpace
 from app.store.claims import ask
 from app.store.experiments import create_experiment
 from app.store.models import Direction
+from app.store.searches import SearchSettings
 
 SPEC = {
     "x": {"type": "float", "low": 0.0, "high": 1.0},
@@ -25,8 +26,7 @@ def test_asks_share_one_parsed_space(session: Session, monkeypatch: pytest.Monke
         objective="bowl",
         direction=Direction.MINIMIZE,
         space=SearchSpace.from_dict(SPEC),
-        n_trials=10,
-        seed=1,
+        settings=SearchSettings(n_trials=10, seed=1),
     )
     parsed: list[Any] = []
     real = SearchSpace.from_dict.__func__  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from app.store.claims import ask
 from app.store.experiments import best_values, count_trials, create_experiment
 from app.store.models import Direction, TrialState
 from app.store.results import tell
-from app.store.searches import refine_search
+from app.store.searches import SearchSettings, refine_search
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 
@@ -25,11 +25,14 @@ def test_best_counts_only_complete_trials_of_each_search(
         objective="bowl",
         direction=direction,
         space=SPACE,
-        n_trials=5,
-        seed=1,
+        settings=SearchSettings(n_trials=5, seed=1),
     )
-    child = refine_search(session, root.id, region={"x": [0.2, 0.4]}, n_trials=3)
-    idle = refine_search(session, root.id, region={"x": [0.6, 0.8]}, n_trials=2)
+    child = refine_search(
+        session, root.id, region={"x": [0.2, 0.4]}, settings=SearchSettings(n_trials=3)
+    )
+    idle = refine_search(
+        session, root.id, region={"x": [0.6, 0.8]}, settings=SearchSettings(n_trials=2)
+    )
     session.flush()
     # Outcomes by search; the newest search is asked first, so the idle one goes last.
     outcomes = {

@@ -15,6 +15,7 @@ from app.store.claims import ask
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.results import tell
+from app.store.searches import SearchSettings
 from app.store.trial_reads import list_trials, trial_columns
 
 # `momentum` only exists for sgd, so some trials lack it: their column holds None.
@@ -34,8 +35,7 @@ def _experiment(session: Session, n_trials: int) -> int:
         objective="bowl",
         direction=Direction.MINIMIZE,
         space=SPACE,
-        n_trials=n_trials,
-        seed=5,
+        settings=SearchSettings(n_trials=n_trials, seed=5),
     )
     return experiment.id
 

@@ -17,7 +17,7 @@ from app.store.errors import Conflict, NotFound
 from app.store.experiments import count_trials, create_experiment
 from app.store.models import Direction, SearchStatus, Trial, TrialState
 from app.store.results import tell
-from app.store.searches import get_search, refine_search
+from app.store.searches import SearchSettings, get_search, refine_search
 from app.store.trial_reads import list_trials
 
 SPACE = SearchSpace.from_dict(
@@ -35,8 +35,7 @@ def _experiment(session: Session, n_trials: int = 5, seed: int = 3, objective: s
         objective=objective,
         direction=Direction.MINIMIZE,
         space=SPACE,
-        n_trials=n_trials,
-        seed=seed,
+        settings=SearchSettings(n_trials=n_trials, seed=seed),
     )
 
 
@@ -124,7 +123,9 @@ def test_ask_only_serves_the_workers_objectives(session: Session) -> None:
 
 def test_newest_search_goes_first(session: Session) -> None:
     _, root = _experiment(session, n_trials=10)
-    child = refine_search(session, root.id, region={"x": [0.2, 0.4]}, n_trials=2)
+    child = refine_search(
+        session, root.id, region={"x": [0.2, 0.4]}, settings=SearchSettings(n_trials=2)
+    )
     claims = [ask(session, objectives=None, worker="w") for _ in range(3)]
     assert [c.search_id for c in claims] == [child.id, child.id, root.id]
     assert all(0.2 <= c.params["x"] <= 0.4 for c in claims[:2])
@@ -211,7 +212,12 @@ def test_concurrent_processes_move_on_to_the_next_search_when_one_runs_out(
     with session_scope(factory) as s:
         _, root = _experiment(s, n_trials=20)
         children = [
-            refine_search(s, root.id, region={"x": [0.1 * i, 0.1 * i + 0.1]}, n_trials=3)
+            refine_search(
+                s,
+                root.id,
+                region={"x": [0.1 * i, 0.1 * i + 0.1]},
+                settings=SearchSettings(n_trials=3),
+            )
             for i in range(6)
         ]
         s.flush()

@@ -23,7 +23,7 @@ from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.exporting import export_experiment
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
-from app.store.searches import Reaping
+from app.store.searches import Reaping, SearchSettings
 from tests.support.processes import ROOT, free_port, stop
 
 MODULE = "tests.worker.objectives_for_tests"
@@ -172,9 +172,8 @@ def make_search(
             objective=objective,
             direction=Direction.MINIMIZE,
             space=SPACE,
-            n_trials=n_trials,
-            seed=7,
             policy=policy,
+            settings=SearchSettings(n_trials=n_trials, seed=7),
         )
         return experiment.id, search.id
 

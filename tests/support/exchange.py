@@ -12,7 +12,7 @@ from app.store.claims import ask, enqueue
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
 from app.store.results import report, tell
-from app.store.searches import Reaping, refine_search
+from app.store.searches import Reaping, SearchSettings, refine_search
 
 SPACE = {
     "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
@@ -29,10 +29,10 @@ def populate(session: Session) -> int:
         objective="bowl",
         direction=Direction.MINIMIZE,
         space=SearchSpace.from_dict(SPACE),
-        pruner={"type": "median", "n_startup_trials": 1},
-        n_trials=4,
-        seed=7,
         policy=Reaping(heartbeat_timeout=5, max_retries=1),
+        settings=SearchSettings(
+            pruner={"type": "median", "n_startup_trials": 1}, n_trials=4, seed=7
+        ),
     )
     claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
     report(session, claims[0].trial_id, claims[0].ticket, 0, 0.9)
@@ -42,11 +42,13 @@ def populate(session: Session) -> int:
     report(session, claims[2].trial_id, claims[2].ticket, 0, 2.0)
     tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
     report(session, claims[3].trial_id, claims[3].ticket, 0, 1.5)  # left running
+    sobol = SearchSettings(n_trials=3, sampler="sobol", seed=1)
     child = refine_search(
-        session, root.id, region={"x": [0.2, 0.6]}, n_trials=3, sampler="sobol", seed=1,
-        max_retries=0,
-    )  # fmt: skip
-    grandchild = refine_search(session, child.id, region={"x": [0.3, 0.4]}, n_trials=2, seed=2)
+        session, root.id, region={"x": [0.2, 0.6]}, max_retries=0, settings=sobol
+    )
+    grandchild = refine_search(
+        session, child.id, region={"x": [0.3, 0.4]}, settings=SearchSettings(n_trials=2, seed=2)
+    )
     enqueue(session, child.id, {"learning_rate": 0.01, "x": 0.5, "solver": "adam"})
     claim = ask(session, objectives=None, worker="w2")  # takes the enqueued trial
     tell(session, claim.trial_id, state=TrialState.COMPLETE, value=1.0, metrics={"acc": 0.5})

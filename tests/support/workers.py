@@ -11,6 +11,7 @@ from app.objectives import BUILTINS, ObjectiveSpec
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction
+from app.store.searches import SearchSettings
 from app.store.trial_reads import list_trials
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
@@ -30,9 +31,7 @@ def make_search(
             objective=objective,
             direction=Direction.MINIMIZE,
             space=SearchSpace.from_dict(BUILTINS["bowl"].space),
-            n_trials=n_trials,
-            seed=1,
-            **kwargs,
+            settings=SearchSettings(n_trials=n_trials, seed=1, **kwargs),
         )
         return search.id
 

@@ -16,7 +16,7 @@ from app.core.space import SearchSpace
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, SearchStatus, Trial, TrialState
-from app.store.searches import Reaping, get_search
+from app.store.searches import Reaping, SearchSettings, get_search
 from tests.support.processes import hyperzoom
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,8 @@ def make_search(
             objective=f"{MODULE}:{objective}",
             direction=Direction.MINIMIZE,
             space=SPACE,
-            n_trials=n_trials,
             policy=Reaping(**policy),
+            settings=SearchSettings(n_trials=n_trials),
         )
         return search.id
 
