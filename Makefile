@@ -5,15 +5,21 @@ BIN := $(VENV)/bin
 
 .PHONY: run test check setup
 
+# The app alone: all `make run` needs (a few hundred MB less than the test tools).
 $(BIN)/hyperzoom: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# What the tests use besides: ruff, pytest, Playwright, Optuna, Ray, PostgreSQL's driver.
+$(VENV)/.dev: $(BIN)/hyperzoom
 	$(BIN)/pip install --quiet -e . --group dev
 	touch $@
 
-setup: $(BIN)/hyperzoom
+setup: $(VENV)/.dev
 
-run: setup  ## migrate, seed the demo, start the server on 127.0.0.1:8000 and two workers
+run: $(BIN)/hyperzoom  ## migrate, seed the demo, start the server on 127.0.0.1:8000 and two workers
 	$(BIN)/hyperzoom demo
 
 test: setup  ## lint, format check, all tests

@@ -148,3 +148,24 @@ def test_demo_serves_runs_workers_and_stops_them_all(tmp_path: Path) -> None:
     time.sleep(1)
     left = subprocess.run(["pgrep", "-f", str(db)], capture_output=True, text=True).stdout
     assert left.strip() == "", "worker processes outlived the demo"
+
+
+def test_a_plain_install_prints_no_deprecation_advice(db_url: str) -> None:
+    """Without httpx2 (a plain `pip install`, no test tools), Starlette's test client warns
+    that test suites should move to it; `--db` uses that client as a transport and must not
+    print the advice (issue 19)."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; sys.modules['httpx2'] = None\n"  # as if it were not installed
+        "from app.cli.main import main\n"
+        "sys.argv = ['hyperzoom', 'experiment', 'create', 'plain', '--objective', 'bowl',"
+        f" '--trials', '2', '--db', {db_url!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "created" in done.stdout and "Warning" not in done.stderr, done.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,7 +48,11 @@ def connect(db: str | None, server: str | None, token: str | None) -> Client:
 def in_process(settings: Settings) -> Client:
     """The app itself, run in this process on the settings' database: the routes a server
     would run, so the answers and errors are the same."""
-    from fastapi.testclient import TestClient  # an in-process transport, not a test here
+    with warnings.catch_warnings():
+        # Starlette asks test suites to move to httpx2; this is a transport, and httpx is
+        # what the app installs, so a plain install should not print that advice.
+        warnings.filterwarnings("ignore", message=".*httpx2", category=UserWarning)
+        from fastapi.testclient import TestClient  # an in-process transport, not a test here
 
     from app.main import create_app
 
