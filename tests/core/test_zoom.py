@@ -84,3 +84,74 @@ def test_bad_surrogate_options_name_the_option(options: dict[str, Any], key: str
     with pytest.raises(SpaceError) as info:
         make_sampler("zoom", options)
     assert info.value.loc == ("options", key)
+
+
+# Issue 16, item 1: a categorical that carries a fixed penalty. Zoom used to solve the bowl
+# inside whichever optimizer its first box sat on and never leave it.
+PENALTY = {"sgd": 0.5, "rmsprop": 1.0, "adam": 0.0}
+CATEGORY = SearchSpace.from_dict(
+    {
+        "optimizer": {"type": "categorical", "choices": ["sgd", "rmsprop", "adam"]},
+        "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+        **{f"x{i}": {"type": "float", "low": 0.0, "high": 1.0} for i in range(4)},
+    }
+)
+
+
+def penalized(p: dict[str, Any]) -> float:
+    """The optimizer's penalty plus a bowl (minimum 0 at lr=1e-3, x_i = 0.7 - 0.1 i)."""
+    bowl = ((np.log10(p["lr"]) + 3) / 5) ** 2
+    bowl += sum((p[f"x{i}"] - 0.7 + 0.1 * i) ** 2 for i in range(4))
+    return float(PENALTY[p["optimizer"]] + 10 * bowl)
+
+
+# Issue 16, item 2: an interior optimum, and one on a bound (x = 0).
+PLAIN = SearchSpace.from_dict(
+    {name: {"type": "float", "low": 0.0, "high": 1.0} for name in ("x", "y", "z")}
+)
+
+
+def interior(p: dict[str, Any]) -> float:
+    return float((p["x"] - 0.05) ** 2 + (p["y"] - 0.5) ** 2 + (p["z"] - 0.93) ** 2)
+
+
+def on_bound(p: dict[str, Any]) -> float:
+    return float(p["x"] + (p["y"] - 0.5) ** 2 + (p["z"] - 0.5) ** 2)
+
+
+def zoom_search(
+    space: SearchSpace, fn: Any, seed: int, budget: int, sampler: str = "zoom"
+) -> list[tuple[dict[str, Any], float]]:
+    """A sequential search the way the store drives a sampler (app/store/claims.py)."""
+    chooser = make_sampler(sampler)
+    history: list[tuple[dict[str, Any], float | None]] = []
+    for n in range(budget):
+        position = Position(seed, n, budget)
+        p = chooser.suggest(space, history, trial_rng(seed, n), 1, position=position)[0]
+        history.append((p, fn(p)))
+    return [(p, float(v)) for p, v in history if v is not None]
+
+
+def test_zoom_leaves_the_category_it_starts_in() -> None:
+    winners = []
+    for seed in range(8):
+        trials = zoom_search(CATEGORY, penalized, seed, 150)
+        winners.append(min(trials, key=lambda t: t[1])[0]["optimizer"])
+    assert winners.count("adam") >= 7, winners
+
+
+def on_a_bound(trials: list[tuple[dict[str, Any], float]]) -> float:
+    values = [v for p, _ in trials for v in p.values()]
+    return sum(v in (0.0, 1.0) for v in values) / len(values)
+
+
+def test_no_float_values_pile_on_the_bounds_when_the_optimum_is_inside() -> None:
+    shares = [on_a_bound(zoom_search(PLAIN, interior, seed, 100)) for seed in range(3)]
+    assert max(shares) <= 0.01, shares
+
+
+def test_an_optimum_on_a_bound_is_still_reached() -> None:
+    for seed in range(3):
+        trials = zoom_search(PLAIN, on_bound, seed, 100)
+        best = min(trials, key=lambda t: t[1])
+        assert best[0]["x"] < 1e-3 and best[1] < 0.01, best
