@@ -66,6 +66,10 @@ def test_create_refine_suggest_and_status(target: list[str], factory, tmp_path: 
         "search", "suggest-region", "1", "--refine", "4", "--sampler", "sobol", *target
     )
     assert "from the best of 10 trials" in suggested and "search 2 created" in suggested
+    assert "best trial so far: trial" in suggested and "inside this search's space" in suggested
+    assert "the best trials sit: learning_rate" in suggested  # interior, at an edge or unclear
+    kept = run("search", "suggest-region", "1", "--no-keep-incumbent", *target)
+    assert "from the best of 10 trials" in kept
     refined = run(
         "search",
         "refine",

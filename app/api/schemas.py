@@ -201,6 +201,17 @@ class RefineRequest(SearchCreate):
     )
 
 
+class IncumbentRead(BaseModel):
+    """A best completed trial of a search's lineage (its ancestors and its refinements)."""
+
+    trial_id: int
+    search_id: int = Field(description="The search that ran it: this one, an ancestor or a child.")
+    value: float
+    params: dict[str, Any]
+    inside: bool = Field(description="Whether it lies in this search's space.")
+    in_box: bool = Field(description="Whether it lies in the suggested region.")
+
+
 class SuggestedRegionRead(BaseModel):
     """The box around the best trials, ready for refine, and where it touches the edge."""
 
@@ -211,6 +222,28 @@ class SuggestedRegionRead(BaseModel):
     )
     n_complete: int = Field(description="Completed trials the suggestion was made from.")
     warning: str | None = Field(None, description="Set when the suggestion rests on few trials.")
+    incumbent: IncumbentRead | None = Field(
+        None,
+        description="The best completed trial of the lineage (ancestors, this search and its "
+        "refinements), inside this search's space or not; null when none has completed.",
+    )
+    incumbent_inside: bool | None = Field(
+        None, description="Whether the incumbent lies in this search's space (null: none)."
+    )
+    best_inside: IncumbentRead | None = Field(
+        None,
+        description="The best trial of the lineage inside this search's space (the incumbent "
+        "when that is inside): the region contains it unless keep_incumbent=false.",
+    )
+    widened: list[str] = Field(
+        default_factory=list,
+        description="Parameters whose range was widened to keep best_inside in the region.",
+    )
+    optimum: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per numeric parameter, where the best trials sit in this search's range: "
+        '"interior", "low edge", "high edge" or "unclear" (few trials, or the best disagree).',
+    )
 
 
 class SearchRead(BaseModel):

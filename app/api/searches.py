@@ -14,6 +14,7 @@ from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented
 from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import (
+    IncumbentRead,
     RefineRequest,
     SearchRead,
     SuggestedRegionRead,
@@ -22,7 +23,7 @@ from app.api.schemas import (
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import search_reads, trial_read
 from app.core.preview import preview_refine
-from app.core.region import suggest_region
+from app.core.region import Incumbent, suggest_region
 from app.core.space import SpaceError
 from app.serving import SearchId, SessionDep
 from app.store import refine_keys, searches
@@ -30,6 +31,13 @@ from app.store.claims import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
 Margin = Annotated[float, Query(ge=0, le=1, description="Widening per side, unit-cube units.")]
+KeepIncumbent = Annotated[
+    bool,
+    Query(
+        description="Widen the box to keep the lineage's best trial inside this search's space "
+        "(false: the box the best trials draw, which may leave it out; the answer says so)."
+    ),
+]
 
 router = APIRouter(prefix="/api/searches", tags=["searches"])
 
@@ -124,6 +132,7 @@ def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> 
     """The dry run: the region as refine would take it, against the parent's subtree."""
     search = searches.get_search(session, search_id)
     trials = searches.trial_points(session, searches.subtree_ids(session, search))
+    ancestors = searches.finished_trial_rows(session, searches.ancestor_ids(session, search))
     value_range = (body.value_range[0], body.value_range[1]) if body.value_range else None
     found = preview_refine(
         search.search_space,
@@ -131,6 +140,7 @@ def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> 
         trials,
         search.experiment.direction.value,
         value_range,
+        ancestors=[(p, v) for _, _, p, v in ancestors],
     )
     return preview_read(found)
 
@@ -141,21 +151,56 @@ def preview_refine_of(session: Session, search_id: int, body: RefineRequest) -> 
     responses=documented(404, 409, 422),
 )
 def suggest_search_region(
-    search_id: SearchId, session: SessionDep, top_fraction: Fraction = 0.2, margin: Margin = 0.1
+    search_id: SearchId,
+    session: SessionDep,
+    top_fraction: Fraction = 0.2,
+    margin: Margin = 0.1,
+    keep_incumbent: KeepIncumbent = True,
 ) -> SuggestedRegionRead:
-    """The box around the best trials of this search and its refinements, for refine."""
+    """The box around the best trials of this search and its refinements, for refine; it
+    keeps the best trial of the lineage (ancestors and refinements) that lies in this search's
+    space, and names the incumbent, inside or not."""
     search = searches.get_search(session, search_id)
-    trials = searches.finished_trials(session, searches.subtree_ids(session, search))
+    mine = searches.finished_trial_rows(session, searches.subtree_ids(session, search))
+    theirs = searches.finished_trial_rows(session, searches.ancestor_ids(session, search))
+    rows = [*theirs, *mine]
     direction = search.experiment.direction.value
     try:
-        found = suggest_region(search.search_space, trials, direction, top_fraction, margin)
+        found = suggest_region(
+            search.search_space,
+            [(p, v) for _, _, p, v in mine],
+            direction,
+            top_fraction,
+            margin,
+            ancestors=[(p, v) for _, _, p, v in theirs],
+            keep_incumbent=keep_incumbent,
+        )
     except SpaceError as exc:
         raise FieldError(["path", "search_id"], exc.problem, status=409) from exc
+
+    def read(best: Incumbent | None) -> IncumbentRead | None:
+        if best is None:
+            return None
+        trial_id, of_search, _, _ = rows[best.index]
+        return IncumbentRead(
+            trial_id=trial_id,
+            search_id=of_search,
+            value=best.value,
+            params=best.params,
+            inside=best.inside,
+            in_box=best.in_box,
+        )
+
     return SuggestedRegionRead(
         region=found.region,
         edges=[vars(e) for e in found.edges],
         n_complete=found.n_complete,
         warning=found.warning,
+        incumbent=read(found.incumbent),
+        incumbent_inside=found.incumbent.inside if found.incumbent else None,
+        best_inside=read(found.best_inside),
+        widened=found.widened,
+        optimum=found.optimum,
     )
 
 

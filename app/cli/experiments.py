@@ -253,6 +253,9 @@ def search_suggest_region(
     search_id: int,
     top_fraction: Annotated[float, typer.Option(min=0.001, max=1.0)] = 0.2,
     margin: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.1,
+    keep_incumbent: Annotated[
+        bool, typer.Option(help="Widen the box to keep the best trial so far in it.")
+    ] = True,
     refine: Annotated[
         int | None, typer.Option(min=1, help="Also refine over it with this many trials.")
     ] = None,
@@ -264,7 +267,10 @@ def search_suggest_region(
     """The box around the best trials of SEARCH (and its refinements)."""
     with connect(db, server, token) as api:
         found = api.get(
-            f"/api/searches/{search_id}/suggest-region", top_fraction=top_fraction, margin=margin
+            f"/api/searches/{search_id}/suggest-region",
+            top_fraction=top_fraction,
+            margin=margin,
+            keep_incumbent=keep_incumbent,
         )
         table = Table("parameter", "low", "high / choices")
         for name, bounds in found["region"].items():
@@ -276,12 +282,35 @@ def search_suggest_region(
             )
         out.print(f"from the best of {found['n_complete']} trials:")
         out.print(table)
+        for line in incumbent_lines(found):
+            out.print(line, highlight=False)
         for edge in found["edges"]:
             out.print(f"[yellow]warning:[/yellow] {escape(edge['message'])}", highlight=False)
         if refine:
             body = {"region": found["region"], "n_trials": refine, "sampler": sampler}
             child = api.post(f"/api/searches/{search_id}/refine", body)
             out.print(f"search {child['id']} created over it", highlight=False)
+
+
+def incumbent_lines(found: dict[str, Any]) -> list[str]:
+    """What a suggestion says about the best trial so far and where the optimum sits."""
+    lines = []
+    best, kept = found.get("incumbent"), found.get("best_inside")
+    if best:
+        where = "inside" if best["inside"] else "outside"
+        lines.append(
+            f"best trial so far: trial {best['trial_id']} of search {best['search_id']} "
+            f"({fmt(best['value'])}), {where} this search's space"
+        )
+    if kept and found.get("widened"):
+        names = escape(", ".join(found["widened"]))
+        lines.append(f"widened {names} to keep trial {kept['trial_id']} in the box")
+    if kept and not kept["in_box"]:
+        lines.append(f"[yellow]warning:[/yellow] the box leaves out trial {kept['trial_id']}")
+    if found.get("optimum"):
+        sits = ", ".join(f"{name} {where}" for name, where in found["optimum"].items())
+        lines.append(f"the best trials sit: {escape(sits)}")
+    return lines
 
 
 @friendly

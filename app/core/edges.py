@@ -70,6 +70,48 @@ def find_edges(
     return edges
 
 
+Optimum = Literal["interior", "low edge", "high edge", "unclear"]
+# (the best reach the low side, the high side) -> where the optimum looks to be.
+_OPTIMUM: dict[tuple[bool, bool], Optimum] = {
+    (True, False): "low edge",
+    (False, True): "high edge",
+    (False, False): "interior",
+}
+
+
+def find_optimum(
+    space: SearchSpace,
+    trials: History,
+    direction: str,
+    top_fraction: float = 0.2,
+    margin: float = 0.1,
+) -> dict[str, Optimum]:
+    """Per numeric parameter of `space`, where its best trials sit in the range.
+
+    The rule is `find_edges`'s (the same best trials, the same `margin`), but every side
+    counts, hard limits too: "low edge" or "high edge" when the best agree and reach that
+    side, "interior" when they agree away from both, "unclear" with fewer than
+    MIN_EDGE_TRIALS completed trials or when the best spread over more than half the range
+    (or reach both sides).
+    """
+    numeric = [(j, p) for j, p in enumerate(space.dims) if isinstance(p, FloatParam | IntParam)]
+    trials = [t for t in valid_history(space, trials) if t[1] is not None]
+    if len(trials) < MIN_EDGE_TRIALS:
+        return {p.name: "unclear" for _, p in numeric}
+    x, y = encode_history(space, trials), losses(trials, direction)
+    k = max(1, math.ceil(top_fraction * len(trials)))
+    top = np.flatnonzero(y <= np.sort(y)[k - 1])
+    out: dict[str, Optimum] = {}
+    for j, p in numeric:
+        column = x[top, j][~np.isnan(x[top, j])]
+        if not len(column) or column.max() - column.min() > 0.5:
+            out[p.name] = "unclear"
+            continue
+        at = (bool(column.min() <= margin), bool(column.max() >= 1 - margin))
+        out[p.name] = _OPTIMUM.get(at, "unclear")
+    return out
+
+
 def _edge(p: Numeric, parent: SearchSpace, side: Literal["low", "high"]) -> Edge | None:
     """The edge with advice a person can act on, or None at a limit nothing can move."""
     if side in p.hard:

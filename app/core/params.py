@@ -99,7 +99,7 @@ class FloatParam:
             x = self.low + u * (self.high - self.low)
         if self.step is not None:
             x = self.low + np.round((x - self.low) / self.step) * self.step
-        return [float(v) for v in _clip(x, self.low, self.high)]
+        return [float(v) for v in _edges(u, _clip(x, self.low, self.high), self.low, self.high)]
 
     def encode(self, value: Any) -> float:
         """Map a value to its unit-cube coordinate."""
@@ -174,7 +174,7 @@ class IntParam:
             x = np.rint(np.exp(lo + u * (hi - lo)))
         else:
             x = self.low + np.floor(u * self.size) * self.step
-        return [int(v) for v in _clip(x, self.low, self.high)]
+        return [int(v) for v in _edges(u, _clip(x, self.low, self.high), self.low, self.high)]
 
     def encode(self, value: Any) -> float:
         """Map an integer to the centre of its slice of the unit interval."""
@@ -299,6 +299,15 @@ def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
     """`x` inside [low, high]: np.clip's dispatch cost more than the draw it clips (3 % of a
     no-op trial), minimum and maximum do the same for much less."""
     return np.minimum(np.maximum(x, low), high)
+
+
+def _edges(u: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """`x` with the cube's own edges decoded exactly: u = 0 is `low` and u = 1 is `high`, not
+    a rounding of them through exp and log or low + (high - low) (issue 16, finding 4)."""
+    u = np.asarray(u)
+    if not u.size or (u.min() > 0.0 and u.max() < 1.0):
+        return x
+    return np.where(u <= 0.0, low, np.where(u >= 1.0, high, x))
 
 
 def _with_condition(out: dict[str, Any], condition: Condition) -> dict[str, Any]:

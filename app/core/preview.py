@@ -78,6 +78,7 @@ def preview_refine(
     trials: Sequence[TrialPoint],
     direction: str,
     value_range: tuple[float, float] | None = None,
+    ancestors: Sequence[tuple[Params, float | None]] = (),
 ) -> Preview:
     """Everything Refine would do with `region`, without doing it.
 
@@ -89,6 +90,8 @@ def preview_refine(
         value_range: the box's extent on the objective's axis, if it is drawn on it; the
             selected trials (whose span the other parameters may take) are those inside the
             region and this range. The objective is never part of the region itself.
+        ancestors: (params, value) of the finished trials of the parent's ancestors: the
+            suggested ranges keep their best trial, as GET suggest-region does.
     """
     problems: list[SpaceError] = []
     try:
@@ -110,7 +113,7 @@ def preview_refine(
         outside=stats_of(outside, direction),
         selected=len(chosen),
         edges=find_edges(child, parent, history, direction) if not problems else [],
-        ranges=_ranges(parent, child, chosen, everything, direction),
+        ranges=_ranges(parent, child, chosen, everything, direction, ancestors),
     )
 
 
@@ -148,13 +151,14 @@ def _ranges(
     chosen: Sequence[TrialPoint],
     history: list[tuple[Params, float | None]],
     direction: str,
+    ancestors: Sequence[tuple[Params, float | None]] = (),
 ) -> dict[str, ParamRange]:
     """For each parameter of the child: the selected span and the suggested range. The page
     offers them for the parameters off its axes; a parameter narrowed to its span keeps it."""
     names = [n for n, p in child.params.items() if p.type != "fixed"]
     # The suggestion is the parent's (as GET suggest-region gives it), not the region's: it
     # must not move when the region takes it, or the panel would zoom on every answer.
-    suggested, why = _suggested(parent, history, direction)
+    suggested, why = _suggested(parent, history, direction, ancestors)
     out = {}
     for name in names:
         span, problem = span_of(child.params[name], [t.params for t in chosen])
@@ -166,10 +170,13 @@ def _ranges(
 
 
 def _suggested(
-    child: SearchSpace, history: list[tuple[Params, float | None]], direction: str
+    child: SearchSpace,
+    history: list[tuple[Params, float | None]],
+    direction: str,
+    ancestors: Sequence[tuple[Params, float | None]] = (),
 ) -> tuple[dict[str, Any], str | None]:
     try:
-        return suggest_region(child, history, direction).region, None
+        return suggest_region(child, history, direction, ancestors=ancestors).region, None
     except SpaceError as exc:
         return {}, exc.problem
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.edges import Edge, find_edges
+from app.core.edges import Edge, find_edges, find_optimum
 from app.core.params import is_finite
 from app.core.sampling import History, encode_history, losses, valid_history
 from app.core.space import (
@@ -182,14 +182,40 @@ MIN_SUGGEST_TRIALS = 20
 
 
 @dataclass(frozen=True)
+class Incumbent:
+    """A best completed trial of the search's lineage (its ancestors, then its subtree).
+
+    `index` is its place in `[*ancestors, *trials]` as given to `suggest_region`; `inside`
+    says whether it lies in the search's own space, `in_box` whether in the suggested region.
+    """
+
+    index: int
+    params: Params
+    value: float
+    inside: bool
+    in_box: bool
+
+
+@dataclass(frozen=True)
 class SuggestedRegion:
     """A region `narrow` accepts, the edges where the search should perhaps widen instead,
-    how many completed trials it rests on and, when that is few, a warning."""
+    how many completed trials it rests on and, when that is few, a warning.
+
+    `incumbent` is the lineage's best completed trial and `best_inside` the best one inside
+    the search's space (the same trial when the incumbent is inside): the box contains
+    `best_inside` unless asked not to, `widened` names the parameters whose range was widened
+    to keep it, and `optimum` says per numeric parameter where the best trials sit in the
+    search's range: "interior", "low edge", "high edge" or "unclear".
+    """
 
     region: dict[str, Any]
     edges: list[Edge]
     n_complete: int
     warning: str | None = None
+    incumbent: Incumbent | None = None
+    best_inside: Incumbent | None = None
+    widened: list[str] = dataclasses.field(default_factory=list)
+    optimum: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def suggest_region(
@@ -198,25 +224,36 @@ def suggest_region(
     direction: str,
     top_fraction: float = 0.2,
     margin: float = 0.1,
+    *,
+    ancestors: History = (),
+    keep_incumbent: bool = True,
 ) -> SuggestedRegion:
     """The box around the best trials, as the zoom sampler sees it, in real units.
 
     Args:
         space: the search's space.
-        trials: (params, value) pairs; a value of None (a failed trial) is ignored.
+        trials: (params, value) pairs of the search and its refinements; a value of None (a
+            failed trial) is ignored.
         direction: "minimize" or "maximize".
         top_fraction: the share of completed trials that counts as best (at least one).
         margin: widening on each side, in unit-cube units (so in decades-per-range for log
             parameters), before clipping to the space.
+        ancestors: (params, value) pairs of the search's ancestors' own trials: the box rests
+            on `trials`, but the best trial of ancestors and trials together that lies in
+            `space` is kept in it (issue 16, finding 3).
+        keep_incumbent: False leaves the box as the best of `trials` draw it, even when that
+            drops the lineage's best trial (the answer still names it, with in_box false).
 
     Returns:
         The region (name -> [low, high], or the list of choices the best trials use; fixed
         parameters, ones no best trial uses and ones the box would not narrow are left out,
-        so they keep the parent's range) and the edges (see `find_edges`).
+        so they keep the parent's range), the edges (see `find_edges`), the incumbent and
+        where the optimum sits per parameter.
 
     Raises:
         SpaceError: when no trial has a value, or the best trials span the whole space.
     """
+    lineage = [*ancestors, *trials]  # Incumbent.index counts in this, as the caller gave it
     trials = valid_history(space, trials)
     x, y = encode_history(space, trials), losses(trials, direction)
     done = np.flatnonzero(np.isfinite(y))
@@ -224,24 +261,123 @@ def suggest_region(
         raise SpaceError(("trials",), "no completed trial to zoom in on")
     k = max(1, math.ceil(top_fraction * len(done)))
     top = done[np.argsort(y[done], kind="stable")[:k]]
+    columns = [x[top, j][~np.isnan(x[top, j])] for j in range(len(space.dims))]
+    used = [_choices(p, [trials[i][0] for i in top]) for p in space.dims]
+    region = _box(space, columns, used, margin)
+    if not region:
+        raise SpaceError(("trials",), "the best trials spread over the whole space")
+    incumbent, best_inside = _incumbents(space, lineage, direction)
+    widened: list[str] = []
+    kept = lineage[best_inside][0] if best_inside is not None else {}
+    if keep_incumbent and best_inside is not None and not in_region(space, region, kept):
+        point = space.encode(kept)
+        columns = [
+            np.append(c, point[j]) if not np.isnan(point[j]) else c for j, c in enumerate(columns)
+        ]
+        used = [u | _choices(p, [kept]) for u, p in zip(used, space.dims, strict=True)]
+        wider = _keep(space, _box(space, columns, used, margin), kept)
+        widened = [name for name in space.params if wider.get(name) != region.get(name)]
+        region = wider
+        if not region:
+            raise SpaceError(
+                ("trials",),
+                "the best trials and the best trial so far spread over the whole space "
+                "(keep_incumbent=false gives the box of the best trials alone)",
+            )
+    edges = find_edges(space, space, trials, direction, top_fraction, margin)
+    optimum = find_optimum(space, trials, direction, top_fraction, margin)
+    return SuggestedRegion(
+        region,
+        edges,
+        len(done),
+        _few_trials(len(done), k),
+        _incumbent(space, region, lineage, incumbent),
+        _incumbent(space, region, lineage, best_inside),
+        widened,
+        optimum,
+    )
+
+
+def _choices(p: Param, configs: list[Params]) -> set[int]:
+    """The indices of the choices `configs` use of a categorical `p` (none for the others)."""
+    if not isinstance(p, CategoricalParam):
+        return set()
+    return {p.index(c[p.name]) for c in configs if p.name in c}
+
+
+def _box(
+    space: SearchSpace, columns: list[np.ndarray], used: list[set[int]], margin: float
+) -> dict[str, Any]:
+    """The region around unit-cube columns (numeric) and used choices (categorical)."""
     region: dict[str, Any] = {}
     for j, p in enumerate(space.dims):
-        column = x[top, j][~np.isnan(x[top, j])]
+        column = columns[j]
         if not len(column):
             continue
         if isinstance(p, CategoricalParam):
-            used = {p.index(trials[i][0][p.name]) for i in top if p.name in trials[i][0]}
-            if len(used) < len(p.choices):
-                region[p.name] = [p.choices[i] for i in sorted(used)]
+            if len(used[j]) < len(p.choices):
+                region[p.name] = [p.choices[i] for i in sorted(used[j])]
             continue
-        lo, hi = max(float(column.min()) - margin, 0.0), min(float(column.max()) + margin, 1.0)
+        lo, hi = float(column.min()) - margin, float(column.max()) + margin
         bounds = _bounds(p, lo, hi)
         if bounds != [p.low, p.high]:
             region[p.name] = bounds
-    if not region:
-        raise SpaceError(("trials",), "the best trials spread over the whole space")
-    edges = find_edges(space, space, trials, direction, top_fraction, margin)
-    return SuggestedRegion(region, edges, len(done), _few_trials(len(done), k))
+    return region
+
+
+def _keep(space: SearchSpace, region: dict[str, Any], params: Params) -> dict[str, Any]:
+    """`region` stretched, in real units, over a numeric value a rounding would leave out."""
+    out = dict(region)
+    for name, bounds in region.items():
+        p = space.params[name]
+        if isinstance(p, FloatParam | IntParam) and name in params:
+            low, high = min(bounds[0], params[name]), max(bounds[1], params[name])
+            out[name] = [low, high]
+            if [low, high] == [p.low, p.high]:
+                del out[name]
+    return out
+
+
+def _incumbents(
+    space: SearchSpace, lineage: History, direction: str
+) -> tuple[int | None, int | None]:
+    """The index of the lineage's best completed trial, and of the best inside `space`."""
+    y = losses(lineage, direction)
+    order = [i for i in np.argsort(y, kind="stable") if np.isfinite(y[i])]
+    if not order:
+        return None, None
+    inside_space = next((int(i) for i in order if space.contains(lineage[i][0])), None)
+    return int(order[0]), inside_space
+
+
+def _incumbent(
+    space: SearchSpace, region: dict[str, Any], lineage: History, index: int | None
+) -> Incumbent | None:
+    if index is None:
+        return None
+    params, value = lineage[index]
+    inside_space = space.contains(params)
+    return Incumbent(
+        index,
+        dict(params),
+        float(value),  # type: ignore[arg-type]  # a completed trial has a value
+        inside_space,
+        inside_space and in_region(space, region, params),
+    )
+
+
+def in_region(space: SearchSpace, region: Region, params: Params) -> bool:
+    """Whether a configuration of `space` lies in `region` (a parameter it lacks does)."""
+    for name, bounds in region.items():
+        if name not in params:
+            continue
+        value = params[name]
+        if isinstance(space.params[name], CategoricalParam):
+            if not any(type(c) is type(value) and c == value for c in bounds):
+                return False
+        elif not bounds[0] <= value <= bounds[1]:
+            return False
+    return True
 
 
 def _few_trials(n: int, k: int) -> str | None:
@@ -256,9 +392,10 @@ def _few_trials(n: int, k: int) -> str | None:
 
 def _bounds(p: FloatParam | IntParam, lo: float, hi: float) -> list[float]:
     """Unit-cube bounds in real units, at least one step apart so `narrow` accepts them; a
-    bound at the cube's edge is the space's own bound exactly, not a rounding of it."""
-    low, high = p.decode(np.array([lo, np.nextafter(hi, 0.0)]))
-    low, high = (p.low if lo <= 0 else low), (p.high if hi >= 1 else high)
+    bound at the cube's edge (or a rounding from it) is the space's own bound exactly."""
+    lo = 0.0 if lo <= _TOLERANCE else lo
+    hi = 1.0 if hi >= 1.0 - _TOLERANCE else hi
+    low, high = p.decode(np.array([lo, hi if hi >= 1.0 else np.nextafter(hi, 0.0)]))
     if low < high:
         return [low, high]
     step = 1 if isinstance(p, IntParam) else (p.step or 0.0)

@@ -145,19 +145,32 @@ def subtree_ids(session: Session, search: Search) -> list[int]:
     return found
 
 
-def finished_trials(
+def ancestor_ids(session: Session, search: Search) -> list[int]:
+    """The search's parent, its parent's parent and so on up to the root, root first."""
+    found: list[int] = []
+    parent_id = search.parent_id
+    while parent_id is not None and parent_id not in found:
+        found.append(parent_id)
+        parent_id = session.execute(
+            select(Search.parent_id).where(Search.id == parent_id)
+        ).scalar_one_or_none()
+    return found[::-1]
+
+
+def finished_trial_rows(
     session: Session, search_ids: Iterable[int]
-) -> list[tuple[dict[str, Any], float | None]]:
-    """(params, value) of the finished trials of these searches; None for failed or pruned."""
+) -> list[tuple[int, int, dict[str, Any], float | None]]:
+    """(trial id, search id, params, value) of the finished trials of these searches, by
+    search and number; a value of None for failed or pruned trials."""
     rows = session.execute(
-        select(Trial.params, Trial.value, Trial.state)
+        select(Trial.id, Trial.search_id, Trial.params, Trial.value, Trial.state)
         .where(
             Trial.search_id.in_(list(search_ids)),
             Trial.state.in_([TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED]),
         )
         .order_by(Trial.search_id, Trial.number)
     )
-    return [(p, v if s is TrialState.COMPLETE else None) for p, v, s in rows]
+    return [(i, s, p, v if st is TrialState.COMPLETE else None) for i, s, p, v, st in rows]
 
 
 def trial_points(session: Session, search_ids: Iterable[int]) -> list[TrialPoint]:

@@ -96,9 +96,14 @@ export function sortProblems(problems, space, unreadable) {
   return { byParam, general };
 }
 
-// The note under a suggested region ("" when the box was not suggested).
+// The note under a suggested region ("" when the box was not suggested): what it rests on,
+// whether it was widened to keep the best trial so far, and where that trial is.
 export function suggestedNote(suggested) {
   if (!suggested) return "";
   const s = suggested;
-  return `Suggested from the best of ${s.n_complete} completed trials.${s.warning ? ` Careful: ${s.warning}.` : ""}`;
+  const kept = s.best_inside;
+  const widened = kept && s.widened && s.widened.length ? ` Widened ${s.widened.join(", ")} to keep trial ${kept.trial_id}, the best so far in this space.` : "";
+  const outside = s.incumbent && !s.incumbent.inside ? ` The best trial so far (trial ${s.incumbent.trial_id}) lies outside this search's space.` : "";
+  const left = kept && !kept.in_box ? ` The box leaves out trial ${kept.trial_id}.` : "";
+  return `Suggested from the best of ${s.n_complete} completed trials.${widened}${outside}${left}${s.warning ? ` Careful: ${s.warning}.` : ""}`;
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -212,3 +213,99 @@ def test_a_search_carries_the_reaping_policy_it_was_made_with(client: TestClient
     bad = client.post("/api/experiments", json=body(search={"heartbeat_timeout": 0}))
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "search", "heartbeat_timeout"]
+
+
+def record(client: TestClient, factory: Any, search_id: int, params: dict, value: float) -> int:
+    """Run a hand-picked configuration on a search: enqueue it, claim it and tell its value."""
+    from app.store.claims import ask
+    from app.store.db import session_scope
+    from app.store.models import TrialState
+    from app.store.results import tell
+
+    enqueued = client.post(f"/api/searches/{search_id}/trials", json=params)
+    assert enqueued.status_code == 201, enqueued.text
+    with session_scope(factory) as s:
+        claim = ask(s, objectives=None, worker="t")
+        assert claim is not None and claim.trial_id == enqueued.json()["id"]
+        tell(s, claim.trial_id, state=TrialState.COMPLETE, value=value)
+    return claim.trial_id
+
+
+def lineage(client: TestClient, factory: Any, incumbent_x: float) -> tuple[dict, dict, int]:
+    """A root whose best trial sits at x = incumbent_x and a child over x in [0.2, 0.8] whose
+    own best trials crowd x = 0.55; returns root, child and the incumbent's trial id."""
+    created = client.post(
+        "/api/experiments", json=body(search={"sampler": "random", "n_trials": 10, "seed": 5})
+    ).json()
+    root = created["searches"][0]
+    base = {"learning_rate": 1e-3, "layers": 2, "solver": "adam"}
+    best = record(client, factory, root["id"], {**base, "x": incumbent_x}, 0.5)
+    record(client, factory, root["id"], {**base, "x": 0.3}, 0.8)
+    record(client, factory, root["id"], {**base, "x": 0.9}, 9.0)
+    child = client.post(
+        f"/api/searches/{root['id']}/refine", json={"region": {"x": [0.2, 0.8]}, "n_trials": 30}
+    ).json()
+    for i in range(25):
+        x = 0.2 + 0.6 * i / 24
+        record(client, factory, child["id"], {**base, "x": x}, 1.0 + (x - 0.55) ** 2)
+    return root, child, best
+
+
+def test_suggest_region_on_a_child_keeps_the_incumbent_of_its_parent(
+    client: TestClient, factory: Any
+) -> None:
+    """Issue 16, finding 3: the child's own best trials draw a box that loses the parent's
+    best trial; the suggestion widens it and says so."""
+    root, child, best = lineage(client, factory, incumbent_x=0.25)
+    url = f"/api/searches/{child['id']}/suggest-region"
+    found = client.get(url).json()
+    assert found["n_complete"] == 25
+    assert found["region"]["x"][0] <= 0.25 <= found["region"]["x"][1]
+    assert found["incumbent"] == {
+        "trial_id": best,
+        "search_id": root["id"],
+        "value": 0.5,
+        "params": {"learning_rate": 1e-3, "x": 0.25, "layers": 2, "solver": "adam"},
+        "inside": True,
+        "in_box": True,
+    }
+    assert found["incumbent_inside"] is True and found["best_inside"] == found["incumbent"]
+    assert found["widened"] == ["x"]
+    assert found["optimum"]["x"] == "interior"
+    preview = client.post(
+        f"/api/searches/{child['id']}/refine",
+        json={"region": {"layers": [2, 2]}, "dry_run": True},
+    ).json()
+    assert preview["ranges"]["x"]["suggested"] == found["region"]["x"]  # the page offers it too
+    refined = client.post(f"/api/searches/{child['id']}/refine", json={"region": found["region"]})
+    assert refined.status_code == 201, refined.text
+
+    dropped = client.get(url, params={"keep_incumbent": "false"}).json()
+    assert dropped["region"]["x"][0] > 0.25
+    assert dropped["incumbent"]["in_box"] is False and dropped["widened"] == []
+
+
+def test_suggest_region_names_an_incumbent_outside_the_childs_space(
+    client: TestClient, factory: Any
+) -> None:
+    root, child, best = lineage(client, factory, incumbent_x=0.1)
+    found = client.get(f"/api/searches/{child['id']}/suggest-region").json()
+    assert found["incumbent"]["trial_id"] == best and found["incumbent_inside"] is False
+    assert found["incumbent"]["in_box"] is False
+    assert found["best_inside"]["params"]["x"] == 0.3  # the parent's next best, inside
+    assert found["best_inside"]["in_box"] and found["region"]["x"][0] <= 0.3
+
+
+def test_a_suggested_upper_bound_at_the_edge_is_exact(client: TestClient, factory: Any) -> None:
+    """Issue 16, finding 4: 1.0, not 0.9999999999999999, and 1e-6 on the log scale."""
+    created = client.post(
+        "/api/experiments", json=body(search={"sampler": "random", "n_trials": 10, "seed": 5})
+    ).json()
+    root = created["searches"][0]["id"]
+    for i in range(6):
+        x = float(np.nextafter(0.9, 0.0)) - 0.01 * i
+        params = {"learning_rate": 1e-6 * 1.5**i, "x": x, "layers": 1, "solver": "sgd"}
+        record(client, factory, root, params, float(i))
+    found = client.get(f"/api/searches/{root}/suggest-region").json()
+    assert found["region"]["x"][1] == 1.0
+    assert found["region"]["learning_rate"][0] == 1e-6

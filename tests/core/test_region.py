@@ -261,3 +261,134 @@ def test_hard_sides_are_checked_and_kept(hard: object, problem: str) -> None:
     assert caught.value.loc == ("x", "hard")
     kept = SearchSpace.from_dict({"x": {**spec["x"], "hard": ["high", "low"]}})
     assert kept.to_dict()["x"]["hard"] == ["low", "high"]  # one order: equal spaces are equal
+
+
+# Issue 16, findings 3 and 4: a suggestion keeps the incumbent of the search's lineage, says
+# where it is, and its bounds are exact at the edges.
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        FloatParam("x", 5.112747702411364, 20706.33365461308, log=True),
+        FloatParam("x", 1e-3, 0.3, log=True),
+        FloatParam("x", 1e-6, 1.0, log=True),
+        FloatParam("x", 0.1, 0.7),
+        FloatParam("x", -3.3, 0.7, step=0.5),
+        IntParam("n", 8, 256, log=True),
+        IntParam("n", 3, 9, step=2),
+    ],
+)
+def test_decode_is_exact_at_the_edges_of_the_cube(p: FloatParam | IntParam) -> None:
+    """A unit-cube value of exactly 0 or 1 is the bound itself, not a rounding of it."""
+    assert p.decode(np.array([0.0, 1.0])) == [p.low, p.high]
+
+
+def test_a_suggested_bound_a_rounding_below_the_edge_is_the_edge() -> None:
+    """0.9 - 1 ulp plus a margin of 0.1 is the range's 1.0, not 0.9999999999999998."""
+    x = float(np.nextafter(0.9, 0.0))
+    trials = [({"lr": 1e-3, "x": x, "units": 8, "solver": "sgd"}, 0.0)]
+    assert suggest_region(BOWL, trials, "minimize", margin=0.1).region["x"][1] == 1.0
+
+
+CHILD = narrow(BOWL, {"x": [0.2, 0.8]})
+
+
+def child_trials(n: int = 40, seed: int = 1) -> list[tuple[dict, float | None]]:
+    """The child's own trials: its best crowd x = 0.7, far from the parent's incumbent."""
+    configs = CHILD.decode(np.random.default_rng(seed).random((n, CHILD.ndim)))
+    return [(p, 1.0 + (p["x"] - 0.7) ** 2) for p in configs]
+
+
+def test_a_childs_box_widens_to_keep_the_incumbent_of_its_ancestors() -> None:
+    mine = child_trials()
+    parents = [
+        ({"lr": 1e-3, "x": 0.25, "units": 8, "solver": "adam"}, 0.5),  # the incumbent
+        ({"lr": 1e-3, "x": 0.5, "units": 8, "solver": "sgd"}, 5.0),
+    ]
+    alone = suggest_region(CHILD, mine, "minimize")
+    assert alone.region["x"][0] > 0.25  # the child's own box loses the incumbent
+    suggestion = suggest_region(CHILD, mine, "minimize", ancestors=parents)
+    low, high = suggestion.region["x"]
+    assert low <= 0.25 <= high
+    assert narrow(CHILD, suggestion.region).contains(parents[0][0])
+    assert suggestion.incumbent is not None
+    assert suggestion.incumbent.index == 0 and suggestion.incumbent.value == 0.5
+    assert suggestion.incumbent.inside and suggestion.incumbent.in_box
+    assert suggestion.best_inside == suggestion.incumbent
+    assert "x" in suggestion.widened
+    assert suggestion.n_complete == len(mine)  # the box still rests on the child's trials
+
+
+def test_an_incumbent_outside_the_space_is_named_and_the_best_inside_is_kept() -> None:
+    mine = child_trials()
+    parents = [
+        ({"lr": 1e-3, "x": 0.05, "units": 8, "solver": "adam"}, 0.1),  # outside [0.2, 0.8]
+        ({"lr": 1e-3, "x": 0.3, "units": 8, "solver": "adam"}, 0.5),  # the best inside
+    ]
+    suggestion = suggest_region(CHILD, mine, "minimize", ancestors=parents)
+    assert suggestion.incumbent is not None and suggestion.incumbent.index == 0
+    assert not suggestion.incumbent.inside and not suggestion.incumbent.in_box
+    assert suggestion.best_inside is not None and suggestion.best_inside.index == 1
+    assert suggestion.best_inside.in_box
+    assert suggestion.region["x"][0] <= 0.3
+
+
+def test_keep_incumbent_false_may_drop_it_but_says_so() -> None:
+    mine = child_trials()
+    parents = [({"lr": 1e-3, "x": 0.25, "units": 8, "solver": "adam"}, 0.5)]
+    suggestion = suggest_region(CHILD, mine, "minimize", ancestors=parents, keep_incumbent=False)
+    assert suggestion.region == suggest_region(CHILD, mine, "minimize").region
+    assert suggestion.incumbent is not None and suggestion.incumbent.inside
+    assert not suggestion.incumbent.in_box and suggestion.widened == []
+
+
+def test_the_incumbent_of_the_searchs_own_trials_is_in_the_box_and_maximize_counts() -> None:
+    trials = [({**p, "solver": "adam"}, -v) for p, v in bowl_trials(200) if v is not None]
+    suggestion = suggest_region(BOWL, trials, "maximize", top_fraction=0.1)
+    best = max(range(len(trials)), key=lambda i: trials[i][1])
+    assert suggestion.incumbent is not None and suggestion.incumbent.index == best
+    assert suggestion.incumbent.in_box and suggestion.widened == []
+
+
+def test_the_optimum_is_reported_per_parameter_as_interior_or_at_an_edge() -> None:
+    suggestion = suggest_region(BOWL, bowl_trials(300), "minimize", top_fraction=0.05)
+    assert suggestion.optimum == {"lr": "interior", "x": "high edge", "units": "unclear"}
+    few = suggest_region(BOWL, bowl_trials(4), "minimize")
+    assert set(few.optimum.values()) == {"unclear"}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_chain_of_three_refinements_keeps_the_incumbent(seed: int) -> None:
+    """Random sampling on a seeded random objective; every suggestion keeps the lineage's best
+    trial inside its space, and the child refined over it contains that trial."""
+    rng = np.random.default_rng(seed)
+    weights, centre = rng.normal(size=4), rng.random(4)
+
+    def objective(p: dict) -> float:
+        u = BOWL.encode(p)
+        return float(weights @ (u - centre) ** 2 + 0.3 * rng.random())
+
+    space, ancestors = BOWL, []
+    for _ in range(3):
+        configs = space.decode(rng.random((30, space.ndim)))
+        mine = [(p, objective(p)) for p in configs]
+        suggestion = suggest_region(
+            space, mine, "minimize", top_fraction=0.2, margin=0.05, ancestors=ancestors
+        )
+        lineage = ancestors + mine
+        inside_space = [i for i, (p, _) in enumerate(lineage) if space.contains(p)]
+        best = min(inside_space, key=lambda i: lineage[i][1])
+        assert suggestion.best_inside is not None and suggestion.best_inside.index == best
+        child = narrow(space, suggestion.region)
+        assert child.contains(lineage[best][0])
+        space, ancestors = child, lineage
+
+
+def test_the_incumbents_index_counts_trials_outside_the_space_as_given() -> None:
+    """Index into [*ancestors, *trials] as the caller passed them, not after filtering."""
+    stranger = ({"lr": 1e-3, "x": 0.5, "units": 8, "solver": "rmsprop"}, 9.0)  # not of CHILD
+    mine = [stranger, *child_trials()]
+    suggestion = suggest_region(CHILD, mine, "minimize")
+    best = min(range(1, len(mine)), key=lambda i: mine[i][1] or 0.0)
+    assert suggestion.incumbent is not None and suggestion.incumbent.index == best

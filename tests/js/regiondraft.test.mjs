@@ -100,4 +100,17 @@ test("the note of a suggested region says what it rests on and warns", () => {
   assert.equal(suggestedNote(null), "");
   assert.equal(suggestedNote({ n_complete: 12 }), "Suggested from the best of 12 completed trials.");
   assert.equal(suggestedNote({ n_complete: 3, warning: "few" }), "Suggested from the best of 3 completed trials. Careful: few.");
+  const kept = { trial_id: 7, inside: true, in_box: true };
+  assert.equal(
+    suggestedNote({ n_complete: 12, incumbent: kept, best_inside: kept, widened: ["x", "lr"] }),
+    "Suggested from the best of 12 completed trials. Widened x, lr to keep trial 7, the best so far in this space.",
+  );
+  assert.equal(
+    suggestedNote({ n_complete: 12, incumbent: { trial_id: 2, inside: false, in_box: false }, best_inside: kept, widened: [] }),
+    "Suggested from the best of 12 completed trials. The best trial so far (trial 2) lies outside this search's space.",
+  );
+  assert.equal(
+    suggestedNote({ n_complete: 12, incumbent: { ...kept, in_box: false }, best_inside: { ...kept, in_box: false }, widened: [] }),
+    "Suggested from the best of 12 completed trials. The box leaves out trial 7.",
+  );
 });
