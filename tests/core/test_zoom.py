@@ -155,3 +155,25 @@ def test_an_optimum_on_a_bound_is_still_reached() -> None:
         trials = zoom_search(PLAIN, on_bound, seed, 100)
         best = min(trials, key=lambda t: t[1])
         assert best[0]["x"] < 1e-3 and best[1] < 0.01, best
+
+
+LAYERS = SearchSpace.from_dict(
+    {
+        "layers": {"type": "int", "low": 1, "high": 4},
+        **{f"x{i}": {"type": "float", "low": 0.0, "high": 1.0} for i in range(4)},
+    }
+)
+
+
+def layered(p: dict[str, Any]) -> float:
+    """Four layers are best by a fixed margin; the numbers are a bowl the same for all."""
+    bowl = sum((p[f"x{i}"] - 0.7 + 0.1 * i) ** 2 for i in range(4))
+    return float(0.2 * (4 - p["layers"]) + 10 * bowl)
+
+
+def test_an_integer_with_few_values_is_explored_like_a_category() -> None:
+    winners = []
+    for seed in range(8):
+        trials = zoom_search(LAYERS, layered, seed, 120)
+        winners.append(min(trials, key=lambda t: t[1])[0]["layers"])
+    assert winners.count(4) >= 7, winners
