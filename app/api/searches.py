@@ -14,16 +14,15 @@ from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented
 from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import (
-    IncumbentRead,
     RefineRequest,
     SearchRead,
     SuggestedRegionRead,
     TrialRead,
 )
 from app.api.trial_filters import Filters, filtered_trials, trial_page
-from app.api.views import search_reads, trial_read
+from app.api.views import search_reads, suggested_region_read, trial_read
 from app.core.preview import preview_refine
-from app.core.region import Incumbent, suggest_region
+from app.core.region import suggest_region
 from app.core.space import SpaceError
 from app.serving import SearchId, SessionDep
 from app.store import refine_keys, searches
@@ -177,31 +176,7 @@ def suggest_search_region(
         )
     except SpaceError as exc:
         raise FieldError(["path", "search_id"], exc.problem, status=409) from exc
-
-    def read(best: Incumbent | None) -> IncumbentRead | None:
-        if best is None:
-            return None
-        trial_id, of_search, _, _ = rows[best.index]
-        return IncumbentRead(
-            trial_id=trial_id,
-            search_id=of_search,
-            value=best.value,
-            params=best.params,
-            inside=best.inside,
-            in_box=best.in_box,
-        )
-
-    return SuggestedRegionRead(
-        region=found.region,
-        edges=[vars(e) for e in found.edges],
-        n_complete=found.n_complete,
-        warning=found.warning,
-        incumbent=read(found.incumbent),
-        incumbent_inside=found.incumbent.inside if found.incumbent else None,
-        best_inside=read(found.best_inside),
-        widened=found.widened,
-        optimum=found.optimum,
-    )
+    return suggested_region_read(found, [(t, of_search) for t, of_search, _, _ in rows])
 
 
 @router.post(

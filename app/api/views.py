@@ -7,7 +7,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.api.schemas import ExperimentRead, ExperimentSummary, SearchRead, TrialColumns, TrialRead
+from app.api.schemas import (
+    ExperimentRead,
+    ExperimentSummary,
+    IncumbentRead,
+    SearchRead,
+    SuggestedRegionRead,
+    TrialColumns,
+    TrialRead,
+)
+from app.core.region import Incumbent, SuggestedRegion
 from app.core.values import clean_json
 from app.store.experiments import progress, summarize
 from app.store.models import Experiment, Search, Trial
@@ -90,3 +99,35 @@ def _clean_columns(named: dict[str, list[Any]]) -> dict[str, list[Any]]:
         clean_json(name): column if _PLAIN.issuperset(map(type, column)) else clean_json(column)
         for name, column in named.items()
     }
+
+
+def suggested_region_read(
+    found: SuggestedRegion, trial_ids: Sequence[tuple[int, int]]
+) -> SuggestedRegionRead:
+    """The answer of suggest-region; `trial_ids` are (trial id, search id) of the lineage's
+    trials in the order the suggestion counted them (`Incumbent.index`)."""
+
+    def read(best: Incumbent | None) -> IncumbentRead | None:
+        if best is None:
+            return None
+        trial_id, of_search = trial_ids[best.index]
+        return IncumbentRead(
+            trial_id=trial_id,
+            search_id=of_search,
+            value=best.value,
+            params=best.params,
+            inside=best.inside,
+            in_box=best.in_box,
+        )
+
+    return SuggestedRegionRead(
+        region=found.region,
+        edges=[vars(e) for e in found.edges],
+        n_complete=found.n_complete,
+        warning=found.warning,
+        incumbent=read(found.incumbent),
+        incumbent_inside=found.incumbent.inside if found.incumbent else None,
+        best_inside=read(found.best_inside),
+        widened=found.widened,
+        optimum=found.optimum,
+    )

@@ -270,20 +270,7 @@ def suggest_region(
     widened: list[str] = []
     kept = lineage[best_inside][0] if best_inside is not None else {}
     if keep_incumbent and best_inside is not None and not in_region(space, region, kept):
-        point = space.encode(kept)
-        columns = [
-            np.append(c, point[j]) if not np.isnan(point[j]) else c for j, c in enumerate(columns)
-        ]
-        used = [u | _choices(p, [kept]) for u, p in zip(used, space.dims, strict=True)]
-        wider = _keep(space, _box(space, columns, used, margin), kept)
-        widened = [name for name in space.params if wider.get(name) != region.get(name)]
-        region = wider
-        if not region:
-            raise SpaceError(
-                ("trials",),
-                "the best trials and the best trial so far spread over the whole space "
-                "(keep_incumbent=false gives the box of the best trials alone)",
-            )
+        region, widened = _widen_to_keep(space, region, columns, used, kept, margin)
     edges = find_edges(space, space, trials, direction, top_fraction, margin)
     optimum = find_optimum(space, trials, direction, top_fraction, margin)
     return SuggestedRegion(
@@ -296,6 +283,30 @@ def suggest_region(
         widened,
         optimum,
     )
+
+
+def _widen_to_keep(
+    space: SearchSpace,
+    region: dict[str, Any],
+    columns: list[np.ndarray],
+    used: list[set[int]],
+    kept: Params,
+    margin: float,
+) -> tuple[dict[str, Any], list[str]]:
+    """The box of the best trials and `kept` together, and the parameters that widened."""
+    point = space.encode(kept)
+    columns = [
+        np.append(c, point[j]) if not np.isnan(point[j]) else c for j, c in enumerate(columns)
+    ]
+    used = [u | _choices(p, [kept]) for u, p in zip(used, space.dims, strict=True)]
+    wider = _keep(space, _box(space, columns, used, margin), kept)
+    if not wider:
+        raise SpaceError(
+            ("trials",),
+            "the best trials and the best trial so far spread over the whole space "
+            "(keep_incumbent=false gives the box of the best trials alone)",
+        )
+    return wider, [name for name in space.params if wider.get(name) != region.get(name)]
 
 
 def _choices(p: Param, configs: list[Params]) -> set[int]:
