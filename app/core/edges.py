@@ -52,21 +52,12 @@ def find_edges(
         One edge per crowded side: at least MIN_EDGE_TRIALS completed trials, their best agree
         (spread at most half the range) and reach within `margin` of the side.
     """
-    trials = [t for t in valid_history(space, trials) if t[1] is not None]
-    if len(trials) < MIN_EDGE_TRIALS:
-        return []
-    x, y = encode_history(space, trials), losses(trials, direction)
-    k = max(1, math.ceil(top_fraction * len(trials)))
-    top = np.flatnonzero(y <= np.sort(y)[k - 1])
+    sides = _best_sides(space, trials, direction, top_fraction, margin)
     edges: list[Edge] = []
-    for j, p in enumerate(space.dims):
-        if not isinstance(p, FloatParam | IntParam):
-            continue
-        column = x[top, j][~np.isnan(x[top, j])]
-        if not len(column) or column.max() - column.min() > 0.5:
-            continue
-        near = {"low": column.min() <= margin, "high": column.max() >= 1 - margin}
-        edges += [e for side in ("low", "high") if near[side] if (e := _edge(p, parent, side))]
+    for p in _numeric(space):
+        if reach := sides.get(p.name):
+            at = [side for side, near in zip(("low", "high"), reach, strict=True) if near]
+            edges += [e for side in at if (e := _edge(p, parent, side))]
     return edges
 
 
@@ -94,22 +85,39 @@ def find_optimum(
     MIN_EDGE_TRIALS completed trials or when the best spread over more than half the range
     (or reach both sides).
     """
-    numeric = [(j, p) for j, p in enumerate(space.dims) if isinstance(p, FloatParam | IntParam)]
+    sides = _best_sides(space, trials, direction, top_fraction, margin)
+    # No verdict, or best trials that reach both sides, is "unclear".
+    return {
+        p.name: _OPTIMUM.get(sides.get(p.name) or (True, True), "unclear") for p in _numeric(space)
+    }
+
+
+def _best_sides(
+    space: SearchSpace, trials: History, direction: str, top_fraction: float, margin: float
+) -> dict[str, tuple[bool, bool] | None]:
+    """Per numeric parameter, whether the best trials reach within `margin` of its (low, high)
+    side: the one rule of edges and optimum. None where they spread over more than half the
+    range (or have no value); nothing at all with fewer than MIN_EDGE_TRIALS completed trials."""
     trials = [t for t in valid_history(space, trials) if t[1] is not None]
     if len(trials) < MIN_EDGE_TRIALS:
-        return {p.name: "unclear" for _, p in numeric}
+        return {}
     x, y = encode_history(space, trials), losses(trials, direction)
     k = max(1, math.ceil(top_fraction * len(trials)))
     top = np.flatnonzero(y <= np.sort(y)[k - 1])
-    out: dict[str, Optimum] = {}
-    for j, p in numeric:
-        column = x[top, j][~np.isnan(x[top, j])]
-        if not len(column) or column.max() - column.min() > 0.5:
-            out[p.name] = "unclear"
+    sides: dict[str, tuple[bool, bool] | None] = {}
+    for j, p in enumerate(space.dims):
+        if not isinstance(p, FloatParam | IntParam):
             continue
-        at = (bool(column.min() <= margin), bool(column.max() >= 1 - margin))
-        out[p.name] = _OPTIMUM.get(at, "unclear")
-    return out
+        column = x[top, j][~np.isnan(x[top, j])]
+        agree = len(column) and column.max() - column.min() <= 0.5
+        sides[p.name] = (
+            (bool(column.min() <= margin), bool(column.max() >= 1 - margin)) if agree else None
+        )
+    return sides
+
+
+def _numeric(space: SearchSpace) -> list[Numeric]:
+    return [p for p in space.dims if isinstance(p, FloatParam | IntParam)]
 
 
 def _edge(p: Numeric, parent: SearchSpace, side: Literal["low", "high"]) -> Edge | None:
