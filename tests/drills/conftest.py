@@ -7,10 +7,8 @@ test-artifacts/drills.jsonl (one JSON line per drill) for docs/reliability.md.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,30 +32,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
             kill(process)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright (as tests/test_browser.py does).
-
-    Module scope: only one Playwright sync driver may run at a time, and the browser tests'
-    own fixture starts another after the drills.
-    """
-    from tests.support.browser import CHROMIUM_ARGS
-
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (/usr/bin/chromium)")
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
+# `browser` is the plugin's (tests/support/browser.py); the drills' page tolerates dialogs.
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page; script errors fail the test."""
