@@ -44,8 +44,10 @@ from app.store.models import (
     TrialState,
     utcnow,
 )
-from app.store.statements import ACTIVE, FINAL, bump_seq, run, stamp, status_literal
+from app.store.statements import FINAL, bump_seq, run, stamp, status_literal
 
+# Searches that hand out trials.
+ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
 # How often one ask chooses a search again after losing a race for its last trial.
 _CANDIDATES = 8
 

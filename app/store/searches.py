@@ -26,6 +26,7 @@ from app.store.models import (
     Trial,
     TrialState,
 )
+from app.store.statements import FINAL
 
 
 def new_seed() -> int:
@@ -166,7 +167,7 @@ def finished_trial_rows(
         select(Trial.id, Trial.search_id, Trial.params, Trial.value, Trial.state)
         .where(
             Trial.search_id.in_(list(search_ids)),
-            Trial.state.in_([TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED]),
+            Trial.state.in_(FINAL),
         )
         .order_by(Trial.search_id, Trial.number)
     )

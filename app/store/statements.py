@@ -26,9 +26,7 @@ from app.store.models import (
     TrialState,
 )
 
-ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
-
-
+# The states a trial ends in.
 FINAL = (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
 
 
