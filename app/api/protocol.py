@@ -13,7 +13,7 @@ from app.api.deps import WorkerAuthorized
 from app.api.errors import documented, located
 from app.core.values import MAX_ERROR_CHARS
 from app.objectives import ObjectiveSpec
-from app.serving import SessionDep, TrialId
+from app.serving import MAX_ID, SessionDep, TrialId
 from app.store import claims, recovery, results
 from app.store.models import Direction, TrialState
 from app.store.objectives import register_objectives
@@ -47,6 +47,11 @@ class AskRequest(BaseModel):
 
     worker: WorkerName
     objectives: Annotated[list[str], Field(min_length=1, max_length=1000)]
+    search_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = Field(
+        None,
+        description="Only trials of this search (the Python API's `optimize` runs one "
+        "search's trials, whatever else is open for these objectives).",
+    )
 
 
 class ClaimRead(BaseModel):
@@ -146,7 +151,9 @@ class RegisterRequest(BaseModel):
 )
 def ask_trial(body: AskRequest, session: SessionDep) -> Any:
     """Claim the next trial of these objectives; 204 when there is none."""
-    claim = claims.ask(session, objectives=body.objectives, worker=body.worker)
+    claim = claims.ask(
+        session, objectives=body.objectives, worker=body.worker, search_id=body.search_id
+    )
     if claim is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ClaimRead.model_validate(asdict(claim))

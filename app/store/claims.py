@@ -80,13 +80,25 @@ def _new_ticket() -> tuple[str, str]:
     return ticket, ticket_digest(ticket)
 
 
-def _of_objectives(query: Select[Any]) -> dict[bool, Select[Any]]:
-    """The query for any objective (False) and for the `objectives` list (True)."""
+# Which trials an ask may take: (only the `objectives` list?, only the search `search_id`?).
+Scope = tuple[bool, bool]
+_SCOPES: tuple[Scope, ...] = ((False, False), (False, True), (True, False), (True, True))
+
+
+def _scoped(query: Select[Any]) -> dict[Scope, Select[Any]]:
+    """The query for each scope: any objective or the `objectives` list, any search or the
+    search `search_id` (the Python API runs one search's trials, whatever else is open)."""
     named = Experiment.objective.in_(bindparam("objectives", expanding=True))
-    return {False: query, True: query.where(named)}
+    one = Search.id == bindparam("search_id")
+    return {
+        (by_name, by_search): query.where(
+            *([named] if by_name else []), *([one] if by_search else [])
+        )
+        for by_name, by_search in _SCOPES
+    }
 
 
-_WAITING = _of_objectives(
+_WAITING = _scoped(
     select(Trial.id)
     .join(Search, Trial.search_id == Search.id)
     .join(Experiment, Trial.experiment_id == Experiment.id)
@@ -96,8 +108,8 @@ _WAITING = _of_objectives(
 )
 
 
-# The newest search with budget left (for the `objectives` list, or any).
-_NEWEST_OPEN = _of_objectives(
+# The newest search with budget left (in each scope).
+_NEWEST_OPEN = _scoped(
     select(Search.id)
     .join(Experiment)
     .where(Search.status.in_(ACTIVE), Search.n_asked < Search.n_trials)
@@ -106,24 +118,35 @@ _NEWEST_OPEN = _of_objectives(
 )
 
 
-def ask(session: Session, *, objectives: Collection[str] | None, worker: str) -> Claim | None:
+def ask(
+    session: Session,
+    *,
+    objectives: Collection[str] | None,
+    worker: str,
+    search_id: int | None = None,
+) -> Claim | None:
     """Claim a waiting trial, or the next trial of a search with budget left.
 
     Waiting trials (retries, hand-picked configurations) go first; then the newest searches,
     so a search the user just refined starts at once. Returns None when nothing is left for
-    these objectives (any objective, when None).
+    these objectives (any objective, when None) in the search `search_id` (any, when None).
     """
-    named = {} if objectives is None else {"objectives": list(objectives)}
-    claim = _claim_waiting(session, named, worker)
+    scope = (objectives is not None, search_id is not None)
+    given: dict[str, Any] = {}
+    if objectives is not None:
+        given["objectives"] = list(objectives)
+    if search_id is not None:
+        given["search_id"] = search_id
+    claim = _claim_waiting(session, scope, given, worker)
     if claim is not None:
         return claim
     # The search is chosen inside the reservation's own UPDATE. On PostgreSQL a concurrent
     # worker may take a search's last trial between the choice and the update, which then
     # reserves nothing: choose again.
     for _ in range(_CANDIDATES):
-        search = run(session, _RESERVE_NEWEST[bool(named)], **named).one_or_none()
+        search = run(session, _RESERVE_NEWEST[scope], **given).one_or_none()
         if search is None:
-            if run(session, _NEWEST_OPEN[bool(named)], **named).first() is None:
+            if run(session, _NEWEST_OPEN[scope], **given).first() is None:
                 return None
             continue
         return _claim_next(session, search, worker)
@@ -144,9 +167,11 @@ _TAKE_WAITING = (
 )
 
 
-def _claim_waiting(session: Session, named: dict[str, Any], worker: str) -> Claim | None:
+def _claim_waiting(
+    session: Session, scope: Scope, given: dict[str, Any], worker: str
+) -> Claim | None:
     for _ in range(3):  # another worker may take the same row between select and update
-        trial_id = run(session, _WAITING[bool(named)], **named).scalar()
+        trial_id = run(session, _WAITING[scope], **given).scalar()
         if trial_id is None:
             return None
         ticket, digest = _new_ticket()
@@ -256,9 +281,9 @@ def _reservation(which: Any) -> Update:
 _RESERVE = _reservation(bindparam("search_id"))
 
 
-# The newest open search, chosen in the same statement (for the `objectives` list, or any).
+# The newest open search, chosen in the same statement (in each scope).
 _RESERVE_NEWEST = {
-    named: _reservation(query.scalar_subquery()) for named, query in _NEWEST_OPEN.items()
+    scope: _reservation(query.scalar_subquery()) for scope, query in _NEWEST_OPEN.items()
 }
 
 

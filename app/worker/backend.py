@@ -87,10 +87,11 @@ class Backend(Protocol):
 
 
 class DatabaseBackend:
-    """Talks to the database directly, one short transaction per call."""
+    """Talks to the database directly, one short transaction per call; with `search_id`, asks
+    only for that search's trials."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.factory = factory
+    def __init__(self, factory: sessionmaker[Session], *, search_id: int | None = None) -> None:
+        self.factory, self.search_id = factory, search_id
 
     def register(self, specs: Iterable[ObjectiveSpec], worker: str) -> None:
         with session_scope(self.factory) as s:
@@ -98,7 +99,7 @@ class DatabaseBackend:
 
     def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
         with session_scope(self.factory) as s:
-            return claims.ask(s, objectives=objectives, worker=worker)
+            return claims.ask(s, objectives=objectives, worker=worker, search_id=self.search_id)
 
     def report(self, claim: Claim, step: int, value: float) -> bool:
         try:
@@ -132,9 +133,18 @@ class DatabaseBackend:
 
 
 class HttpBackend:
-    """Talks to a Hyperzoom server's /api/trials endpoints (bearer token if it needs one)."""
+    """Talks to a Hyperzoom server's /api/trials endpoints (bearer token if it needs one);
+    with `search_id`, asks only for that search's trials."""
 
-    def __init__(self, server: str, token: str | None = None, timeout: float = 30) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str | None = None,
+        timeout: float = 30,
+        *,
+        search_id: int | None = None,
+    ) -> None:
+        self.search_id = search_id
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.client = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout)
 
@@ -159,9 +169,10 @@ class HttpBackend:
         self._post("/api/objectives/register", body)
 
     def ask(self, objectives: Collection[str], worker: str) -> Claim | None:
-        response = self._post(
-            "/api/trials/ask", {"worker": worker, "objectives": list(objectives)}
-        )
+        body: dict[str, Any] = {"worker": worker, "objectives": list(objectives)}
+        if self.search_id is not None:
+            body["search_id"] = self.search_id
+        response = self._post("/api/trials/ask", body)
         if response.status_code == 204:
             return None
         data = response.json()
