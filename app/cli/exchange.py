@@ -1,6 +1,8 @@
-"""`hyperzoom export` and `hyperzoom import`: move an experiment between machines and databases.
+"""`hyperzoom export` and `hyperzoom import`: move an experiment between machines and databases;
+`hyperzoom import-optuna`: bring in an Optuna study.
 
-Both go through the REST API (`--server URL` or `--db URL`), like the other commands.
+All go through the REST API (`--server URL` or `--db URL`), like the other commands; an Optuna
+study is made into the same document `import` sends (app.store.optuna_study).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.markup import escape
 
 from app.cli.errors import friendly
 from app.cli.experiments import DbOption, ServerOption, TokenOption, connect, out
+from app.store.optuna_study import optuna_document
 
 
 @friendly
@@ -79,6 +82,50 @@ def import_command(
         f"{counts['waiting']} waiting to run",
         highlight=False,
     )
+
+
+@friendly
+def import_optuna_command(
+    storage: Annotated[
+        str,
+        typer.Argument(
+            metavar="STORAGE_URL", help="An Optuna RDB storage, e.g. sqlite:///optuna.db"
+        ),
+    ],
+    study: Annotated[
+        str | None,
+        typer.Option("--study", help="The study to import; needed when there are several."),
+    ] = None,
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            "--objective",
+            help="What refinements run: the objective your workers offer (default: optuna:STUDY).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Import an Optuna study as an experiment: its space, trials, values and learning curves.
+
+    Needs Optuna (the tpe extra). What is mapped or left out is printed as a note."""
+    document, notices = optuna_document(storage, study, objective=objective)
+    with connect(db, server, token) as api:
+        created = api.post("/api/experiments/import", document)
+    counts = created["counts"]
+    states = ", ".join(
+        f"{counts[s]} {s}" for s in ("complete", "pruned", "failed") if counts.get(s)
+    )
+    out.print(
+        f"experiment {created['id']} ({escape(created['name'])}) imported from Optuna: "
+        f"{sum(counts.values())} trials ({states})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for notice in notices:
+        out.print(f"note: {escape(notice)}", highlight=False, soft_wrap=True)
 
 
 def read_document(path: Path) -> Any:

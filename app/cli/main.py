@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from app.cli.errors import friendly
-from app.cli.exchange import export_command, import_command
+from app.cli.exchange import export_command, import_command, import_optuna_command
 from app.cli.experiments import experiment_cli, search_cli, status
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
@@ -44,6 +44,7 @@ cli.add_typer(search_cli, name="search")
 cli.command("status")(status)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
+cli.command("import-optuna")(import_optuna_command)
 err = Console(stderr=True)
 out = Console()
 
