@@ -5,8 +5,10 @@ shrinks on noise and never recovers. Here, as in TuRBO (Eriksson et al., 2019) b
 uniform candidates instead of a Gaussian process, a box of side `length` in the unit cube sits
 on the best trial so far; it doubles after `success` improvements in a row, halves after
 `failure` misses in a row, and when it is smaller than `min_length` the search restarts on the
-best trial outside every box it has exhausted (another cluster of good trials). The sampler is
-stateless: each call replays the history in trial order to rebuild the box.
+best trial outside every box it has exhausted (another cluster of good trials). The box is a
+function of the history: the trials replayed in trial order. The replay is kept in the
+`TrialLog` the store hands over between asks and resumed from its last valid checkpoint, so an
+ask costs what finished since the last one, not the whole history.
 
 Uniform draws in the box converge slowly on smooth functions, so each point is the best of
 `candidates` uniform draws in the box as ranked by a cheap surrogate: a thin-plate-spline
@@ -26,6 +28,7 @@ approach a bound only when the trials keep improving towards it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,16 +38,9 @@ import numpy as np
 
 from app.core.categories import CategoryBandit
 from app.core.designs import sobol_points
-from app.core.sampling import (
-    History,
-    Position,
-    check_options,
-    encode_history,
-    losses,
-    number_option,
-    valid_history,
-)
+from app.core.sampling import History, Position, check_options, number_option
 from app.core.space import Params, SearchSpace
+from app.core.trial_log import TrialLog
 
 if TYPE_CHECKING:
     from scipy.interpolate import RBFInterpolator
@@ -53,6 +49,9 @@ if TYPE_CHECKING:
 _MAX_FIT = 300
 # Where an inactive parameter sits for the surrogate: outside the cube, apart from all values.
 _INACTIVE = -0.5
+# The replay keeps its state every this many trials: an ask replays at most this many trials
+# before the earliest one that finished since the last ask.
+_CHECKPOINT = 32
 
 
 @dataclass(frozen=True)
@@ -138,16 +137,15 @@ class ZoomSampler:
         direction: str = "minimize",
     ) -> list[Params]:
         """Explore with a Sobol' design, then the surrogate's pick in the replayed box."""
-        history = valid_history(space, history)
+        log = TrialLog.of(space, history, direction)
         budget, number = position.budget, position.number
         n_init = self.n_init(space, budget)
-        region = replay(space, history, direction, n_init, self.options)
+        region = replay(log, n_init, self.options)
         model = bandit = None
         if region is not None:
             if self.options.candidates > 1:
-                model = fit_surrogate(space, history, direction, region.center)
-            x, y = encode_history(space, history), losses(history, direction)
-            bandit = CategoryBandit(space, x, y)
+                model = fit_surrogate(space, log.x, log.y, region.center)
+            bandit = CategoryBandit(space, log.x, log.y)
         rows = []
         for i in range(n):
             if region is None or bandit is None or number + i < n_init:
@@ -171,32 +169,62 @@ def _explore(
     return sobol_points(position.seed, space.ndim, number, 1)[0]
 
 
-def replay(
-    space: SearchSpace, history: History, direction: str, n_init: int, options: ZoomOptions
-) -> TrustRegion | None:
-    """Rebuild the trust region from the trials in order; None until exploration is done."""
-    x, y = encode_history(space, history), losses(history, direction)
+def replay(log: TrialLog, n_init: int, options: ZoomOptions) -> TrustRegion | None:
+    """The trust region after the log's trials in order; None until exploration is done.
+
+    The replay resumes from the log's last checkpoint that a merge left valid (every
+    `_CHECKPOINT` trials, and the end of the previous replay), so an ask replays only the
+    trials that finished since the last one, and those before the earliest of them: the same
+    region as a replay from the start, at O(change) cost.
+    """
+    x, y = log.x, log.y
     if len(y) < n_init or not np.isfinite(y[:n_init]).any():
         return None
-    failure = options.failure or max(4, space.ndim)
-    best = int(np.argmin(y[:n_init]))
-    region: TrustRegion | None = TrustRegion(x[best], float(y[best]), options.length)
-    spent: list[np.ndarray] = []
-    for i in range(n_init, len(y)):
+    failure = options.failure or max(4, log.space.ndim)
+    marks = log.memo(("zoom", n_init, options))
+    region: TrustRegion | None
+    if marks:
+        start, (saved, spent) = marks[-1]
+        region = dataclasses.replace(saved) if saved is not None else None
+    else:
+        best = int(np.argmin(y[:n_init]))
+        start, spent = n_init, ()
+        region = TrustRegion(x[best].copy(), float(y[best]), options.length)
+    for i in range(start, len(y)):
         if region is not None:
             _update(region, x[i], float(y[i]), options, failure)
-            if region.length >= options.min_length:
-                continue
-            spent.append(region.center)
-        region = _restart(x[: i + 1], y[: i + 1], spent, options)
+            if region.length < options.min_length:
+                spent = (*spent, region.center)
+                region = _restart(x[: i + 1], y[: i + 1], spent, options)
+        else:
+            region = _restart(x[: i + 1], y[: i + 1], spent, options)
+        if (i + 1) % _CHECKPOINT == 0:
+            _mark(marks, i + 1, region, spent)
+    _mark(marks, len(y), region, spent)
     return region
+
+
+def _mark(
+    marks: list[tuple[int, Any]],
+    position: int,
+    region: TrustRegion | None,
+    spent: tuple[np.ndarray, ...],
+) -> None:
+    """Keep the replay's state after `position` trials; a previous end mark (not on the
+    `_CHECKPOINT` grid) is replaced, so the list grows by one per `_CHECKPOINT` trials."""
+    if marks and marks[-1][0] == position:
+        return
+    if marks and marks[-1][0] % _CHECKPOINT:
+        marks.pop()
+    saved = dataclasses.replace(region) if region is not None else None
+    marks.append((position, (saved, spent)))
 
 
 def _update(
     region: TrustRegion, point: np.ndarray, loss: float, options: ZoomOptions, failure: int
 ) -> None:
     if loss < region.best - 1e-9 * max(1.0, abs(region.best)):
-        region.center, region.best = point, loss
+        region.center, region.best = point.copy(), loss
         region.successes, region.failures = region.successes + 1, 0
     else:
         region.successes, region.failures = 0, region.failures + 1
@@ -207,17 +235,29 @@ def _update(
 
 
 def _restart(
-    x: np.ndarray, y: np.ndarray, spent: list[np.ndarray], options: ZoomOptions
+    x: np.ndarray, y: np.ndarray, spent: tuple[np.ndarray, ...], options: ZoomOptions
 ) -> TrustRegion | None:
-    """A fresh box on the best trial outside every exhausted box; None if there is none."""
-    far = np.ones(len(y), dtype=bool)
-    for c in spent:
-        far &= _distances(x, c) > options.length / 2
-    candidates = np.flatnonzero(far & np.isfinite(y))
-    if not len(candidates):
-        return None
-    best = candidates[np.argmin(y[candidates])]
-    return TrustRegion(x[best], float(y[best]), options.length)
+    """A fresh box on the best trial outside every exhausted box; None if there is none.
+
+    Trials are tried best first, in growing blocks, against all exhausted boxes at once: the
+    best trials sit in those boxes (they were their centres), so the answer is usually in the
+    first block, and a restart costs a sort rather than a scan per exhausted box.
+    """
+    order = np.argsort(y, kind="stable")
+    order = order[np.isfinite(y[order])]
+    centers = np.array(spent).reshape(len(spent), x.shape[1])
+    cap = max(1, 2**20 // (centers.size + 1))  # rows per block: a few MB of distances
+    start, block = 0, 8
+    while start < len(order):
+        rows = order[start : start + block]
+        gap = np.abs(x[rows, None, :] - centers[None, :, :])
+        near = np.where(np.isnan(gap), 0.0, gap).max(axis=2, initial=0.0) <= options.length / 2
+        far = ~near.any(axis=1)
+        if far.any():
+            best = int(rows[int(np.argmax(far))])
+            return TrustRegion(x[best].copy(), float(y[best]), options.length)
+        start, block = start + block, min(2 * block, cap)
+    return None
 
 
 def _distances(x: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -280,7 +320,7 @@ def _model_input(space: SearchSpace, u: np.ndarray) -> np.ndarray:
 
 
 def fit_surrogate(
-    space: SearchSpace, history: History, direction: str, center: np.ndarray
+    space: SearchSpace, x: np.ndarray, y: np.ndarray, center: np.ndarray
 ) -> RBFInterpolator | None:
     """A thin-plate-spline interpolant of the losses over the unit cube; None if unfit.
 
@@ -288,12 +328,11 @@ def fit_surrogate(
     diverged runs do not bend the fit near the good trials; the fit uses the `_MAX_FIT` trials
     nearest to the box's centre, which keeps a call cheap on long histories.
     """
-    x, y = encode_history(space, history), losses(history, direction)
     finite = np.isfinite(y)
     if space.ndim == 0 or len(y) < space.ndim + 2 or not finite.any():
         return None
     if len(y) > _MAX_FIT:
-        near = np.argsort(_distances(x, center), kind="stable")[:_MAX_FIT]
+        near = np.sort(np.argpartition(_distances(x, center), _MAX_FIT - 1)[:_MAX_FIT])
         x, y, finite = x[near], y[near], finite[near]
     cap = np.median(y[finite])
     y = np.minimum(np.where(finite, y, cap), cap)

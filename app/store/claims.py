@@ -29,11 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.region import inside
 from app.core.samplers import Position, make_sampler, trial_rng
-from app.core.space import SearchSpace, parsed_space
+from app.core.space import parsed_space
 from app.store.clock import db_now
 from app.store.errors import Conflict, NotFound
+from app.store.histories import history_of
 from app.store.models import (
     DEFAULT_HEARTBEAT_TIMEOUT,
     Direction,
@@ -44,7 +44,7 @@ from app.store.models import (
     TrialState,
     utcnow,
 )
-from app.store.statements import FINAL, bump_seq, run, stamp, status_literal
+from app.store.statements import bump_seq, run, stamp, status_literal
 
 # Searches that hand out trials.
 ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
@@ -295,6 +295,7 @@ class SearchFields(Protocol):
     """What sampling reads of a search: a `Search`, or a row returned by its reservation."""
 
     id: int
+    experiment_id: int
     parent_id: int | None
     space: dict[str, Any]
     sampler: str
@@ -310,42 +311,19 @@ def sample(
     # Parsed once per search and content, not per ask (50,000 choices took 9 s to parse).
     space = parsed_space(search.id, search.space)
     sampler = make_sampler(search.sampler, search.sampler_options)
-    history = _history(session, search, space) if sampler.needs_history else []
     position = Position(seed=search.seed, number=number, budget=search.n_trials)
-    return sampler.suggest(
-        space,
-        history,
-        trial_rng(search.seed, number),
-        1,
-        position=position,
-        direction=direction.value,
-    )[0]
+    rng = trial_rng(search.seed, number)
+    if not sampler.needs_history:
+        return sampler.suggest(space, [], rng, 1, position=position, direction=direction.value)[0]
+    # The history is kept between asks and caught up with what changed (histories.py).
+    with history_of(session, search.id, search.experiment_id, space, direction) as history:
+        return sampler.suggest(
+            space, history, rng, 1, position=position, direction=direction.value
+        )[0]
 
 
 def _pruner_type(pruner: dict[str, Any] | None) -> str | None:
     return (pruner or {}).get("type")
-
-
-def _history(
-    session: Session, search: SearchFields, space: SearchSpace
-) -> list[tuple[dict[str, Any], float | None]]:
-    """Finished trials in trial order: the ancestors' inside this space first (warm start)."""
-    lineage: list[int] = []
-    parent_id = search.parent_id
-    while parent_id is not None:
-        lineage.append(parent_id)
-        parent_id = session.scalar(select(Search.parent_id).where(Search.id == parent_id))
-    history: list[tuple[dict[str, Any], float | None]] = []
-    for search_id in [*reversed(lineage), search.id]:
-        rows = session.execute(
-            select(Trial.params, Trial.value, Trial.state)
-            .where(Trial.search_id == search_id, Trial.state.in_(FINAL))
-            .order_by(Trial.number)
-        )
-        for params, value, state in rows:
-            if search_id == search.id or inside(space, params):
-                history.append((params, value if state is TrialState.COMPLETE else None))
-    return history
 
 
 def enqueue(session: Session, search_id: int, params: dict[str, Any]) -> Trial:

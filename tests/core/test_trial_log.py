@@ -1,0 +1,129 @@
+"""The trial log samplers learn from: sorted by order key whatever the order trials arrive in,
+encoded once, and a zoom replay kept in it that equals a replay from scratch (issue 16, item 5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.core.samplers import Position, make_sampler, trial_rng
+from app.core.space import SearchSpace
+from app.core.trial_log import TrialLog
+from app.core.zoom import ZoomOptions, ZoomSampler, replay
+from tests.support.spaces import CONDITIONAL
+
+SPACE = SearchSpace.from_dict(
+    {
+        "lr": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},
+        "x": {"type": "float", "low": 0.0, "high": 1.0},
+        "layers": {"type": "int", "low": 1, "high": 4},
+        "opt": {"type": "categorical", "choices": ["adam", "sgd", "rmsprop"]},
+    }
+)
+
+
+def loss(p: dict[str, Any]) -> float | None:
+    if p["x"] > 0.95:
+        return None  # a failed trial now and then
+    return float(
+        (np.log10(p["lr"]) + 3) ** 2
+        + (p["x"] - 0.3) ** 2
+        + 0.3 * abs(p["layers"] - 2)
+        + 0.5 * (p["opt"] != "sgd")
+    )
+
+
+def test_trials_arriving_out_of_order_are_kept_in_key_order() -> None:
+    points = SPACE.decode(np.random.default_rng(0).random((6, SPACE.ndim)))
+    log = TrialLog(SPACE, "minimize")
+    assert log.merge([(5, points[5], 1.0), (2, points[2], 2.0)]) == 0
+    assert log.merge([(9, points[0], None)]) == 2  # appended
+    assert log.merge([(3, points[3], 3.0)]) == 1  # lands between 2 and 5
+    assert [v for _, v in log] == [2.0, 3.0, 1.0, None]
+    assert log.y.tolist() == [2.0, 3.0, 1.0, np.inf]
+    np.testing.assert_array_equal(log.x[1], SPACE.encode(points[3]))
+    assert log.merge([(3, points[3], 0.5)], gone=[9]) == 1  # replaced, one dropped
+    assert [v for _, v in log] == [2.0, 0.5, 1.0]
+    assert log.merge([]) == 3  # nothing changed
+
+
+def test_a_maximised_value_is_a_negative_loss_and_foreign_trials_are_left_out() -> None:
+    log = TrialLog(SPACE, "maximize")
+    good = {"lr": 1e-3, "x": 0.5, "layers": 2, "opt": "sgd"}
+    log.merge([(0, good, 0.9), (1, {"lr": 1.0, "x": 0.5, "layers": 2, "opt": "sgd"}, 0.1)])
+    assert len(log) == 1 and log.y.tolist() == [-0.9]  # lr = 1.0 lies outside the space
+
+
+def test_a_merge_drops_the_checkpoints_it_invalidates() -> None:
+    log = TrialLog(SPACE, "minimize")
+    point = {"lr": 1e-3, "x": 0.5, "layers": 2, "opt": "sgd"}
+    log.merge((k, point, float(k)) for k in range(0, 20, 2))
+    marks = log.memo("test")
+    marks.extend([(4, "a"), (8, "b"), (10, "c")])
+    log.merge([(9, point, 1.0)])  # position 5: the state after 4 trials still holds
+    assert log.memo("test") == [(4, "a")]
+
+
+def finish_out_of_order(
+    space: SearchSpace, sampler: ZoomSampler, budget: int, workers: int, seed: int
+) -> None:
+    """Run a search with `workers` trials in flight that finish in random order; at every ask
+    the kept log must give what a log built from scratch gives."""
+    rng = np.random.default_rng(seed)
+    kept = TrialLog(space, "minimize")
+    finished: dict[int, tuple[dict[str, Any], float | None]] = {}
+    running: dict[int, dict[str, Any]] = {}
+    for number in range(budget):
+        position = Position(seed=seed, number=number, budget=budget)
+        fresh = TrialLog.of(space, [finished[k] for k in sorted(finished)], "minimize")
+        n_init = sampler.n_init(space, budget)
+        assert _state(replay(kept, n_init, sampler.options)) == _state(
+            replay(fresh, n_init, sampler.options)
+        )
+        asked = sampler.suggest(space, kept, trial_rng(seed, number), 1, position=position)
+        again = sampler.suggest(space, fresh, trial_rng(seed, number), 1, position=position)
+        assert asked == again
+        running[number] = asked[0]
+        while len(running) >= workers or (number == budget - 1 and running):
+            done = int(rng.choice(list(running)))
+            params = running.pop(done)
+            finished[done] = (params, loss(params))
+            kept.merge([(done, params, finished[done][1])])
+
+
+def _state(region: Any) -> Any:
+    if region is None:
+        return None
+    return (np.nan_to_num(region.center, nan=-1.0).tolist(), region.best, region.length)
+
+
+@pytest.mark.parametrize("workers", [1, 8])
+def test_the_kept_replay_equals_a_replay_from_scratch(workers: int) -> None:
+    # A box that is exhausted quickly, so restarts (and their scans) happen many times.
+    options = {"length": 0.3, "min_length": 0.1, "failure": 2, "candidates": 16}
+    sampler = ZoomSampler(options)
+    finish_out_of_order(SPACE, sampler, budget=260, workers=workers, seed=3)
+
+
+def test_the_kept_replay_equals_a_replay_from_scratch_in_a_conditional_space() -> None:
+    space = SearchSpace.from_dict(CONDITIONAL)
+    sampler = make_sampler("zoom", {"min_length": 0.1, "failure": 2, "candidates": 8})
+    assert isinstance(sampler, ZoomSampler)
+
+    def anything(p: dict[str, Any]) -> float:
+        return float(sum(hash(str(v)) % 97 for v in p.values()))
+
+    rng = np.random.default_rng(5)
+    kept = TrialLog(space, "minimize")
+    history: list[tuple[int, dict[str, Any], float]] = []
+    for number in range(150):
+        p = space.decode(rng.random((1, space.ndim)))[0]
+        history.append((number, p, anything(p)))
+    for i in rng.permutation(len(history)):
+        kept.merge([history[i]])
+        fresh = TrialLog.of(space, list(kept), "minimize")  # the same trials, no checkpoints
+        options = ZoomOptions.parse({"min_length": 0.1, "failure": 2})
+        assert _state(replay(kept, 20, options)) == _state(replay(fresh, 20, options))
