@@ -75,7 +75,7 @@ def timestamps(number: int) -> tuple[datetime, datetime]:
 
 @dataclass
 class Ours:
-    """A Hyperzoom database holding one experiment with one random search."""
+    """A Hyperzoom database holding one experiment with one search (random unless told)."""
 
     url: str
     engine: Engine
@@ -83,7 +83,9 @@ class Ours:
     search_id: int
 
     @classmethod
-    def create(cls, path: str, budget: int) -> Ours:
+    def create(
+        cls, path: str, budget: int, sampler: str = "random", options: dict[str, Any] | None = None
+    ) -> Ours:
         """Migrate a new database at `path` and create the experiment (budget `budget`)."""
         url = f"sqlite:///{path}"
         upgrade(url)
@@ -95,16 +97,18 @@ class Ours:
                 objective="bowl",
                 direction=Direction.MINIMIZE,
                 space=SearchSpace.from_dict(SPACE),
-                settings=SearchSettings(n_trials=budget, seed=1),
+                settings=SearchSettings(n_trials=budget, sampler=sampler, options=options, seed=1),
             )
             ids = experiment.id, search.id
         return cls(url, engine, *ids)
 
     @classmethod
-    def open_or_create(cls, path: str, budget: int) -> Ours:
+    def open_or_create(
+        cls, path: str, budget: int, sampler: str = "random", options: dict[str, Any] | None = None
+    ) -> Ours:
         """The database at `path` made by `create`, or a new one."""
         if not Path(path).exists():
-            return cls.create(path, budget)
+            return cls.create(path, budget, sampler, options)
         url = f"sqlite:///{path}"
         engine = make_engine(url)
         with engine.connect() as conn:
@@ -270,12 +274,22 @@ def suggest_optuna(trial: Any) -> dict[str, Any]:
     }
 
 
+# Zoom's exploration is a share of the budget (init_fraction, at least 0.01): a budget that
+# the sizes reach keeps it small, so the asks timed are the trust region's, not Sobol's.
+ZOOM_BUDGET, ZOOM_OPTIONS = 20_000, {"init_fraction": 0.01}
+
+
 def open_pair(
-    workdir: Path | None, prefix: str, with_optuna: bool
+    workdir: Path | None, prefix: str, with_optuna: bool, sampler: str = "random"
 ) -> tuple[Ours, TheirOptuna | None]:
-    """Both big studies in `workdir` (a new temporary directory when None), reused if there."""
+    """Both big studies in `workdir` (a new temporary directory when None), reused if there;
+    ours asks with `sampler` (random or zoom), the history filled is the same random one."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix=prefix))
     workdir.mkdir(parents=True, exist_ok=True)
-    ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
+    if sampler == "zoom":
+        path = str(workdir / "ours-zoom.db")
+        ours = Ours.open_or_create(path, ZOOM_BUDGET, "zoom", ZOOM_OPTIONS)
+    else:
+        ours = Ours.open_or_create(str(workdir / "ours.db"), budget=10**8)
     theirs = TheirOptuna.open_or_create(str(workdir / "optuna.db")) if with_optuna else None
     return ours, theirs

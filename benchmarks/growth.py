@@ -15,6 +15,10 @@ reports its peak resident memory (with its sandbox child), and the same for an O
 optimizing that study.
 
     .venv/bin/python benchmarks/growth.py [--sizes 1000,10000,100000,1000000] [--pairs 200]
+    .venv/bin/python benchmarks/growth.py --sampler zoom --sizes 150,1000,10000 --pairs 50
+
+With `--sampler zoom` ours is a zoom search (its trust region replayed over the filled history,
+kept between asks) and Optuna's is TPE on the same trials.
 """
 
 from __future__ import annotations
@@ -59,12 +63,14 @@ def time_ours(ours: Ours, pairs: int) -> list[float]:
     return times
 
 
-def time_optuna(theirs: TheirOptuna, pairs: int) -> list[float]:
-    """Seconds per study.ask + suggest + study.tell, in a freshly loaded study."""
+def time_optuna(theirs: TheirOptuna, pairs: int, sampler: str) -> list[float]:
+    """Seconds per study.ask + suggest + study.tell, in a freshly loaded study: with
+    RandomSampler beside our random search, TPESampler beside zoom."""
     import optuna
 
+    samplers = {"random": optuna.samplers.RandomSampler, "zoom": optuna.samplers.TPESampler}
     study = optuna.load_study(
-        study_name="scale", storage=theirs.url, sampler=optuna.samplers.RandomSampler(seed=1)
+        study_name="scale", storage=theirs.url, sampler=samplers[sampler](seed=1)
     )
     times = []
     for _ in range(pairs):
@@ -112,12 +118,21 @@ def main() -> None:
     parser.add_argument("--worker-trials", type=int, default=300)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-optuna", action="store_true", help="Measure ours only.")
+    parser.add_argument(
+        "--sampler",
+        choices=["random", "zoom"],
+        default="random",
+        help="Ours: random search (beside Optuna's RandomSampler) or zoom (beside its TPE).",
+    )
     args = parser.parse_args()
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    print(f"Cost of ask + tell as the study grows, {args.pairs} pairs a size; {machine()}\n")
-    ours, theirs = open_pair(args.workdir, "hz-growth-", not args.no_optuna)
+    print(
+        f"Cost of ask + tell as the study grows, {args.sampler} sampler, {args.pairs} pairs a "
+        f"size; {machine()}\n"
+    )
+    ours, theirs = open_pair(args.workdir, "hz-growth-", not args.no_optuna, args.sampler)
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows: list[list[Any]] = []
     first: tuple[float, float | None] | None = None
@@ -133,7 +148,7 @@ def main() -> None:
             started = time.perf_counter()
             theirs.fill(size, rng_theirs)
             theirs_fill = time.perf_counter() - started
-            theirs_times = time_optuna(theirs, args.pairs)
+            theirs_times = time_optuna(theirs, args.pairs, args.sampler)
             theirs_ms, theirs_first = median(theirs_times) * 1000, theirs_times[0] * 1000
             if time.perf_counter() - started > args.optuna_budget:
                 theirs = None  # the next size would take ten times as long
@@ -162,6 +177,8 @@ def main() -> None:
         "fill s (ours / Optuna)",
     ]
     print(table(headers, rows))
+    if args.sampler != "random":
+        return  # the memory figures are the random search's
     main_mb, total_mb, wall = worker_memory(ours.url, args.worker_trials)
     print(
         f"\n`hyperzoom worker` running {args.worker_trials} trials of the {size:,}-trial "
