@@ -12,7 +12,14 @@ import httpx
 
 
 class ApiError(RuntimeError):
-    """The API refused a call; the message is the server's own."""
+    """The API refused a call; the message is the server's own, and `status` and `detail`
+    (the `[{"loc", "msg", "type"}]` of the one error shape) say what was refused, when known."""
+
+    def __init__(
+        self, message: str, status: int | None = None, detail: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.detail = status, detail or []
 
 
 class Client(AbstractContextManager["Client"]):
@@ -40,11 +47,14 @@ class Client(AbstractContextManager["Client"]):
 
     @staticmethod
     def _refuse(response: httpx.Response) -> None:
+        detail: list[dict[str, Any]] = []
         try:
-            message = response.json().get("message") or response.text
-        except ValueError:
+            body = response.json()
+            message = body.get("message") or response.text
+            detail = [d for d in body.get("detail") or [] if isinstance(d, dict)]
+        except (ValueError, AttributeError, TypeError):
             message = response.text[:300]
-        raise ApiError(f"{message} (HTTP {response.status_code})")
+        raise ApiError(f"{message} (HTTP {response.status_code})", response.status_code, detail)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the API; the decoded JSON answer, or None for 204."""
