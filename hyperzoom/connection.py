@@ -119,12 +119,23 @@ def _open_server(server: str, token: str | None) -> Connection:
 
 def _open_database(url: str) -> Connection:
     """Migrate (nothing to do at head), then run the app in this process on the database."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
     from app.cli.experiments import in_process
     from app.settings import Settings
-    from app.store.migrate import upgrade
+    from app.store.db import redact
+    from app.store.migrate import SchemaOutOfDate, upgrade
 
     settings = Settings(database_url=url)
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except ArgumentError as exc:  # not a URL (not shown: it may hold a password)
+        raise HyperzoomError(f"db: {exc}") from exc
+    except SchemaOutOfDate as exc:
+        raise HyperzoomError(f"database {redact(url)}: {exc}") from exc
+    except SQLAlchemyError as exc:  # cannot be opened: say why in one line
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise HyperzoomError(f"database {redact(url)}: {reason}") from exc
     return Connection(in_process(settings), database_url=settings.database_url)
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import hyperzoom as hz
 from hyperzoom.connection import close_all
-from tests.support.processes import ROOT, running_server
+from tests.support.processes import ROOT, free_port, running_server
 from tests.support.python_api import (
     INTERRUPTED_SCRIPT,
     LR_SPACE,
@@ -159,7 +159,9 @@ def test_optimize_takes_only_its_own_search(sqlite_db_url: str) -> None:
     assert next(t for t in newer.trials if t.number == 0).params == {"lr": 0.01}
 
 
-def test_refused_input_raises_an_error_naming_the_argument(sqlite_db_url: str) -> None:
+def test_refused_input_raises_an_error_naming_the_argument(
+    sqlite_db_url: str, tmp_path: Path
+) -> None:
     with pytest.raises(hz.HyperzoomError, match=r"^space\.lr\.low: .*less than high") as bad:
         hz.create_search("bad", {"lr": {"type": "float", "low": 1, "high": 0.1}}, db=sqlite_db_url)
     assert isinstance(bad.value, ValueError) and bad.value.status == 422
@@ -176,6 +178,10 @@ def test_refused_input_raises_an_error_naming_the_argument(sqlite_db_url: str) -
     assert missing.value.status == 404
     with pytest.raises(hz.HyperzoomError, match="not both"):
         hz.open_search(s.id, db=sqlite_db_url, server="http://127.0.0.1:9")
+    with pytest.raises(hz.HyperzoomError, match="unable to open database file"):
+        hz.create_search("lost", LR_SPACE, db=f"sqlite:///{tmp_path / 'no' / 'such.db'}")
+    with pytest.raises(hz.HyperzoomError, match="cannot reach"):
+        hz.create_search("away", LR_SPACE, server=f"http://127.0.0.1:{free_port()}")
 
 
 @pytest.mark.slow
