@@ -40,6 +40,7 @@ from app.core.space import (  # noqa: E402
     Params,
     SearchSpace,
 )
+from app.core.trial_log import TrialLog  # noqa: E402
 from app.objectives import BUILTINS, ObjectiveSpec  # noqa: E402
 
 if TYPE_CHECKING:
@@ -228,10 +229,24 @@ Trials = list[tuple[Params, float | None]]
 def history_for(space: SearchSpace, trials: Trials, direction: str) -> History:
     """What a hyperzoom sampler is given as history after `trials` (all so far, in order).
 
-    The one place that turns the benchmark's trials into what `suggest` reads, so a change in
-    how zoom receives its history (an incremental log instead of the whole list) is made here.
+    As the store hands it (app/store/histories.py): a `TrialLog` kept between asks and caught
+    up with the trials added since the last one, so an ask pays for what changed; the first
+    ask on a history reads all of it, as a fresh process does.
     """
-    return trials
+    kept = _KEPT.get(id(trials))
+    if kept is None or kept[0] is not trials or kept[1].space is not space:
+        kept = (trials, TrialLog(space, direction), [0])
+        _KEPT[id(trials)] = kept
+        while len(_KEPT) > 8:  # one per run in flight; the oldest runs are over
+            del _KEPT[next(iter(_KEPT))]
+    _, log, seen = kept
+    log.merge((i, p, v) for i, (p, v) in enumerate(trials[seen[0] :], start=seen[0]))
+    seen[0] = len(trials)
+    return log
+
+
+# The kept logs by the id of the trials list they follow (which they hold, so ids stay theirs).
+_KEPT: dict[int, tuple[Trials, TrialLog, list[int]]] = {}
 
 
 def missing(sampler: str) -> str | None:
