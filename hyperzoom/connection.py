@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.client import ApiError, Client
@@ -105,12 +106,42 @@ def connect(
     else:
         from app.settings import Settings
 
-        db = db or Settings().database_url
+        db = _absolute(db or Settings().database_url)
         key = ("db", db)
     with _LOCK:
         if key not in _OPEN:
             _OPEN[key] = _open_server(server, token) if server else _open_database(db or "")
         return _OPEN[key]
+
+
+def _absolute(url: str) -> str:
+    """A SQLite file named relative to the working directory, named absolutely: the
+    connection outlives a change of directory (`os.chdir`, a notebook's `%cd`)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # _open_database says what is wrong with it
+        return url
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return url
+    if "mode" in parsed.query or Path(path).is_absolute():
+        return url
+    return parsed.set(database=str(Path(path).resolve())).render_as_string(hide_password=False)
+
+
+def _in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    return parsed.get_backend_name() == "sqlite" and memory
 
 
 def _open_server(server: str, token: str | None) -> Connection:
@@ -127,6 +158,11 @@ def _open_database(url: str) -> Connection:
     from app.store.migrate import SchemaOutOfDate, upgrade
 
     settings = Settings(database_url=url)
+    if _in_memory(url):
+        raise HyperzoomError(
+            "db: an in-memory SQLite database is private to one connection, and the API and "
+            "the worker use two: name a file (sqlite:///runs.db)"
+        )
     try:
         upgrade(settings.database_url)
     except ArgumentError as exc:  # not a URL (not shown: it may hold a password)

@@ -85,6 +85,20 @@ def test_without_db_or_server_the_working_directory_holds_hyperzoom_db(
     assert other.exists()
 
 
+def test_a_relative_sqlite_file_stays_where_it_was_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    s = hz.create_search("here", LR_SPACE, n_trials=2, db="sqlite:///runs.db")
+    monkeypatch.chdir(tmp_path / "b")  # a notebook's %cd
+    assert s.optimize(lambda p: p["lr"], show_progress=False) == 2
+    assert (tmp_path / "a" / "runs.db").exists() and not (tmp_path / "b" / "runs.db").exists()
+    with pytest.raises(hz.HyperzoomError, match="in-memory"):
+        hz.create_search("nowhere", LR_SPACE, db="sqlite://")
+
+
 def test_a_function_that_raises_fails_its_trial_and_the_search_goes_on(
     sqlite_db_url: str,
 ) -> None:
