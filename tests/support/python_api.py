@@ -80,3 +80,37 @@ def train(params, trial):
 
 search.optimize(train, show_progress=False)
 """
+
+
+# The five lines of issue 19 with a pruner, as a script for another interpreter (a fresh
+# virtual environment): argv[1] is `db=URL` or `server=URL`; prints what the test checks.
+FIVE_LINES_SCRIPT = """
+import json, math, sys
+import app, hyperzoom as hz
+
+where = dict([sys.argv[1].split("=", 1)])
+
+def train(params, trial):
+    loss = 0.0
+    for epoch in range(4):
+        loss = (math.log10(params["lr"]) + 2.5) ** 2 + 1 / (epoch + 1)
+        if trial.report(epoch, loss):
+            break
+    return loss
+
+s = hz.create_search(name="lr sweep", space={"lr": {"type": "float", "low": 1e-5, "high": 1.0,
+                     "log": True}}, direction="minimize", sampler="zoom", n_trials=30, seed=1,
+                     pruner={"type": "median", "n_startup_trials": 2}, **where)
+s.optimize(train, show_progress=False)
+best = s.best
+child = s.refine({"lr": [1e-3, 1e-2]}, n_trials=20); child.optimize(train, show_progress=False)
+print(json.dumps({
+    "experiment": s.experiment_id,
+    "best": best,
+    "reopened": hz.open_search(s.id, **where).best,
+    "states": [t.state for t in s.trials],
+    "child": [t.state for t in child.trials],
+    "url": s.url,
+    "files": [hz.__file__, app.__file__],
+}))
+"""
