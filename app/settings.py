@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     )
     objectives: list[str] = Field(
         default_factory=list,
-        description="Extra objectives as `module:function`, beside the built-in ones.",
+        description="Extra objectives as `module:function` or `path/to/file.py:function`, beside "
+        "the built-in ones.",
     )
     poll_interval: float = Field(2.0, gt=0, description="Seconds between page refreshes.")
     heartbeat_timeout: float = Field(
@@ -101,7 +102,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(
         2, ge=0, description="For searches made here without one: retries of a lost trial."
     )
-    config: Path | None = Field(None, description="hyperzoom.toml with command objectives.")
+    config: Path | None = Field(
+        None, description="hyperzoom.toml with command and function objectives."
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -60,13 +60,15 @@ HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 ObjectiveOption = Annotated[
     list[str] | None,
-    typer.Option("--objective", help="Register an objective `package.module:function`."),
+    typer.Option(
+        "--objective",
+        help="Register an objective: `package.module:function`, or `path/to/train.py:function` "
+        "(loaded from the file under a private name, its directory on the import path).",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option(
-        "--config", help="hyperzoom.toml with command objectives [env: HYPERZOOM_CONFIG]"
-    ),
+    typer.Option("--config", help="hyperzoom.toml with objectives [env: HYPERZOOM_CONFIG]"),
 ]
 
 

@@ -92,6 +92,23 @@ class Sandbox:
             else:
                 return message[1]
 
+    def load(self, spec: ObjectiveSpec) -> str | None:
+        """Load the objective in the child now; why it cannot be loaded, in one line, or None.
+        A worker does this at its start, so a missing file, a syntax error or a name that is no
+        function stops it with the reason instead of failing every trial; the child keeps what
+        it loaded for the trials."""
+        conn = self._start()
+        conn.send((spec.name, None if spec.name in self._sent else spec, None))
+        self._sent.add(spec.name)
+        while not conn.poll(_POLL):
+            if not self._process.is_alive():
+                return f"objective {spec.name!r}: while loading it, {self._crashed().error}"
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return f"objective {spec.name!r}: while loading it, {self._crashed().error}"
+        return message[1]
+
     def _crashed(self) -> Outcome:
         self._process.join(5)
         code = self._process.exitcode
@@ -157,6 +174,11 @@ def _child_main(conn: Connection, memory_limit_mb: int | None) -> None:
         name, spec, params = message
         if spec is not None:
             specs[name] = spec
+        if params is None:  # load only (Sandbox.load)
+            from app.worker.registry import load_problem
+
+            conn.send(("loaded", load_problem(specs[name])))
+            continue
         outcome = run_objective(specs[name], params, _remote_report(conn))
         end_descendants(os.getpid())  # the trial is over, and so is all it started
         reap_children()
@@ -173,13 +195,15 @@ def _remote_report(conn: Connection) -> Report:
 
 def run_objective(spec: ObjectiveSpec, params: dict[str, Any], report: Report) -> Outcome:
     """Load and call the objective, turning whatever happens into an Outcome."""
-    from app.worker.registry import load_callable
+    from app.worker.registry import ObjectiveError, load_callable
 
     trial = TrialHandle(report)
     try:
         result = call_objective(load_callable(spec), dict(params), trial)
     except TrialPruned:
         return pruned(trial)
+    except ObjectiveError as exc:  # no file, no such function: the reason says it all
+        return Outcome(TrialState.FAILED, error=str(exc))
     except MemoryError:
         return Outcome(TrialState.FAILED, error="out of memory:\n" + traceback.format_exc())
     except Exception:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.objectives import BUILTINS, ObjectiveSpec
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import check_schema
 from app.worker.backend import Backend, DatabaseBackend, HttpBackend, ServerError
 from app.worker.isolate import Sandbox
 from app.worker.loop import Worker, WorkerOptions, backoff
-from app.worker.registry import registered
+from app.worker.registry import ObjectiveError, registered
 from app.worker.status import WorkerStatus
 
 console_log = logging.getLogger("hyperzoom.worker")
@@ -71,6 +73,21 @@ def _register(worker: Worker, backend: Backend, specs: dict[str, Any]) -> None:
             return
 
 
+def load_first(evaluator: object, specs: Iterable[ObjectiveSpec]) -> None:
+    """Load the operator's Python objectives where trials will run them, before asking for
+    any: one that cannot be loaded (no file, a syntax error, no such function) stops the
+    worker with the reason, instead of failing every trial of its searches. An evaluator that
+    cannot load ahead (Ray) reports such a reason per trial instead."""
+    load = getattr(evaluator, "load", None)
+    if load is None:
+        return
+    for spec in specs:
+        if spec.command is None and spec.name not in BUILTINS:
+            problem = load(spec)
+            if problem is not None:
+                raise ObjectiveError(problem)
+
+
 def run_worker(settings: Settings, setup: WorkerSetup, console: Console) -> int:
     """Run one worker until it stops; returns the number of trials it evaluated."""
     specs = registered(settings.objectives, settings.config, plugins=True)
@@ -80,7 +97,13 @@ def run_worker(settings: Settings, setup: WorkerSetup, console: Console) -> int:
         poll=setup.poll,
     )
     try:
-        worker = Worker(backend, specs, evaluator=make_evaluator(setup), options=options)
+        evaluator = make_evaluator(setup)
+        try:
+            load_first(evaluator, specs.values())
+        except BaseException:
+            evaluator.close()  # type: ignore[attr-defined]
+            raise
+        worker = Worker(backend, specs, evaluator=evaluator, options=options)
         worker.stop_on_signals()
         _register(worker, backend, specs)
         with WorkerStatus(worker.name, console) as status:
