@@ -6,6 +6,7 @@ Screenshots of each step land in test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +14,26 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.objectives import BUILTINS
+from app.objectives import BUILTINS, ObjectiveSpec
 from app.worker.backend import DatabaseBackend
 from app.worker.isolate import InProcess
 from app.worker.loop import Worker
 from app.worker.registry import load
+from tests.support.bodies import OWN, announce_own
 from tests.support.browser import NASTY, drag, format_like_page, plot_geometry, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def run_worker(factory: sessionmaker[Session]) -> None:
-    """Evaluate every pending trial in this process (a real worker on the same database)."""
-    bowl = BUILTINS["bowl"]
-    evaluator = InProcess({"bowl": load(bowl.target)})
-    Worker(DatabaseBackend(factory), {"bowl": bowl}, evaluator=evaluator).run(idle_exit=0)
+def run_worker(
+    factory: sessionmaker[Session],
+    spec: ObjectiveSpec = BUILTINS["bowl"],
+    fn: Callable[..., Any] | None = None,
+) -> None:
+    """Evaluate every pending trial of `spec` in this process (a real worker on the same
+    database), with `fn` or else the function the spec names."""
+    evaluator = InProcess({spec.name: fn or load(spec.target)})
+    Worker(DatabaseBackend(factory), {spec.name: spec}, evaluator=evaluator).run(idle_exit=0)
 
 
 def test_box_on_a_log_axis_refines_into_a_child_search(
@@ -118,11 +124,12 @@ def test_user_text_is_shown_as_text_never_run(
 ) -> None:
     api = httpx.Client(base_url=live_server, timeout=10)
     request.addfinalizer(api.close)
+    announce_own(api)  # a user's function, which takes these names
     created = api.post(
         "/api/experiments",
         json={
             "name": NASTY,
-            "objective": "bowl",
+            "objective": OWN,
             "space": {
                 NASTY: {"type": "float", "low": 0.0, "high": 1.0},
                 "choice": {"type": "categorical", "choices": [NASTY, "plain"]},
@@ -132,7 +139,8 @@ def test_user_text_is_shown_as_text_never_run(
     )
     assert created.status_code == 201, created.text
     created = created.json()
-    run_worker(factory)
+    spec = ObjectiveSpec(OWN, OWN, "minimize", "a user's function")
+    run_worker(factory, spec, lambda p: p[NASTY] + (p["choice"] == NASTY))
     assert len(api.get(f"/api/experiments/{created['id']}/trials").json()) == 6
     page.goto(live_server)
     assert page.locator("#experiments a").first.inner_text() == NASTY
@@ -154,7 +162,6 @@ def test_suggest_region_draws_the_box_warns_about_edges_and_refines_with_a_sampl
     space = {
         # The bowl's optimum is x = 0.3, below this range: the best trials crowd its low end.
         "x": {"type": "float", "low": 0.5, "high": 1.0},
-        "solver": {"type": "categorical", "choices": ["sgd", "adam"]},  # irrelevant to bowl
     }
     created = api.post(
         "/api/experiments",

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.browser import ARTIFACTS, NASTY, plot_geometry, shot
-from tests.support.dashboard import play
 from tests.support.region_panel import SPACE, draw_x_box, open_page, settle, start
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -366,11 +365,8 @@ def test_parameter_names_in_the_panel_are_text(
         "x": {"type": "float", "low": 0.0, "high": 1.0},
         "kind": {"type": "categorical", "choices": [NASTY, "plain"]},
     }
-    body = {"name": NASTY, "objective": "bowl", "space": space, "search": {"n_trials": 30}}
-    created = api.post("/api/experiments", json=body)
-    assert created.status_code == 201, created.text
-    play(factory, 30)
-    open_page(page, f"{live_server}/experiments/{created.json()['id']}")
+    created = start(api, factory, 30, space, name=NASTY)
+    open_page(page, f"{live_server}/experiments/{created['id']}")
     assert page.locator("#x-axis").input_value() == NASTY
     draw_x_box(page, 0.2, 0.8)
     names = page.eval_on_selector_all(
@@ -381,7 +377,7 @@ def test_parameter_names_in_the_panel_are_text(
     page.select_option("#region-others li[data-param='kind'] select", "span")
     settle(page)
     low, high = bounds(page, NASTY)
-    trials = api.get(f"/api/experiments/{created.json()['id']}/trials").json()
+    trials = api.get(f"/api/experiments/{created['id']}/trials").json()
     selected = [t for t in trials if low <= t["params"][NASTY] <= high and t["value"] is not None]
     seen = {t["params"]["kind"] for t in selected}
     kinds = [k for k in space["kind"]["choices"] if k in seen]

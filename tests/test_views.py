@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 SPACE = {
     "learning_rate": {"type": "float", "low": 1e-6, "high": 1.0, "log": True},
     "x": {"type": "float", "low": 0.0, "high": 1.0},
-    "solver": {"type": "categorical", "choices": ["sgd", "adam", NASTY]},  # bowl ignores it
+    "solver": {"type": "categorical", "choices": ["sgd", "adam", NASTY]},  # `play` ignores it
 }
 
 

@@ -57,6 +57,7 @@ def create_experiment(
         )
     with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space) if body.space else spec.space)
+        spec.check_takes(space.names)
     with located("body", "search"):
         experiment, _ = experiments.create_experiment(
             session,
@@ -199,11 +200,19 @@ def delete_experiment(
     responses=WRITE_ERRORS,
 )
 def create_root_search(
-    experiment_id: ExperimentId, body: RootSearchCreate, session: SessionDep, policy: DefaultPolicy
+    experiment_id: ExperimentId,
+    body: RootSearchCreate,
+    session: SessionDep,
+    policy: DefaultPolicy,
+    objectives: ObjectivesDep,
 ) -> SearchRead:
     """Start a new search from scratch (a new root of the tree)."""
     with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space)) if body.space else None
+        if space is not None:
+            spec = objectives.get(experiments.get_experiment(session, experiment_id).objective)
+            if spec is not None:  # one no longer registered has nothing to check against
+                spec.check_takes(space.names)
     search = experiments.add_root_search(
         session,
         experiment_id,

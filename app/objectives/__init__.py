@@ -6,9 +6,11 @@ only the worker that evaluates an objective imports it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.problems import Problem
 from app.core.states import Direction
 
 
@@ -32,6 +34,22 @@ class ObjectiveSpec:
     def __post_init__(self) -> None:
         # Specs are also written with plain text ("maximize"), as in hyperzoom.toml.
         object.__setattr__(self, "direction", Direction(self.direction))
+
+    def check_takes(self, names: Iterable[str]) -> None:
+        """Raise Problem, located at the first parameter, when a space names parameters this
+        objective does not take: its declared space is what it reads, so another name would
+        only be sampled and ignored, every trial scoring the same. An objective that declares
+        no space (a function loaded by reference) takes any names."""
+        if not self.space:
+            return
+        unknown = [name for name in names if name not in self.space]
+        if unknown:
+            quoted = " or ".join(f'"{name}"' for name in unknown[:5])
+            more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
+            takes = ", ".join(sorted(self.space))
+            raise Problem(
+                (unknown[0],), f"{self.name} does not take {quoted}{more}; it takes {takes}"
+            )
 
 
 # `hard`: a side no search can go past (a decay of 0 is none; momentum and betas stay below 1

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.core.params import MAX_CHOICES
-from tests.support.bodies import body
+from tests.support.bodies import OWN, announce_own, body
 
 WIDE = {
     f"c{k}": {"type": "categorical", "choices": [f"v{k}_{i}" for i in range(MAX_CHOICES)]}
@@ -31,15 +31,18 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 def ask(client: TestClient) -> dict[str, Any]:
     """Claim a trial over the worker protocol."""
-    response = client.post("/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]})
+    response = client.post("/api/trials/ask", json={"worker": "w", "objectives": [OWN]})
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_wide_categoricals_create_ask_and_suggest_quickly(client: TestClient) -> None:
+    announce_own(client)  # an objective that takes the categoricals c0 to c4
     search = {"sampler": "random", "n_trials": 20, "seed": 3}
     created, seconds = timed(
-        lambda: client.post("/api/experiments", json=body(space=WIDE, search=search))
+        lambda: client.post(
+            "/api/experiments", json=body(objective=OWN, space=WIDE, search=search)
+        )
     )
     assert created.status_code == 201, created.text
     assert seconds < 3.0
@@ -67,8 +70,11 @@ def test_wide_categoricals_create_ask_and_suggest_quickly(client: TestClient) ->
 
 
 def test_too_many_choices_are_a_422_through_the_api(client: TestClient) -> None:
+    announce_own(client)
     space = {"c": {"type": "categorical", "choices": list(range(MAX_CHOICES + 1))}}
-    response, seconds = timed(lambda: client.post("/api/experiments", json=body(space=space)))
+    response, seconds = timed(
+        lambda: client.post("/api/experiments", json=body(objective=OWN, space=space))
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "choices"
     assert seconds < 1.0

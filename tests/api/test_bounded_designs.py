@@ -20,29 +20,42 @@ from tests.support.bounded import growth_mb, run_requests
 
 pytestmark = pytest.mark.slow
 
-CREATE = """
+# A user's own function, announced as its worker would: it declares no space, so it takes the
+# parameters these spaces name (x0, x1, ...; a, b).
+OWN = """
+OWN = "train.py:objective"
+step("own", "POST", "/api/objectives/register",
+     json={"worker": "w", "objectives": [{"name": OWN, "direction": "minimize"}]})
+"""
+
+CREATE = (
+    OWN
+    + """
 def create(space, sampler, n_trials, seed=1):
     return step("create", "POST", "/api/experiments", json={
-        "name": "bounded", "objective": "bowl", "direction": "minimize", "space": space,
+        "name": "bounded", "objective": OWN, "direction": "minimize", "space": space,
         "search": {"sampler": sampler, "n_trials": n_trials, "seed": seed}})
 
 def floats(d):
     return {f"x{i}": {"type": "float", "low": 0.0, "high": 1.0} for i in range(d)}
 
 def ask(label):
-    return step(label, "POST", "/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]})
+    return step(label, "POST", "/api/trials/ask", json={"worker": "w", "objectives": [OWN]})
 """
+)
 
 
 def test_a_grid_too_large_is_a_quick_422(migrated_template: Path, tmp_path: Path) -> None:
-    code = """
+    code = OWN + dedent(
+        """
     def cat(k):
         return {"type": "categorical", "choices": [f"{k}{i}" for i in range(4000)]}
     step("create", "POST", "/api/experiments", json={
-        "name": "grid", "objective": "bowl", "direction": "minimize",
+        "name": "grid", "objective": OWN, "direction": "minimize",
         "space": {"a": cat("a"), "b": cat("b")},
         "search": {"sampler": "grid", "n_trials": 10}})
     """
+    )
     steps = run_requests(code, migrated_template, tmp_path)
     created = steps["create"]
     assert created.status == 422, created.body

@@ -23,6 +23,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.store import exporting as store_exchange
 from app.store.db import session_scope
+from tests.support.bodies import OWN, announce_own
 from tests.support.exchange import populate, without_ids
 from tests.support.processes import free_port
 
@@ -219,9 +220,10 @@ def _wide_document(api: TestClient, n_choices: int, n_trials: int) -> dict[str, 
     take its last choices (where a scan of the list would look longest)."""
     choices = [f"v{i}" for i in range(n_choices)]
     space = {"c": {"type": "categorical", "choices": choices}}
+    announce_own(api)  # an objective that takes `c`
     created = api.post(
         "/api/experiments",
-        json={"name": "wide", "objective": "bowl", "space": space, "search": {"n_trials": 10**6}},
+        json={"name": "wide", "objective": OWN, "space": space, "search": {"n_trials": 10**6}},
     ).json()
     document = api.get(f"/api/experiments/{created['id']}/export").json()
     search_id = document["searches"][0]["id"]

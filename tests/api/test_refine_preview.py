@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.store.models import RefineKey, Search
-from tests.support.bodies import body
+from tests.support.bodies import announce_own, own_body
 
 
 @pytest.fixture
 def root(client: TestClient) -> dict[str, Any]:
-    """The root search of a fresh experiment."""
-    created = client.post("/api/experiments", json=body()).json()
+    """The root search of a fresh experiment over MIXED (an int and a category among them)."""
+    announce_own(client)
+    created = client.post("/api/experiments", json=own_body()).json()
     return created["searches"][0]
 
 

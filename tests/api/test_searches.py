@@ -8,13 +8,19 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.bodies import SPACE, body
+from tests.support.bodies import OWN, SPACE, announce_own, body, own_body
+
+
+@pytest.fixture(autouse=True)
+def own(client: TestClient) -> None:
+    """A worker announced OWN, which takes any parameter: refines over ints and categories."""
+    announce_own(client)
 
 
 @pytest.fixture
 def root(client: TestClient) -> dict[str, Any]:
-    """The root search of a fresh experiment."""
-    created = client.post("/api/experiments", json=body()).json()
+    """The root search of a fresh experiment over MIXED."""
+    created = client.post("/api/experiments", json=own_body()).json()
     return created["searches"][0]
 
 
@@ -138,17 +144,20 @@ def test_suggest_region_boxes_the_best_trials_and_flags_edges(
 
 
 def test_conditional_and_fixed_parameters_through_the_api(client: TestClient) -> None:
-    space = {
+    space = {  # parameters mlp-digits takes, momentum only with sgd as its own space has it
         "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
         "momentum": {"type": "float", "low": 0.5, "high": 0.99, "condition": {"solver": ["sgd"]}},
-        "epochs": {"type": "fixed", "value": 10},
+        "layers": {"type": "fixed", "value": 2},
     }
-    created = client.post("/api/experiments", json=body(space=space))
+    created = client.post("/api/experiments", json=body(objective="mlp-digits", space=space))
     assert created.status_code == 201, created.text
     assert created.json()["space"] == space
     bad = client.post(
         "/api/experiments",
-        json=body(space={**space, "momentum": {**space["momentum"], "condition": {"opt": ["x"]}}}),
+        json=body(
+            objective="mlp-digits",
+            space={**space, "momentum": {**space["momentum"], "condition": {"opt": ["x"]}}},
+        ),
     )
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"][:4] == ["body", "space", "momentum", "condition"]
@@ -195,7 +204,7 @@ def test_enqueue_a_hand_picked_configuration(client: TestClient, root: dict) -> 
     outside = client.post(f"/api/searches/{root['id']}/trials", json={**params, "x": 2.0})
     assert outside.status_code == 422
     assert outside.json()["detail"][0]["loc"] == ["body", "x"]
-    claim = client.post("/api/trials/ask", json={"worker": "w", "objectives": ["bowl"]}).json()
+    claim = client.post("/api/trials/ask", json={"worker": "w", "objectives": [OWN]}).json()
     assert claim["params"] == params
 
 
@@ -235,7 +244,7 @@ def lineage(client: TestClient, factory: Any, incumbent_x: float) -> tuple[dict,
     """A root whose best trial sits at x = incumbent_x and a child over x in [0.2, 0.8] whose
     own best trials crowd x = 0.55; returns root, child and the incumbent's trial id."""
     created = client.post(
-        "/api/experiments", json=body(search={"sampler": "random", "n_trials": 10, "seed": 5})
+        "/api/experiments", json=own_body(search={"sampler": "random", "n_trials": 10, "seed": 5})
     ).json()
     root = created["searches"][0]
     base = {"learning_rate": 1e-3, "layers": 2, "solver": "adam"}
@@ -299,7 +308,7 @@ def test_suggest_region_names_an_incumbent_outside_the_childs_space(
 def test_a_suggested_upper_bound_at_the_edge_is_exact(client: TestClient, factory: Any) -> None:
     """Issue 16, finding 4: 1.0, not 0.9999999999999999, and 1e-6 on the log scale."""
     created = client.post(
-        "/api/experiments", json=body(search={"sampler": "random", "n_trials": 10, "seed": 5})
+        "/api/experiments", json=own_body(search={"sampler": "random", "n_trials": 10, "seed": 5})
     ).json()
     root = created["searches"][0]["id"]
     for i in range(6):

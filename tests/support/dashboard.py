@@ -14,6 +14,7 @@ from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
 from app.store.results import report, tell
+from tests.support.bodies import OWN, announce_own
 
 STEPS = 4
 
@@ -46,8 +47,13 @@ def api(live_server: str) -> Any:
 
 
 def experiment(api: httpx.Client, n_trials: int, **overrides: Any) -> dict[str, Any]:
-    """Create a bowl experiment through the API."""
+    """Create an experiment through the API whose trials `play` evaluates: of bowl over its
+    own space, or over a given `space` of a user's function (OWN, announced as its worker
+    would), which declares no space and so takes the names any space gives it."""
     body = {"name": "dash", "objective": "bowl", "search": {"n_trials": n_trials, "seed": 4}}
+    if "space" in overrides and "objective" not in overrides:
+        announce_own(api)
+        body["objective"] = OWN
     created = api.post("/api/experiments", json={**body, **overrides})
     assert created.status_code == 201, created.text
     return created.json()

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.bodies import OWN, announce_own
 from tests.support.browser import drag, plot_geometry
 from tests.support.dashboard import play
 
@@ -26,8 +27,10 @@ def start(
     name: str = "panel",
     seed: int = 7,
 ) -> dict[str, Any]:
-    """An experiment over `space` with `n` trials played (some failed, some pruned)."""
-    body = {"name": name, "objective": "bowl", "space": space}
+    """An experiment over `space` with `n` trials played (some failed, some pruned), of a
+    user's function that takes any names (OWN: `play` evaluates it as bowl of its rate and x)."""
+    announce_own(api)
+    body = {"name": name, "objective": OWN, "space": space}
     created = api.post("/api/experiments", json={**body, "search": {"n_trials": n, "seed": seed}})
     assert created.status_code == 201, created.text
     play(factory, n)
