@@ -1,5 +1,6 @@
-"""The progress bar of `optimize`: rich, live in a terminal (and in Jupyter, where rich draws
-live through ipywidgets when it is installed, else once at the end); silent when turned off."""
+"""The progress bar of `optimize`: rich, live in a terminal and in Jupyter (through
+ipywidgets; without it, one summary line at the end instead of rich's advice to install it);
+silent when turned off."""
 
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ class TrialsBar:
     and how many failed or were pruned. Fed from every worker thread."""
 
     def __init__(self, label: str, total: int | None, direction: str, show: bool) -> None:
-        self.direction = direction
-        self.best: float | None = None
+        self.label, self.total, self.direction = label, total, direction
+        self.done, self.best = 0, None  # best: a float once a trial completes
         self.counts = {TrialState.FAILED: 0, TrialState.PRUNED: 0}
         self._lock = threading.Lock()
+        self.console = Console(stderr=True)
+        live = show and (not self.console.is_jupyter or _has_widgets())
+        self._summary = show and not live
         self._progress = (
             Progress(
                 TextColumn("{task.description}"),
@@ -33,9 +37,9 @@ class TrialsBar:
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("{task.fields[status]}"),
-                console=Console(stderr=True),
+                console=self.console,
             )
-            if show
+            if live
             else None
         )
         self._task = (
@@ -54,10 +58,15 @@ class TrialsBar:
     ) -> None:
         if self._progress is not None:
             self._progress.stop()
+        if self._summary:
+            status = self.status()
+            tail = f" · {status}" if status else ""
+            self.console.print(f"{self.label}: {self.done}/{self.total} trials{tail}")
 
     def record(self, claim: Claim, outcome: Outcome) -> None:
         """Count one finished trial (a worker's `on_result`)."""
         with self._lock:
+            self.done += 1
             if outcome.state in self.counts:
                 self.counts[outcome.state] += 1
             if outcome.state is TrialState.COMPLETE and outcome.value is not None:
@@ -73,3 +82,10 @@ class TrialsBar:
         parts = [] if self.best is None else [f"best {self.best:.6g}"]
         parts += [f"{n} {state.value}" for state, n in self.counts.items() if n]
         return " · ".join(parts)
+
+
+def _has_widgets() -> bool:
+    """Whether rich can draw live in Jupyter (it needs ipywidgets)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ipywidgets") is not None
