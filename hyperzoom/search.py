@@ -128,8 +128,9 @@ class Search:
           the next `optimize` or worker; no retry is used up) and raises KeyboardInterrupt.
         - `n_jobs` > 1 runs that many threads in this process: good for functions that
           release the GIL (numpy, scikit-learn, PyTorch). For processes, call
-          `open_search(id, ...).optimize(fn)` in each (the function must then be importable
-          there); they share the search through the database or server.
+          `open_search(id, ...).optimize(fn)` in each (through multiprocessing, `fn` must be
+          picklable: a module-level function); they share the search through the database
+          or server, each taking its own trials.
         - `show_progress`: a rich progress bar on stderr (live in Jupyter with ipywidgets).
         """
         from hyperzoom.optimize import Run, run_trials
