@@ -19,6 +19,7 @@ from app.api import (
     errors,
     exchange,
     experiments,
+    lineage,
     objectives,
     protocol,
     searches,
@@ -99,7 +100,14 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 def _add_routes(app: FastAPI) -> None:
     """The API (reads behind the token when the operator protects them), the pages, the static
     files."""
-    routers = (experiments.router, searches.router, trials.router, objectives.router)
+    # lineage before searches: its /api/searches/compare is no /api/searches/{search_id}.
+    routers = (
+        experiments.router,
+        lineage.router,
+        searches.router,
+        trials.router,
+        objectives.router,
+    )
     for router in (*routers, protocol.router, exchange.router):
         app.include_router(router, dependencies=[ReadAuthorized])
     app.include_router(pages.router)
