@@ -19,7 +19,8 @@ from app.store.claims import ask
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.experiments import create_experiment
 from app.store.migrate import SchemaOutOfDate, alembic_config, check_schema, upgrade
-from app.store.models import Direction
+from app.store.models import Direction, Experiment, Search
+from app.store.notes import set_search_note, set_trial_note
 from app.store.results import report
 from app.store.searches import SearchSettings
 from app.store.trial_reads import intermediate_values
@@ -144,4 +145,59 @@ def test_intermediate_values_survive_their_table_rename_both_ways(
         assert intermediate_values(s, claim.trial_id) == [
             (0, 1.0), (1, 0.5), (2, 1 / 3), (3, 0.25)
         ]  # fmt: skip
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_notes_come_and_go_with_migration_0008_and_nothing_else_does(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """0008 adds a note to experiments, searches and trials; going back to 0007 drops the notes
+    and keeps every row (the trials' table is rebuilt on SQLite: its learning curves, which
+    cascade from it, must stay); up again the rows are there without notes, and take new ones."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'notes.db'}"
+        upgrade(url)
+    else:
+        url = request.getfixturevalue("pg_database")()
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    with session_scope(factory) as s:
+        experiment, root = create_experiment(
+            s,
+            name="noted",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(BUILTINS["bowl"].space),
+            settings=SearchSettings(n_trials=2, seed=1),
+            note="why: <b>this</b>",
+            search_note="the whole space",
+        )
+        claim = ask(s, objectives=None, worker="w")
+        for step in range(2):
+            report(s, claim.trial_id, claim.ticket, step, 1.0 / (step + 1))
+        set_trial_note(s, claim.trial_id, "looks diverged")
+        ids = (experiment.id, root.id, claim.trial_id)
+    with engine.connect() as conn:
+        noted = conn.execute(text("SELECT id, seq, note FROM trials")).all()
+    assert [note for _, _, note in noted] == ["looks diverged"]
+
+    command.downgrade(alembic_config(url), "0007")
+    inspector = inspect(engine)
+    for table in ("experiments", "searches", "trials"):
+        assert "note" not in {c["name"] for c in inspector.get_columns(table)}, table
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM experiments")).scalars().all() == [ids[0]]
+        assert conn.execute(text("SELECT id FROM searches")).scalars().all() == [ids[1]]
+        assert conn.execute(text("SELECT id, seq FROM trials")).all() == [noted[0][:2]]
+        assert conn.execute(text("SELECT COUNT(*) FROM trial_intermediate_values")).scalar() == 2
+
+    upgrade(url)
+    check_schema(engine)
+    with session_scope(factory) as s:
+        assert s.get(Experiment, ids[0]).note is None  # type: ignore[union-attr]
+        assert s.get(Search, ids[1]).note is None  # type: ignore[union-attr]
+        assert set_trial_note(s, ids[2], "again").note == "again"
+        assert set_search_note(s, ids[1], "box").note == "box"
+        assert intermediate_values(s, ids[2]) == [(0, 1.0), (1, 0.5)]
     engine.dispose()

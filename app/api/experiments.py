@@ -1,5 +1,6 @@
-"""/api/experiments: create, list, read, rename and delete experiments; their trials, learning
-curves and search tree; new root searches. (Export and import are in `exchange`.)"""
+"""/api/experiments: create, list, read, rename, annotate (a note) and delete experiments;
+their trials, learning curves and search tree; new root searches. (Export and import are in
+`exchange`.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.api.schemas import (
     ExperimentCreate,
     ExperimentRead,
     ExperimentSummary,
+    NoteWrite,
     SearchCreate,
     SearchRead,
     Space,
@@ -25,7 +27,7 @@ from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import experiment_read, experiment_summary, search_reads, trial_columns
 from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
-from app.store import experiments
+from app.store import experiments, notes
 from app.store.models import Direction
 from app.store.trial_reads import intermediate_values_of
 from app.store.trial_reads import trial_columns as read_columns
@@ -67,6 +69,8 @@ def create_experiment(
             space=space,
             policy=body.search.policy(policy),
             settings=body.search.settings(),
+            note=body.note,
+            search_note=body.search.note,
         )
     session.refresh(experiment)
     return experiment_read(session, experiment)
@@ -174,6 +178,19 @@ def rename_experiment(
     )
 
 
+@router.put(
+    "/{experiment_id}/note",
+    response_model=ExperimentRead,
+    dependencies=[Authorized],
+    responses=WRITE_ERRORS,
+)
+def set_experiment_note(
+    experiment_id: ExperimentId, body: NoteWrite, session: SessionDep
+) -> ExperimentRead:
+    """Replace the experiment's note (null or blank text clears it); the answer shows it."""
+    return experiment_read(session, notes.set_experiment_note(session, experiment_id, body.note))
+
+
 @router.delete(
     "/{experiment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -219,6 +236,7 @@ def create_root_search(
         space=space,
         policy=body.policy(policy),
         settings=body.settings(),
+        note=body.note,
     )
     return search_reads(session, [search])[0]
 

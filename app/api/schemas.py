@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +18,7 @@ from pydantic import (
     StrictStr,
 )
 
+from app.core.values import MAX_NOTE_CHARS, text_problem
 from app.store.models import Direction, SearchStatus, TrialState
 from app.store.searches import Reaping, SearchSettings
 from app.store.trial_reads import MAX_METRIC_COLUMNS
@@ -27,6 +29,21 @@ Choice = StrictStr | StrictInt | StrictFloat | StrictBool
 Seed = Annotated[int, Field(ge=0, lt=2**31, description="Makes the search reproducible.")]
 NTrials = Annotated[int, Field(ge=1, le=1_000_000, description="The search's budget of trials.")]
 SamplerName = Annotated[str, Field(min_length=1, max_length=32, examples=["random"])]
+
+
+def _storable(text: str) -> str:
+    """Refuse text no text column keeps (a NUL), where the request put it."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+# A note: free text, shown as text wherever it is shown; blank text stores no note.
+NoteText = Annotated[str, Field(max_length=MAX_NOTE_CHARS), AfterValidator(_storable)]
+NOTE_DESCRIPTION = (
+    f"Free text, at most {MAX_NOTE_CHARS:,} characters; null or blank text means no note."
+)
 
 
 class ParamSpec(BaseModel):
@@ -127,6 +144,9 @@ class SearchCreate(ReapingFields):
     pruner: PrunerSpec = None
     n_trials: NTrials = 60
     seed: Seed | None = None
+    note: NoteText | None = Field(
+        None, description="Why this search (for a refinement: why this box). " + NOTE_DESCRIPTION
+    )
 
     def settings(self) -> SearchSettings:
         """The store's settings object: the five fields, as one."""
@@ -156,6 +176,7 @@ class ExperimentCreate(BaseModel):
     direction: Direction | None = Field(None, description="Defaults to the objective's.")
     space: Space | None = Field(None, description="Defaults to the objective's default space.")
     search: SearchCreate = Field(default_factory=SearchCreate)
+    note: NoteText | None = Field(None, description="What it is for. " + NOTE_DESCRIPTION)
 
 
 class RefineRequest(SearchCreate):
@@ -169,6 +190,7 @@ class RefineRequest(SearchCreate):
                     "region": {"learning_rate_init": [1e-3, 1e-2], "solver": ["adam"]},
                     "n_trials": 30,
                     "sampler": "random",
+                    "note": "the best trials all sit at the high end of the learning rate",
                 }
             ]
         },
@@ -264,6 +286,7 @@ class SearchRead(BaseModel):
     max_retries: int = Field(description="Retries of a lost trial before it fails.")
     counts: dict[str, int] = Field(description="Number of trials in each state.")
     best_value: float | None
+    note: str | None = Field(description="Why this search (for a refinement: why this box).")
     created_at: datetime
 
 
@@ -286,6 +309,7 @@ class ExperimentRead(ExperimentSummary):
     """An experiment with its space and its searches (parents before children)."""
 
     space: dict[str, Any]
+    note: str | None = Field(description="What the experiment is for, as a person wrote it.")
     searches: list[SearchRead]
 
 
@@ -303,6 +327,7 @@ class TrialRead(BaseModel):
     worker: str | None
     attempt: int
     seq: int = Field(description="Change cursor: pass the last one as `since` for the next page.")
+    note: str | None = Field(description="A person's note on the trial.")
     started_at: datetime | None
     finished_at: datetime | None
 
@@ -334,6 +359,27 @@ class TrialColumns(BaseModel):
     duration: list[float | None] = Field(
         default_factory=list, description="Seconds from start to finish; null until finished."
     )
+    notes: dict[int, str] = Field(
+        default_factory=dict,
+        description="trial id -> its note, for the trials of this answer that have one (a "
+        "trial of this answer that is not here has none): a note's change is a trial change.",
+    )
+
+
+class NoteWrite(BaseModel):
+    """A note's new text, which replaces the old one; null or blank text clears it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"note": "lr above 0.1 diverges: kept the box below it"},
+                {"note": None},
+            ]
+        },
+    )
+
+    note: NoteText | None = Field(description=NOTE_DESCRIPTION)
 
 
 class ObjectiveRead(BaseModel):

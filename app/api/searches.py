@@ -1,5 +1,5 @@
 """/api/searches: read a search and its trials; refine it into a child search, suggest a
-region, enqueue a configuration, stop and resume."""
+region, enqueue a configuration, stop and resume; keep a note on it (why this search)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented
 from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import (
+    NoteWrite,
     RefineRequest,
     SearchRead,
     SuggestedRegionRead,
@@ -25,7 +26,7 @@ from app.core.preview import preview_refine
 from app.core.region import suggest_region
 from app.core.space import SpaceError
 from app.serving import SearchId, SessionDep
-from app.store import refine_keys, searches
+from app.store import notes, refine_keys, searches
 from app.store.claims import enqueue
 
 Fraction = Annotated[float, Query(gt=0, le=1, description="Share of trials that count as best.")]
@@ -123,6 +124,7 @@ def _refine(session: Session, search_id: int, body: RefineRequest) -> SearchRead
         heartbeat_timeout=body.heartbeat_timeout,
         max_retries=body.max_retries,
         settings=body.settings(),
+        note=body.note,
     )
     return search_reads(session, [child])[0]
 
@@ -195,6 +197,17 @@ def enqueue_trial(
 ) -> TrialRead:
     """Add a hand-picked configuration to the search; a worker runs it next."""
     return trial_read(enqueue(session, search_id, params))
+
+
+@router.put(
+    "/{search_id}/note",
+    response_model=SearchRead,
+    dependencies=[Authorized],
+    responses=WRITE_ERRORS,
+)
+def set_search_note(search_id: SearchId, body: NoteWrite, session: SessionDep) -> SearchRead:
+    """Replace the search's note, why it was made (null or blank text clears it)."""
+    return search_reads(session, [notes.set_search_note(session, search_id, body.note)])[0]
 
 
 @router.post(

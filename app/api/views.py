@@ -48,6 +48,7 @@ def _search_reads(
             max_retries=s.max_retries,
             counts=counts[s.id],
             best_value=best[s.id],
+            note=s.note,
             created_at=s.created_at,
         )
         for s in searches
@@ -67,7 +68,7 @@ def experiment_read(session: Session, experiment: Experiment) -> ExperimentRead:
     fields = summarize(experiment, counts, best)
     searches = _search_reads(experiment.searches, counts, best)
     return ExperimentRead.model_validate(
-        {**fields, "space": experiment.space, "searches": searches}
+        {**fields, "space": experiment.space, "note": experiment.note, "searches": searches}
     )
 
 

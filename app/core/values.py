@@ -8,6 +8,8 @@ registration), so every stored row can be read and sent back.
 - `MAX_JSON_BYTES`: a trial's metrics (or a registered objective's space) as UTF-8 JSON. It
   keeps one trial well inside a request body (10 MB), so any export of it can be imported.
 - `MAX_ERROR_CHARS`: a trial's error text, as a remote worker's tell has always allowed.
+- `MAX_NOTE_CHARS`: a note on an experiment, a search or a trial: a paragraph or a page, not
+  a file (a page shows it whole).
 - Text is unicode: no lone surrogate (`os.fsdecode` makes them from undecodable file names;
   no database driver or JSON encoder takes them) and, in a text column, no NUL (PostgreSQL
   refuses it).
@@ -29,6 +31,7 @@ from app.core.problems import Loc, Problem
 MAX_DEPTH = 32
 MAX_JSON_BYTES = 1_000_000
 MAX_ERROR_CHARS = 100_000
+MAX_NOTE_CHARS = 10_000
 TOO_DEEP = f"(not shown: nested more than {MAX_DEPTH} levels deep)"
 
 _SCALARS = (bool, int, float, type(None))
@@ -58,6 +61,15 @@ def check_text(text: Any, loc: Loc = (), *, max_chars: int = MAX_ERROR_CHARS) ->
     problem = text_problem(text)
     if problem is not None:
         raise ValueProblem(loc, problem)
+
+
+def note_text(text: Any, loc: Loc = ("note",)) -> str | None:
+    """A note as stored: None for none, or for blank text (a cleared text box clears the note);
+    else checked as `check_text` checks, within MAX_NOTE_CHARS."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    check_text(text, loc, max_chars=MAX_NOTE_CHARS)
+    return text
 
 
 def check_json(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.space import SearchSpace
+from app.core.values import note_text
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
     Direction,
@@ -29,12 +30,20 @@ def create_experiment(
     space: SearchSpace,
     settings: SearchSettings,
     policy: Reaping | None = None,
+    note: str | None = None,
+    search_note: str | None = None,
 ) -> tuple[Experiment, Search]:
-    """Store an experiment and its root search, which workers pick up at once."""
+    """Store an experiment and its root search, which workers pick up at once; `note` is the
+    experiment's, `search_note` the root search's."""
     experiment = Experiment(
-        name=name, objective=objective, direction=direction, space=space.to_dict(), seq=0
+        name=name,
+        objective=objective,
+        direction=direction,
+        space=space.to_dict(),
+        seq=0,
+        note=note_text(note),
     )
-    root = new_search(space, settings, policy or Reaping(), experiment=experiment)
+    root = new_search(space, settings, policy or Reaping(), search_note, experiment=experiment)
     session.add_all([experiment, root])
     session.flush()
     return experiment, root
@@ -134,11 +143,13 @@ def add_root_search(
     space: SearchSpace | None = None,
     settings: SearchSettings,
     policy: Reaping | None = None,
+    note: str | None = None,
 ) -> Search:
-    """A new search from scratch in an existing experiment (its space by default)."""
+    """A new search from scratch in an existing experiment (its space by default), with a
+    `note` saying why."""
     experiment = get_experiment(session, experiment_id)
     space = space or SearchSpace.from_dict(experiment.space)
-    search = new_search(space, settings, policy or Reaping(), experiment_id=experiment.id)
+    search = new_search(space, settings, policy or Reaping(), note, experiment_id=experiment.id)
     session.add(search)
     session.flush()
     return search

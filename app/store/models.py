@@ -97,6 +97,8 @@ class Experiment(Base):
     # Bumped by every trial write; a trial's `seq` is the value at its last change, so
     # "trials with seq > cursor" is exactly what changed since a reader last looked.
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Free text a person keeps on it (app.core.values.note_text): what it is for.
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     searches: Mapped[list[Search]] = relationship(
@@ -137,6 +139,8 @@ class Search(Base):
     max_retries: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_MAX_RETRIES, server_default=str(DEFAULT_MAX_RETRIES)
     )
+    # Why this search (for a refinement: why this box), as its creator or a reader wrote it.
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     experiment: Mapped[Experiment] = relationship(back_populates="searches")
@@ -175,6 +179,8 @@ class Trial(Base):
     # How many times its worker was lost (no heartbeat); retries stop at max_retries.
     lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer)
+    # A person's note on the trial; writing it takes a change number like any trial write.
+    note: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from app.core.pruners import make_pruner
 from app.core.region import narrow, region_of
 from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
+from app.core.values import note_text
 from app.store.errors import Conflict, NotFound
 from app.store.models import (
     DEFAULT_HEARTBEAT_TIMEOUT,
@@ -70,9 +71,11 @@ def refine_search(
     settings: SearchSettings,
     heartbeat_timeout: float | None = None,
     max_retries: int | None = None,
+    note: str | None = None,
 ) -> Search:
     """Create a child search over `region` of the parent's space; invalid regions raise a
-    SpaceError under `region`. The child keeps the parent's reaping policy where not given one."""
+    SpaceError under `region`. The child keeps the parent's reaping policy where not given one;
+    `note` says why this region."""
     parent = get_search(session, parent_id)
     parent_space = parent.search_space
     try:
@@ -87,6 +90,7 @@ def refine_search(
         experiment_id=parent.experiment_id,
         parent_id=parent.id,
         region=region_of(parent_space, child_space),
+        note=note,
     )
     session.add(child)
     session.flush()
@@ -94,11 +98,16 @@ def refine_search(
 
 
 def new_search(
-    space: SearchSpace, settings: SearchSettings, policy: Reaping, **links: Any
+    space: SearchSpace,
+    settings: SearchSettings,
+    policy: Reaping,
+    note: str | None = None,
+    **links: Any,
 ) -> Search:
-    """A validated search ready to insert, reaped by `policy`; `links` place it (experiment,
-    parent, region)."""
+    """A validated search ready to insert, reaped by `policy`, with a `note` (why it was made);
+    `links` place it (experiment, parent, region)."""
     check_search(space, settings)
+    note = note_text(note)
     return Search(
         sampler=settings.sampler,
         sampler_options=settings.options or None,
@@ -110,6 +119,7 @@ def new_search(
         n_finished=0,
         heartbeat_timeout=policy.heartbeat_timeout,
         max_retries=policy.max_retries,
+        note=note,
         **links,
     )
 

@@ -74,7 +74,9 @@ def test_empty_and_metricless_columns_keep_their_shape(
         "metrics",
         "metrics_omitted",
         "duration",
+        "notes",
     }
+    assert got["notes"] == {}
     assert got["metrics_omitted"] == 0
 
 
