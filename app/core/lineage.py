@@ -5,14 +5,14 @@ A child search only ever samples its region, so comparing its best with the pare
 best would reward or blame the box rather than the search: the fair baseline is the parent's
 best among its own trials that lie inside the child's space (`region_gain`). Everything here is
 pure: the store hands in each search's finished trials as arrays (numbers and values in ask
-order) and, for baselines, its complete trials best first, lazily, so a parent of 100,000 trials
-is read only until its first trial inside the child's box.
+order, with when each finished) and, for baselines, its complete trials best first, lazily, so
+a parent of 100,000 trials is read only until its first trial inside the child's box.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -25,11 +25,15 @@ EDF_POINTS = 200
 
 Basis = Literal["region", "best"]
 Relation = Literal["same", "ancestor", "descendant", "unrelated"]
-Ranked = Callable[[], Iterable[tuple[float, Params]]]
+Ranked = Callable[[SearchSpace], Iterable[tuple[float, Params]]]
 
 
-def _nothing() -> Iterable[tuple[float, Params]]:
+def _nothing(space: SearchSpace) -> Iterable[tuple[float, Params]]:
     return ()
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,10 @@ class SearchRun:
     """What the lineage needs of one search.
 
     `numbers` and `values` are its finished trials (complete, failed, pruned) in ask order,
-    a value NaN unless the trial completed; `ranked()` yields its complete trials' (value,
-    params) best first (only searches used as a baseline need it); `at_creation` is how many of
-    its parent's trials had finished when it was made (0 for a root).
+    a value NaN unless the trial completed, and `finished` when each finished; `created` is
+    when the search was made, on the same clock (any one: days, seconds). `ranked(space)`
+    yields its complete trials' (value, params) best first, and may leave out trials that
+    cannot lie in `space` (only searches used as a baseline need it).
     """
 
     id: int
@@ -48,7 +53,8 @@ class SearchRun:
     numbers: np.ndarray
     values: np.ndarray
     ranked: Ranked = _nothing
-    at_creation: int = 0
+    finished: np.ndarray = field(default_factory=_empty)
+    created: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -208,10 +214,15 @@ def gain_of(best: float | None, baseline: float | None, direction: str) -> float
     return best - baseline if direction == "maximize" else baseline - best
 
 
+def at_creation(parent: SearchRun, child: SearchRun) -> int:
+    """How many of the parent's trials had finished when the child was made."""
+    return int(np.count_nonzero(parent.finished <= child.created))
+
+
 def region_gain(parent: SearchRun, child: SearchRun, direction: str) -> Gain:
     """The child's best against the parent's best inside the child's space (its region, or
     any narrower space of a descendant)."""
-    baseline = first_inside(child.space, parent.ranked())
+    baseline = first_inside(child.space, parent.ranked(child.space))
     return _gain(parent.id, child, "region", baseline, direction)
 
 
@@ -260,13 +271,14 @@ def lineage(runs: Sequence[SearchRun], direction: str) -> list[SearchLineage]:
     found = []
     for run in runs:
         parent = by_id.get(run.parent_id) if run.parent_id is not None else None
-        start = 0 if parent is None else starts.get(parent.id, 0) + run.at_creation
+        made_after = 0 if parent is None else at_creation(parent, run)
+        start = 0 if parent is None else starts.get(parent.id, 0) + made_after
         starts[run.id] = start
         found.append(
             SearchLineage(
                 **_summary_fields(run, direction),
                 start=start,
-                at_creation=run.at_creation if parent is not None else 0,
+                at_creation=made_after,
                 gain=region_gain(parent, run, direction) if parent is not None else None,
             )
         )

@@ -41,11 +41,12 @@ def run(
     direction: str = "minimize",
     space: SearchSpace = SPACE,
     parent_id: int | None = None,
-    at_creation: int = 0,
+    created: float = 0.0,
 ) -> SearchRun:
-    """A search whose trial n has trials[n]'s params and value (NaN: failed or pruned)."""
+    """A search whose trial n has trials[n]'s params and value (NaN: failed or pruned) and
+    finished at time n; made at time `created`."""
 
-    def ranked() -> Iterator[tuple[float, dict[str, Any]]]:
+    def ranked(inside: SearchSpace) -> Iterator[tuple[float, dict[str, Any]]]:
         done = [(v, p) for p, v in trials if not np.isnan(v)]
         yield from sorted(done, key=lambda t: t[0], reverse=direction == "maximize")
 
@@ -56,7 +57,8 @@ def run(
         numbers=np.arange(len(trials)),
         values=np.array([v for _, v in trials], dtype=float),
         ranked=ranked,
-        at_creation=at_creation,
+        finished=np.arange(len(trials), dtype=float),
+        created=created,
     )
 
 
@@ -198,12 +200,13 @@ def test_lineage_starts_children_where_they_were_made_and_gains_each_over_its_pa
     finer = narrow(fine, {"x": [0.25, 0.35]})
     runs = [
         run(1, PARENT),
-        run(2, CHILD, space=fine, parent_id=1, at_creation=4),
-        run(3, [(adam(0.3), 0.55)], space=finer, parent_id=2, at_creation=2),
+        run(2, CHILD, space=fine, parent_id=1, created=3.5),  # after 4 of its parent's trials
+        run(3, [(adam(0.3), 0.55)], space=finer, parent_id=2, created=1.0),  # after 2
         run(4, [(adam(0.7), 0.4)]),  # a second root
     ]
     found = {s.id: s for s in lineage(runs, "minimize")}
     assert [found[i].start for i in (1, 2, 3, 4)] == [0, 4, 6, 0]
+    assert [found[i].at_creation for i in (1, 2, 3, 4)] == [0, 4, 2, 0]
     assert found[1].gain is None and found[4].gain is None
     assert (found[1].trials, found[1].complete, found[1].best) == (5, 4, 0.2)
     assert found[2].gain is not None and found[2].gain.baseline == 0.8
