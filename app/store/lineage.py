@@ -77,7 +77,7 @@ def _finished(
             Trial.search_id,
             Trial.number,
             case((Trial.state == TrialState.COMPLETE, Trial.value)),
-            cast(Trial.state.in_(FINAL), Float),
+            case((Trial.state.in_(FINAL), 1.0), else_=0.0),
             clock(Trial.finished_at),
         )
         .where(Trial.search_id.in_(ids))
