@@ -44,6 +44,7 @@ _check_app()
 
 from app.worker.trial import TrialHandle, TrialPruned  # noqa: E402
 from hyperzoom.errors import HyperzoomError  # noqa: E402
+from hyperzoom.optuna_studies import ImportNotice, import_optuna  # noqa: E402
 from hyperzoom.search import (  # noqa: E402
     PYTHON_OBJECTIVE,
     Search,
@@ -55,11 +56,13 @@ from hyperzoom.search import (  # noqa: E402
 __all__ = [
     "PYTHON_OBJECTIVE",
     "HyperzoomError",
+    "ImportNotice",
     "Search",
     "TrialHandle",
     "TrialPruned",
     "TrialRecord",
     "create_search",
+    "import_optuna",
     "open_search",
 ]
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ ENTRY_POINTS = {
     "app.settings": "HYPERZOOM_DATABASE_URL and the default database",
     "app.store.db": "an engine for the worker's database backend",
     "app.store.migrate": "migrate a database on first use",
+    "app.store.optuna_study": "an Optuna study as an import document (import_optuna)",
     "app.store.claims": "the Claim a worker holds (type hints)",
     "app.worker.backend": "the worker protocol's backends (database, HTTP)",
     "app.worker.loop": "the Worker: ask, evaluate, heartbeat, tell, release",
