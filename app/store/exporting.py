@@ -3,7 +3,9 @@ and its trials as CSV.
 
 The document holds everything needed to recreate the experiment in another database: its
 searches (tree links by the searches' own ids), its trials and their learning curves. Ids in it
-only link its parts; an import makes new rows with new ids.
+only link its parts; an import makes new rows with new ids. A note (on the experiment, a search
+or a trial) is written only when there is one, so a document without notes reads as it always
+did, in older versions too.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def export_text(session: Session, experiment_id: int) -> Generator[str, None, No
             "direction": experiment.direction.value,
             "space": experiment.space,
             "created_at": _iso(experiment.created_at),
+            **_note(experiment.note),
         },
         "searches": [_search_json(s) for s in _searches(session, experiment_id)],
     }
@@ -139,6 +142,7 @@ def _search_json(search: Search) -> dict[str, Any]:
         "heartbeat_timeout": search.heartbeat_timeout,
         "max_retries": search.max_retries,
         "created_at": _iso(search.created_at),
+        **_note(search.note),
     }
 
 
@@ -158,7 +162,13 @@ def _trial_json(trial: Trial, curve: list[list[int | float]]) -> dict[str, Any]:
         "started_at": _iso(trial.started_at),
         "finished_at": _iso(trial.finished_at),
         "intermediate_values": curve,
+        **_note(trial.note),
     }
+
+
+def _note(note: str | None) -> dict[str, str]:
+    """`{"note": note}`, or nothing when there is none."""
+    return {} if note is None else {"note": note}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -172,9 +182,9 @@ def trials_csv(session: Session, experiment_id: int) -> str:
 
 
 def trials_csv_text(session: Session, experiment_id: int) -> Generator[str, None, None]:
-    """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, times; in
-    pieces, a batch of trials at a time. A first pass over the trials' parameters and metrics
-    finds the columns. Raises NotFound before yielding anything.
+    """Every trial as one CSV row: ids, state, value, `param.NAME`, `metric.NAME`, note, error,
+    times; in pieces, a batch of trials at a time. A first pass over the trials' parameters and
+    metrics finds the columns. Raises NotFound before yielding anything.
 
     Text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading
     apostrophe; numbers are written as they are.
@@ -198,7 +208,7 @@ def _csv_rows(
         ["id", "search_id", "number", "state", "value"]
         + [_cell(f"param.{name}") for name in params]
         + [_cell(f"metric.{name}") for name in metrics]
-        + ["error", "started_at", "finished_at"]
+        + ["note", "error", "started_at", "finished_at"]
     )
     for batch in _trial_batches(session, experiment_id):
         for t in batch:
@@ -206,7 +216,7 @@ def _csv_rows(
             cells = [t.id, t.search_id, t.number, t.state.value, t.value]
             cells += [t.params.get(name) for name in params]
             cells += [(t.metrics or {}).get(name) for name in metrics]
-            cells += [error, _iso(t.started_at), _iso(t.finished_at)]
+            cells += [t.note, error, _iso(t.started_at), _iso(t.finished_at)]
             writer.writerow([_cell(c) for c in cells])
         yield out.getvalue()
         out.seek(0)

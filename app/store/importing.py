@@ -1,7 +1,7 @@
 """Import: an exported document (`exporting`) recreated with new ids, all or nothing. Every
 value is checked as on every other way in (spaces, regions, samplers, stored values), and a
 bad one is refused with its JSON path (`searches[1].space.lr: ...`); running trials come back
-waiting."""
+waiting. Notes are optional at every level (documents from before them have none)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from app.core.samplers import make_sampler
 from app.core.space import SearchSpace, SpaceError
 from app.core.values import (
     MAX_ERROR_CHARS,
+    MAX_NOTE_CHARS,
     ValueProblem,
     check_json,
     text_problem,
@@ -141,14 +142,26 @@ def _validate(document: Any) -> _Plan:
 
 def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
     item = read_object(value, loc)
-    check_keys(item, loc, {"name", "objective", "direction", "space", "created_at"})
+    check_keys(item, loc, _noted(item, {"name", "objective", "direction", "space", "created_at"}))
     read_time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
     return {
         "name": _text(item["name"], (*loc, "name"), 200),
         "objective": _text(item["objective"], (*loc, "objective"), 200),
         "direction": read_choice(Direction, item["direction"], (*loc, "direction")),
         "space": read_space(item["space"], (*loc, "space")).to_dict(),
+        "note": _note(item, loc),
     }
+
+
+def _noted(item: Mapping[str, Any], keys: set[str]) -> set[str]:
+    """The keys `item` must have: `keys`, and `note` if it has one (a note is optional)."""
+    return keys | {"note"} if "note" in item else keys
+
+
+def _note(item: Mapping[str, Any], loc: Loc) -> str | None:
+    """The item's note: text within MAX_NOTE_CHARS; None when absent, null or blank."""
+    text = _text(item.get("note"), (*loc, "note"), MAX_NOTE_CHARS, optional=True)
+    return text if text and text.strip() else None
 
 
 _SEARCH_KEYS = {
@@ -177,7 +190,7 @@ def _search(
     policy = _policy(
         {k: item.pop(k) for k in ("heartbeat_timeout", "max_retries") if k in item}, loc
     )
-    check_keys(item, loc, _SEARCH_KEYS)
+    check_keys(item, loc, _noted(item, _SEARCH_KEYS))
     ref = read_int(item["id"], (*loc, "id"), 1, MAX_ID)
     if ref in earlier:
         raise DocumentError((*loc, "id"), f"search id {ref} appears twice")
@@ -197,6 +210,7 @@ def _search(
         "space": space.to_dict(),
         "region": _json_object(item["region"], (*loc, "region")),
         "created_at": read_time(item["created_at"], (*loc, "created_at"), optional=False),
+        "note": _note(item, loc),
         **policy,
     }
     try:  # a child never samples outside the search it was refined from
@@ -223,7 +237,7 @@ def _trial(
     value: Any, loc: Loc, spaces: Mapping[int, SearchSpace]
 ) -> tuple[int, dict[str, Any], list[tuple[int, float]]]:
     item = read_object(value, loc)
-    check_keys(item, loc, _TRIAL_KEYS)
+    check_keys(item, loc, _noted(item, _TRIAL_KEYS))
     ref = item["search_id"]
     if isinstance(ref, bool) or ref not in spaces:
         raise DocumentError((*loc, "search_id"), f"{ref!r} is not the id of a listed search")
@@ -245,6 +259,7 @@ def _trial(
         "lost": read_int(item["lost"], (*loc, "lost"), 0, 2**31),
         "started_at": read_time(item["started_at"], (*loc, "started_at")),
         "finished_at": read_time(item["finished_at"], (*loc, "finished_at")),
+        "note": _note(item, loc),
     }
     if state is TrialState.COMPLETE and columns["value"] is None:
         raise DocumentError((*loc, "value"), "a complete trial needs a finite value")

@@ -24,7 +24,7 @@ from app.settings import Settings
 from app.store import exporting as store_exchange
 from app.store.db import session_scope
 from tests.support.bodies import OWN, announce_own
-from tests.support.exchange import populate, without_ids
+from tests.support.exchange import CHILD_NOTE, EXPERIMENT_NOTE, populate, without_ids
 from tests.support.processes import free_port
 
 TOKEN = "s3cret-token"
@@ -67,6 +67,8 @@ def test_export_then_import_on_another_server(
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["name"] == "sweep" and created["n_searches"] == 3
+    assert created["note"] == EXPERIMENT_NOTE
+    assert [s["note"] for s in created["searches"]] == [None, CHILD_NOTE, None]
     assert created["counts"] == {
         "waiting": 2,  # the enqueued one and the one that was running
         "running": 0,
@@ -170,7 +172,7 @@ def test_the_csv_streams_batches_with_every_column_from_the_first_row(
         },
     ).json()
     text = api.get(f"/api/experiments/{empty['id']}/trials.csv").text
-    assert text == "id,search_id,number,state,value,param.x,error,started_at,finished_at\n"
+    assert text == "id,search_id,number,state,value,param.x,note,error,started_at,finished_at\n"
 
 
 def test_a_client_leaving_mid_export_gives_its_connection_back(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +21,15 @@ from app.store.document import DocumentError
 from app.store.exporting import export_experiment, trials_csv
 from app.store.importing import import_experiment
 from app.store.models import Experiment, Search, SearchStatus, Trial, TrialState
+from app.store.notes import set_trial_note
 from app.store.trial_reads import list_trials
-from tests.support.exchange import populate, without_ids
+from tests.support.exchange import (
+    CHILD_NOTE,
+    EXPERIMENT_NOTE,
+    TRIAL_NOTE,
+    populate,
+    without_ids,
+)
 
 
 @pytest.fixture
@@ -180,6 +188,10 @@ CASES = [
     (["experiment", "name"], "a\x00b", "experiment.name: holds a NUL character"),
     (["searches", 0, "pruner", "deep"], _nested(40), "searches[0].pruner.deep[0]"),
     (["searches", 0, "region"], {"x": _nested(40)}, "searches[0].region.x[0]"),
+    (["experiment", "note"], "x" * 10_001, "experiment.note: must be at most 10000 characters"),
+    (["searches", 1, "note"], "a\x00b", "searches[1].note: holds a NUL character"),
+    (["trials", 0, "note"], ["text"], "trials[0].note: must be a"),
+    (["trials", 2, "note"], "\udcff", "trials[2].note: holds text that is not unicode"),
 ]
 
 
@@ -219,7 +231,7 @@ def test_trials_as_csv(factory: sessionmaker[Session]) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0])[:5] == ["id", "search_id", "number", "state", "value"]
     assert {"param.learning_rate", "param.x", "param.solver", "metric.acc"} <= set(rows[0])
-    assert list(rows[0])[-3:] == ["error", "started_at", "finished_at"]
+    assert list(rows[0])[-4:] == ["note", "error", "started_at", "finished_at"]
     assert len(rows) == 6
     first = rows[0]
     assert first["state"] == "complete" and float(first["value"]) == 0.25
@@ -244,3 +256,56 @@ def test_a_document_from_before_reaping_policies_gets_the_defaults(
     document["searches"][0]["heartbeat_timeout"] = -1
     with pytest.raises(DocumentError, match="positive number of seconds"):
         _copy(other, document)
+
+
+def test_notes_go_along_and_only_where_there_are_some(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        document = export_experiment(session, populate(session))
+    assert document["experiment"]["note"] == EXPERIMENT_NOTE
+    assert [s.get("note") for s in document["searches"]] == [None, CHILD_NOTE, None]
+    assert ["note" in s for s in document["searches"]] == [False, True, False]
+    noted = {t["number"]: t["note"] for t in document["trials"] if "note" in t}
+    assert noted == {0: TRIAL_NOTE, 3: "still running"}
+    with session_scope(other) as session:
+        new_id = import_experiment(session, document).id
+    with session_scope(other) as session:
+        experiment = session.get_one(Experiment, new_id)
+        assert experiment.note == EXPERIMENT_NOTE
+        assert [s.note for s in experiment.searches] == [None, CHILD_NOTE, None]
+        trials = session.scalars(select(Trial).order_by(Trial.search_id, Trial.number)).all()
+        by_number = {t.number: t for t in trials if t.search_id == experiment.searches[0].id}
+        assert by_number[0].note == TRIAL_NOTE
+        assert (by_number[3].state, by_number[3].note) == (TrialState.WAITING, "still running")
+        assert sum(t.note is not None for t in trials) == 2
+
+
+def test_a_document_from_before_notes_imports_and_null_or_blank_notes_are_none(
+    factory: sessionmaker[Session], other: sessionmaker[Session]
+) -> None:
+    with session_scope(factory) as session:
+        document = export_experiment(session, populate(session))
+    older = copy.deepcopy(document)
+    for item in [older["experiment"], *older["searches"], *older["trials"]]:
+        item.pop("note", None)
+    assert '"note"' not in json.dumps(older)
+    copied = _copy(other, older)
+    assert without_ids(copied) == without_ids(_as_waiting(older))
+    blank = copy.deepcopy(older)
+    blank["experiment"]["note"] = None
+    blank["searches"][0]["note"] = "  \n"
+    blank["trials"][0]["note"] = ""
+    assert without_ids(_copy(other, blank)) == without_ids(_as_waiting(older))
+
+
+def test_trial_notes_in_the_csv_whole_and_defused(factory: sessionmaker[Session]) -> None:
+    with session_scope(factory) as session:
+        experiment_id = populate(session)
+        first = session.scalars(select(Trial).where(Trial.number == 1)).first()
+        assert first is not None
+        set_trial_note(session, first.id, "=HYPERLINK(1)")
+    with session_scope(factory) as session:
+        rows = list(csv.DictReader(io.StringIO(trials_csv(session, experiment_id))))
+    notes = {r["note"] for r in rows}
+    assert {TRIAL_NOTE, "still running", "'=HYPERLINK(1)", ""} == notes

@@ -11,6 +11,7 @@ from app.core.space import SearchSpace
 from app.store.claims import ask, enqueue
 from app.store.experiments import create_experiment
 from app.store.models import Direction, TrialState
+from app.store.notes import set_trial_note
 from app.store.results import report, tell
 from app.store.searches import Reaping, SearchSettings, refine_search
 
@@ -20,9 +21,15 @@ SPACE = {
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
 }
 
+# Notes with markup and quotes in them, as people write them.
+EXPERIMENT_NOTE = 'Is <b>adam</b> better? "yes", & see </script>'
+CHILD_NOTE = "why this box: x < 0.6 holds the best"
+TRIAL_NOTE = "<img src=x onerror=alert(1)>\nsecond line"
+
 
 def populate(session: Session) -> int:
-    """An experiment with a refined child and trials in every state; its id."""
+    """An experiment with a refined child and trials in every state, and notes on the
+    experiment, the child search and two trials (one complete, one running); its id."""
     experiment, root = create_experiment(
         session,
         name="sweep",
@@ -33,6 +40,7 @@ def populate(session: Session) -> int:
         settings=SearchSettings(
             pruner={"type": "median", "n_startup_trials": 1}, n_trials=4, seed=7
         ),
+        note=EXPERIMENT_NOTE,
     )
     claims = [ask(session, objectives=None, worker="w1") for _ in range(4)]
     report(session, claims[0].trial_id, claims[0].ticket, 0, 0.9)
@@ -42,9 +50,11 @@ def populate(session: Session) -> int:
     report(session, claims[2].trial_id, claims[2].ticket, 0, 2.0)
     tell(session, claims[2].trial_id, state=TrialState.PRUNED, value=2.0)
     report(session, claims[3].trial_id, claims[3].ticket, 0, 1.5)  # left running
+    set_trial_note(session, claims[0].trial_id, TRIAL_NOTE)
+    set_trial_note(session, claims[3].trial_id, "still running")
     sobol = SearchSettings(n_trials=3, sampler="sobol", seed=1)
     child = refine_search(
-        session, root.id, region={"x": [0.2, 0.6]}, max_retries=0, settings=sobol
+        session, root.id, region={"x": [0.2, 0.6]}, max_retries=0, settings=sobol, note=CHILD_NOTE
     )
     grandchild = refine_search(
         session, child.id, region={"x": [0.3, 0.4]}, settings=SearchSettings(n_trials=2, seed=2)
