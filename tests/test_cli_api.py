@@ -113,3 +113,36 @@ def _bowl():  # a spec named like the experiment's objective, evaluated in this 
     from app.objectives import BUILTINS
 
     return BUILTINS["bowl"]
+
+
+def test_notes_from_the_command_line(target: list[str]) -> None:
+    """`experiment note`, `search note` (print, set, --clear) and `search refine --note`, as
+    the page keeps them: through the API, so it refuses and stores the same."""
+    run("experiment", "create", "noted", "--objective", "bowl", "--trials", "3", *target)
+    assert run("experiment", "note", "1", *target).strip() == "experiment 1 has no note"
+    markup = "[bold]is adam better?[/bold] <b>& so on</b>"
+    assert "note on experiment 1 saved" in run("experiment", "note", "1", markup, *target)
+    assert run("experiment", "note", "1", *target).strip() == markup  # as typed, not styled
+    assert markup in run("experiment", "show", "1", *target)
+    assert "note on search 1 saved" in run("search", "note", "1", "coarse first", *target)
+    assert run("search", "note", "1", *target).strip() == "coarse first"
+    refined = run(
+        "search", "refine", "1", "--region", "x=0.1:0.3", "--note", "x < 0.3 wins", *target
+    )
+    assert "search 2 created" in refined
+    assert run("search", "note", "2", *target).strip() == "x < 0.3 wins"
+    shown = run("experiment", "show", "1", *target)
+    assert "search 1: coarse first" in shown and "search 2: x < 0.3 wins" in shown
+
+    assert "note on search 2 cleared" in run("search", "note", "2", "--clear", *target)
+    assert run("search", "note", "2", *target).strip() == "search 2 has no note"
+    assert "note on experiment 1 cleared" in run("experiment", "note", "1", "--clear", *target)
+    assert "experiment 1 has no note" in run("experiment", "note", "1", *target)
+
+    message = fail("search", "note", "1", "x" * 10_001, *target)
+    assert "note: String should have at most 10000 characters" in message
+    assert "HTTP 422" in message
+    assert run("search", "note", "1", *target).strip() == "coarse first"
+    assert "HTTP 404" in fail("experiment", "note", "7", "hello", *target)
+    both = runner.invoke(cli, ["search", "note", "1", "text", "--clear", *target])
+    assert both.exit_code == 2 and "not both" in both.stderr

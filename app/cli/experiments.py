@@ -1,4 +1,5 @@
-"""`hyperzoom experiment ...`, `search ...` and `status`: the page's actions from a terminal.
+"""`hyperzoom experiment ...`, `search ...` and `status`: the page's actions from a terminal
+(notes included: `experiment note`, `search note`).
 
 Each talks to a server (`--server URL`, token from HYPERZOOM_TOKEN) or straight to a database
 (`--db URL`) through the same REST API, so answers and errors are the same either way.
@@ -37,6 +38,11 @@ WaitOption = Annotated[bool, typer.Option(help="Show a progress bar until the se
 OptionList = Annotated[
     list[str] | None, typer.Option("--option", help="Sampler option KEY=VALUE (repeatable).")
 ]
+NoteText = Annotated[
+    str | None,
+    typer.Argument(help="The new note (replaces the old one); leave out to print the note."),
+]
+ClearOption = Annotated[bool, typer.Option("--clear", help="Remove the note.")]
 
 
 def connect(db: str | None, server: str | None, token: str | None) -> Client:
@@ -209,8 +215,73 @@ def experiment_show(
     with connect(db, server, token) as api:
         e = api.get(f"/api/experiments/{experiment_id}")
     out.print(f"[bold]{escape(e['name'])}[/bold] · {escape(e['objective'])} · {e['direction']}")
+    if e["note"]:
+        out.print(e["note"], markup=False, highlight=False, soft_wrap=True)
     out.print_json(data=e["space"])
     out.print(search_table(e["searches"]))
+    for s in e["searches"]:
+        if s["note"]:
+            out.print(
+                f"search {s['id']}: {s['note']}", markup=False, highlight=False, soft_wrap=True
+            )
+
+
+@experiment_cli.command("note")
+@friendly
+def experiment_note(
+    experiment_id: int,
+    text: NoteText = None,
+    clear: ClearOption = False,
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Set (or with --clear remove) EXPERIMENT's note: what it is for; print it without TEXT."""
+    body = note_body(text, clear)
+    with connect(db, server, token) as api:
+        show_or_save_note(api, "experiment", experiment_id, body)
+
+
+@search_cli.command("note")
+@friendly
+def search_note(
+    search_id: int,
+    text: NoteText = None,
+    clear: ClearOption = False,
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Set (or with --clear remove) SEARCH's note: why this search, this box; print it
+    without TEXT."""
+    body = note_body(text, clear)
+    with connect(db, server, token) as api:
+        show_or_save_note(api, "search", search_id, body)
+
+
+def note_body(text: str | None, clear: bool) -> dict[str, str | None] | None:
+    """The PUT .../note body the arguments ask for; None to print the note instead."""
+    if clear and text is not None:
+        raise typer.BadParameter("give a note or --clear, not both")
+    if clear:
+        return {"note": None}
+    return None if text is None else {"note": text}
+
+
+def show_or_save_note(
+    api: Client, kind: str, item_id: int, body: dict[str, str | None] | None
+) -> None:
+    """Print the note of an experiment or a search (`body` None), or send `body` to its
+    PUT .../note as the page does and say what became of it."""
+    path = f"/api/{'experiments' if kind == 'experiment' else 'searches'}/{item_id}"
+    what = f"{kind} {item_id}"
+    if body is None:
+        note = api.get(path)["note"]
+        shown = note if note is not None else f"{what} has no note"
+        out.print(shown, markup=False, highlight=False, soft_wrap=True)
+        return
+    saved = api.request("PUT", f"{path}/note", json=body)
+    out.print(f"note on {what} {'saved' if saved['note'] else 'cleared'}", highlight=False)
 
 
 @search_cli.command("refine")
@@ -224,6 +295,7 @@ def search_refine(
     sampler: Annotated[str, typer.Option(help="The child's sampler.")] = "random",
     option: OptionList = None,
     seed: Annotated[int | None, typer.Option(min=0)] = None,
+    note: Annotated[str | None, typer.Option(help="Why this region (the child's note).")] = None,
     wait: WaitOption = False,
     db: DbOption = None,
     server: ServerOption = None,
@@ -236,6 +308,7 @@ def search_refine(
         "sampler": sampler,
         "options": parse_options(option),
         "seed": seed,
+        "note": note,
     }
     with connect(db, server, token) as api:
         child = api.post(f"/api/searches/{search_id}/refine", body)
