@@ -24,7 +24,10 @@ APP = ROOT / "app"
 LAYERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("app.__main__", "app.cli"), "`python -m app` runs the command; app.cli names its parts"),
     (("app.cli.main",), "the `hyperzoom` command: wires the subcommands, serves, runs workers"),
-    (("app.cli.exchange",), "export and import, on cli.experiments' options and connection"),
+    (
+        ("app.cli.exchange", "app.cli.lineage"),
+        "export and import, lineage and compare: on cli.experiments' options and connection",
+    ),
     (("app.cli.experiments",), "commands that call the API, over HTTP or in-process (app.main)"),
     (("app.cli.errors",), "one way for every command to fail: it knows each layer's errors"),
     (("app.main",), "builds the FastAPI app from the routes, the pages and the settings"),

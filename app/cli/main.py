@@ -22,6 +22,7 @@ from rich.console import Console
 from app.cli.errors import friendly
 from app.cli.exchange import export_command, import_command, import_optuna_command
 from app.cli.experiments import experiment_cli, search_cli, status
+from app.cli.lineage import experiment_lineage, search_compare
 from app.core.space import SearchSpace
 from app.objectives import BUILTINS
 from app.settings import Settings, read_secret
@@ -41,6 +42,8 @@ db_cli = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(experiment_cli, name="experiment")
 cli.add_typer(search_cli, name="search")
+experiment_cli.command("lineage")(experiment_lineage)
+search_cli.command("compare")(search_compare)
 cli.command("status")(status)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
