@@ -1,11 +1,14 @@
 // The experiment page's analysis views in tabs: best so far, parameter importance, scatter
-// matrix, parallel coordinates and learning curves. This module puts them on the page: only
+// matrix, parallel coordinates, learning curves and the comparison of searches (compare.js,
+// which adds its own tab). This module puts them on the page: only
 // the visible tab is drawn, when its schedule says so (drawschedule.js), from what its view
 // module makes of the trials (views/*.js: a note and a figure), and the plots' selections go to
 // the page's one selection.
+import { CompareView, addCompareTab } from "./compare.js";
 import { CurveCache } from "./curvecache.js";
 import { DrawSchedule } from "./drawschedule.js";
 import { importance } from "./importance.js";
+import { currentAxes } from "./pickers.js";
 import { idsOfEvent } from "./selection.js";
 import { Tabs } from "./tabs.js";
 import { curveTrials, curvesTab } from "./views/curves.js";
@@ -14,7 +17,7 @@ import { importanceTab } from "./views/importancebars.js";
 import { brushConstraints, brushedIds, parcoordsTab } from "./views/parcoords.js";
 import { splomTab } from "./views/splom.js";
 
-export const VIEWS = ["history", "importance", "splom", "parcoords", "curves"];
+export const VIEWS = ["history", "importance", "splom", "parcoords", "curves", "compare"];
 const CONFIG = { displaylogo: false, responsive: true };
 
 export class AnalysisViews {
@@ -23,7 +26,16 @@ export class AnalysisViews {
   constructor(root, { selection, fetchCurves, onView, view = "history" }) {
     this.selection = selection;
     this.onView = onView;
+    addCompareTab(root);
     this.tabs = new Tabs(root, { views: VIEWS, active: view, onSelect: (name) => this.shown(name) });
+    const page = root.closest("[data-experiment-id]");
+    const panel = this.tabs.panel("compare");
+    this.comparer = page && panel
+      ? new CompareView(panel, {
+          lineageUrl: `${page.dataset.api}/experiments/${page.dataset.experimentId}/lineage`,
+          onPick: () => this.render(),
+        })
+      : null; // a page without the experiment (or without tabs) has no compare view
     this.schedule = new DrawSchedule();
     this.curveCache = new CurveCache(fetchCurves);
     this.ctx = null;
@@ -51,8 +63,8 @@ export class AnalysisViews {
   shown(view) {
     if (this.onView) this.onView(view);
     this.render();
-    const plot = this.tabs.panel(view).querySelector(".js-plotly-plot");
-    if (plot) window.Plotly.Plots.resize(plot); // the window may have changed while hidden
+    // The window may have changed while the tab was hidden.
+    for (const plot of this.tabs.panel(view).querySelectorAll(".js-plotly-plot")) window.Plotly.Plots.resize(plot);
   }
 
   render() {
@@ -60,7 +72,9 @@ export class AnalysisViews {
     const view = this.active;
     // A view that made the selection already shows it: redrawing would only drop its marks.
     const sel = this.selection.madeBy(view) ? "own" : this.selection.version;
-    const shownFor = `${this.ctx.filter}|${view === "history" || view === "importance" ? "" : sel}`;
+    // The compare tab shows no selection; it shows a pair of searches on the scatter's axes.
+    const by = { history: "", importance: "", compare: () => this.comparer?.key(currentAxes()) }[view] ?? sel;
+    const shownFor = `${this.ctx.filter}|${typeof by === "function" ? by() : by}`;
     const next = this.schedule.next(view, this.ctx.version, shownFor);
     if (next.skip) return;
     if (next.wait) return this.schedule.later(next.wait, () => this.render()); // only new trials
@@ -160,5 +174,21 @@ export class AnalysisViews {
       if (this.schedule.signature("curves") !== signature) return; // a newer draw is under way
     }
     this.put("curves", curvesTab({ picked, curves: this.curveCache, selected: this.selection.ids, objective }));
+  }
+
+  // The lineage is fetched when the trials or the searches changed, then all is drawn; a draw
+  // that finds a newer one under way when its answer comes leaves the drawing to that one.
+  async compare() {
+    if (!this.comparer) return;
+    const signature = this.schedule.signature("compare");
+    let lineage;
+    try {
+      lineage = await this.comparer.load(this.ctx);
+    } catch (error) {
+      this.schedule.forget("compare"); // try again on the next update
+      throw error;
+    }
+    if (this.schedule.signature("compare") !== signature) return;
+    this.note("compare", this.comparer.draw(this.ctx, lineage, currentAxes()));
   }
 }
