@@ -43,3 +43,18 @@ def test_missing_experiment_page_is_a_404_page(client: TestClient) -> None:
     assert response.status_code == 404
     assert "experiment 77 not found" in response.text
     assert "<html" in response.text
+
+
+def test_the_experiment_page_renders_its_note_escaped(client: TestClient) -> None:
+    note = f"{NASTY}</textarea></script><script>alert(2)</script>"
+    created = client.post("/api/experiments", json=body(note=note)).json()
+    page = client.get(f"/experiments/{created['id']}").text
+    assert (
+        NASTY not in page and "<script>alert(2)" not in page and "</textarea></script>" not in page
+    )
+    textarea = re.search(r'<textarea id="experiment-note-text"[^>]*>(.*?)</textarea>', page, re.S)
+    assert textarea is not None
+    assert textarea.group(1) == (
+        "&lt;img src=x onerror=alert(1)&gt;&lt;/textarea&gt;&lt;/script&gt;"
+        "&lt;script&gt;alert(2)&lt;/script&gt;"
+    )

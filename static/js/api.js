@@ -48,3 +48,8 @@ export function getJSON(url) {
 export function postJSON(url, body, extra = {}) {
   return withToken("POST", url, body, extra);
 }
+
+// PUT: replace something whole, such as a note.
+export function putJSON(url, body) {
+  return withToken("PUT", url, body);
+}

@@ -1,11 +1,12 @@
 // The experiment page: load the experiment, keep its trials current, draw the scatter plot,
-// and drive the parts of the page: the trial table, the analysis views and the region panel
-// (regionpanel.js), which turns a box drawn on the plot into a refinement. The page calls into
-// its parts; they tell it what happened through events and the shared selection, never by
-// calling back into it.
+// and drive the parts of the page: the trial table, the analysis views, the notes (of the
+// experiment and of a search, notes.js) and the region panel (regionpanel.js), which turns a
+// box drawn on the plot into a refinement. The page calls into its parts; they tell it what
+// happened through events and the shared selection, never by calling back into it.
 import { AnalysisViews } from "./analysis.js";
 import { getJSON } from "./api.js";
-import { setValueLabels } from "./labels.js";
+import { searchLabel, setValueLabels } from "./labels.js";
+import { NoteEditor } from "./notes.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
 import { sameBox, trialsInside } from "./plotbox.js";
 import { RegionPanel } from "./regionpanel.js";
@@ -34,7 +35,12 @@ const state = {
   table: new TrialTable($("trials-table"), `experiment-${experimentId}`),
   selection: new Selection(), // trials selected in any view, highlighted in all of them
   zoom: {}, // {x, y}: where the user zoomed the scatter's axes (real units), for its ticks
+  noteSearch: null, // the search whose note is being edited (null: none)
 };
+
+// Notes: the experiment's, and one search's at a time (opened from its row in the tree).
+const experimentNote = new NoteEditor($("experiment-note"));
+const searchNote = new NoteEditor($("search-note"), () => refreshExperiment());
 
 const views = new AnalysisViews($("analysis"), {
   selection: state.selection,
@@ -83,8 +89,30 @@ function refreshMetrics() {
 }
 
 function renderSearches() {
-  renderTree($("searches"), state.tree, state.selectedSearch, selectSearch);
+  renderTree($("searches"), state.tree, state.selectedSearch, selectSearch, editSearchNote);
   $("show-all-searches").hidden = state.selectedSearch === null;
+}
+
+// Open the editor on a search's note (the search as the tree last showed it).
+function editSearchNote(search) {
+  state.noteSearch = search.id;
+  $("search-note").hidden = false;
+  $("search-note-name").textContent = searchLabel(search);
+  searchNote.show(`${api}/searches/${search.id}/note`, search.note);
+  $("search-note-text").focus();
+}
+
+// The notes as the server has them now; text being typed stays.
+function showNotes() {
+  experimentNote.show(`${api}/experiments/${experimentId}/note`, state.experiment.note);
+  const search = state.experiment.searches.find((s) => s.id === state.noteSearch);
+  if (!search) {
+    state.noteSearch = null;
+    $("search-note").hidden = true;
+    return;
+  }
+  $("search-note-name").textContent = searchLabel(search);
+  searchNote.show(`${api}/searches/${search.id}/note`, search.note);
 }
 
 // Show one search and its descendants (null: all), and refine from it.
@@ -162,7 +190,7 @@ function render() {
 function renderOthers() {
   const exp = state.experiment;
   const trials = visibleTrials();
-  state.table.update(trials, Object.keys(exp.space), state.metrics);
+  state.table.update(trials, Object.keys(exp.space), state.metrics, state.store.hasNotes());
   views.update({
     trials,
     version: state.store.version,
@@ -251,6 +279,7 @@ async function refreshExperiment() {
   if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
   panel.setExperiment(experiment);
   renderSearches();
+  showNotes();
 }
 
 // Fetch what changed; returns how many trials were new or changed.
@@ -295,6 +324,10 @@ function wire() {
     render();
   });
   $("show-all-searches").addEventListener("click", () => selectSearch(null));
+  $("search-note-close").addEventListener("click", () => {
+    state.noteSearch = null;
+    $("search-note").hidden = true;
+  });
   $("clear-selection").addEventListener("click", () => {
     panel.setBox(null);
     state.selection.clear();

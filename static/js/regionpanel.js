@@ -1,9 +1,9 @@
 // The region panel of the experiment page: the box drawn on the plot as editable bounds, how
 // the trials inside compare with the rest, how to narrow the parameters off the axes, the
-// suggested region, and Refine. The panel judges nothing itself: each draft (regiondraft.js)
-// goes to the server as a dry-run refine (debounced), and the panel draws the answer: the
-// canonical region, its problems, statistics, edges and the ranges the other parameters could
-// take.
+// suggested region, and Refine (with an optional note: why this box). The panel judges nothing
+// itself: each draft (regiondraft.js) goes to the server as a dry-run refine (debounced), and
+// the panel draws the answer: the canonical region, its problems, statistics, edges and the
+// ranges the other parameters could take.
 //
 // The page drives the panel and the panel never calls into the page: the page hands it the
 // experiment (setExperiment), what is on the plot (update), a box drawn by hand (setBox) and a
@@ -329,8 +329,12 @@ export class RegionPanel extends Emitter {
     if (this.refining || !p || p.problems.length || $("refine-button").disabled) return;
     this.refining = true;
     $("refine-button").disabled = true;
-    if (this.refineKey.draft !== this.preview.key) this.refineKey = { draft: this.preview.key, value: newKey() };
     const body = { region: p.region, n_trials: Number($("refine-trials").value), sampler: $("refine-sampler").value };
+    const note = $("refine-note").value;
+    if (note.trim()) body.note = note; // why this box: kept on the new search
+    // One key per body: a note (or budget) changed after a failed send is another request.
+    const draft = `${this.preview.key}|${JSON.stringify(body)}`;
+    if (this.refineKey.draft !== draft) this.refineKey = { draft, value: newKey() };
     let child;
     try {
       child = await postJSON(`${this.api}/searches/${this.parentId}/refine`, body, {
@@ -346,6 +350,7 @@ export class RegionPanel extends Emitter {
     this.parentId = child.id;
     this.setBox(null);
     this.modes = {};
+    $("refine-note").value = "";
     this.setMessage(`Created ${searchLabel(child)} over ${regionText(child.region)}.`);
     try {
       this.emit("box"); // no box: the selection clears with it

@@ -2,7 +2,7 @@
 export const PAGE_SIZE = 50;
 export const STATES = ["complete", "failed", "pruned", "running", "waiting"];
 
-const FIXED = ["#", "search", "state", "value", "duration (s)"];
+const FIXED = ["#", "search", "state", "value", "duration (s)", "note"];
 
 // A parameter's header: its name, unless a fixed or metric column has that name (a CSV with
 // two "value" columns could not be read back).
@@ -10,8 +10,10 @@ function paramLabel(name) {
   return FIXED.includes(name) || name.startsWith("metric ") ? `${name} (parameter)` : name;
 }
 
-// One column per field a person may sort by: fixed ones, then params, then metrics.
-export function tableColumns(paramNames, metricNames) {
+// One column per field a person may sort by: fixed ones, then params, then metrics, then the
+// trials' notes when some trial has one (`withNotes`).
+export function tableColumns(paramNames, metricNames, withNotes = false) {
+  const notes = withNotes ? [{ key: "note", label: "note", get: (t) => t.note ?? null }] : [];
   return [
     { key: "number", label: "#", get: (t) => t.number },
     { key: "search", label: "search", get: (t) => t.searchId },
@@ -28,16 +30,18 @@ export function tableColumns(paramNames, metricNames) {
       label: `metric ${name}`,
       get: (t) => (t.metrics || {})[name] ?? null,
     })),
+    ...notes,
   ];
 }
 
 function haystack(trial) {
   const parts = [trial.state, ...Object.entries(trial.params).map(([k, v]) => `${k}=${v}`)];
+  if (trial.note) parts.push(trial.note);
   return parts.join(" ").toLowerCase();
 }
 
-// Keep the trials whose state matches `state` (any when empty) and whose state or
-// "name=value" params contain every word of `text`, ignoring case.
+// Keep the trials whose state matches `state` (any when empty) and whose state, "name=value"
+// params or note contain every word of `text`, ignoring case.
 export function filterTrials(trials, { text = "", state = "" } = {}) {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   return trials.filter((t) => (!state || t.state === state) && words.every((w) => haystack(t).includes(w)));
@@ -97,6 +101,7 @@ export function toJSON(trials) {
     duration: t.duration ?? null,
     params: t.params,
     metrics: t.metrics || {},
+    ...(t.note ? { note: t.note } : {}), // as the API's export: only when there is one
   }));
   return JSON.stringify(rows, null, 2);
 }

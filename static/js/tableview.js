@@ -10,6 +10,14 @@ function cell(content) {
   return td;
 }
 
+// A trial's note is people's text: shown as text, cut to one line here, whole on hover.
+function noteCell(note) {
+  const td = cell(note ?? "");
+  td.className = "note-cell";
+  if (note) td.title = note;
+  return td;
+}
+
 function trialRow(trial, columns) {
   const tr = document.createElement("tr");
   tr.dataset.trialId = String(trial.id);
@@ -17,7 +25,8 @@ function trialRow(trial, columns) {
   const link = document.createElement("a");
   link.href = `/trials/${trial.id}`;
   link.textContent = String(trial.number);
-  tr.append(cell(link), ...columns.slice(1).map((c) => cell(fmt(c.get(trial)))));
+  const rest = columns.slice(1).map((c) => (c.key === "note" ? noteCell(c.get(trial)) : cell(fmt(c.get(trial)))));
+  tr.append(cell(link), ...rest);
   return tr;
 }
 
@@ -44,9 +53,10 @@ export class TrialTable {
     q(".download-json").addEventListener("click", () => this.download("json"));
   }
 
-  update(trials, paramNames, metricNames) {
+  // `withNotes`: some trial has a note, so the table has a column for them.
+  update(trials, paramNames, metricNames, withNotes = false) {
     this.trials = trials;
-    this.columns = tableColumns(paramNames, metricNames);
+    this.columns = tableColumns(paramNames, metricNames, withNotes);
     this.render();
   }
 

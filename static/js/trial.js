@@ -1,12 +1,15 @@
-// The trial page: everything about one trial, and its learning curve, from GET /api/trials/{id}.
+// The trial page: everything about one trial, and its learning curve, from GET /api/trials/{id};
+// and its note, kept with PUT /api/trials/{id}/note (notes.js).
 import { getJSON } from "./api.js";
 import { durationSeconds, fmt, timeText } from "./format.js";
+import { NoteEditor } from "./notes.js";
 import { curveFigure } from "./trialcurve.js";
 
 const root = document.getElementById("trial");
 const api = root.dataset.api;
 const trialId = Number(root.dataset.trialId);
 const $ = (id) => document.getElementById(id);
+const note = new NoteEditor($("trial-note"));
 
 function nameValueRows(table, entries) {
   const rows = entries.map(([name, value]) => {
@@ -75,6 +78,7 @@ async function start() {
     const search = await getJSON(`${api}/searches/${trial.search_id}`);
     const experiment = await getJSON(`${api}/experiments/${search.experiment_id}`);
     renderTrial(trial, experiment);
+    note.show(`${api}/trials/${trialId}/note`, trial.note);
     $("status").hidden = true;
   } catch (error) {
     $("status").textContent = `Could not load the trial: ${error.message}`;

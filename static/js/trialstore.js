@@ -19,14 +19,20 @@ export class TrialStore {
     this.version = 0; // bumped by every merge that changed something
     this.list = null; // all() until the next change
     this.metrics = new Set(); // names of the metrics that held a number for some trial
+    this.noted = new Set(); // ids of the trials that have a note
   }
 
-  // Merge a TrialColumns answer; returns how many trials were new or changed.
+  // Merge a TrialColumns answer; returns how many trials were new or changed. A trial of the
+  // answer has the note `notes` gives it, or none (notes are sparse: trial id -> text).
   merge(columns) {
     const params = Object.entries(columns.params);
     const metrics = Object.entries(columns.metrics || {});
+    const notes = columns.notes || {};
     const { id, search_id: searchId, number, state, value, duration } = columns;
     for (let i = 0; i < id.length; i += 1) {
+      const note = Object.hasOwn(notes, id[i]) ? notes[id[i]] : null;
+      if (note === null) this.noted.delete(id[i]);
+      else this.noted.add(id[i]);
       this.byId.set(id[i], {
         id: id[i],
         searchId: searchId[i],
@@ -36,6 +42,7 @@ export class TrialStore {
         params: row(params, i),
         metrics: metrics.length ? row(metrics, i) : {},
         duration: duration ? duration[i] : null,
+        note,
       });
     }
     for (const [name, values] of metrics) {
@@ -53,6 +60,11 @@ export class TrialStore {
   all() {
     if (this.list === null) this.list = Array.from(this.byId.values());
     return this.list;
+  }
+
+  // Whether any trial has a note (the table then shows them).
+  hasNotes() {
+    return this.noted.size > 0;
   }
 
   // Names of the metrics that held a number for at least one trial, sorted.

@@ -61,3 +61,16 @@ test("JSON in the API's names", () => {
   const [row] = JSON.parse(toJSON([trial(1, 1, { a: 1 })]));
   assert.deepEqual(row, { id: 1, search_id: 1, number: 1, state: "complete", value: 1, duration: null, params: { a: 1 }, metrics: {} });
 });
+
+test("notes: a column when some trial has one, found by the filter, defused in CSV, in JSON", () => {
+  assert.equal(tableColumns(["lr"], []).some((c) => c.key === "note"), false);
+  const columns = tableColumns(["note"], [], true);
+  assert.deepEqual(columns.map((c) => c.label).slice(-2), ["note (parameter)", "note"]);
+  const noted = { ...trial(1, 1, { note: 3 }), note: "=cmd| diverged at step 40" };
+  const plain = trial(2, 1, { note: 4 });
+  assert.deepEqual(filterTrials([noted, plain], { text: "DIVERGED" }).map((t) => t.id), [1]);
+  assert.equal(toCSV([noted, plain], columns.slice(-1)), "note\r\n'=cmd| diverged at step 40\r\n\r\n");
+  const [first, second] = JSON.parse(toJSON([noted, plain]));
+  assert.equal(first.note, "=cmd| diverged at step 40");
+  assert.equal("note" in second, false);
+});

@@ -32,6 +32,7 @@ test("a merge adds and replaces trials, without their missing values", () => {
     params: { lr: 0.1 },
     metrics: { text: "n/a" },
     duration: 1.5,
+    note: null,
   });
   const first = store.all();
   assert.equal(store.all(), first); // one shared array until something changes
@@ -54,4 +55,16 @@ test("metric names: those that held a number for some trial, sorted", () => {
   assert.deepEqual(store.metricNames(), []);
   store.merge(columns([{ id: 2, acc: 0.5 }], 2, { metrics: { zeta: [1], acc: [0.5] } }));
   assert.deepEqual(store.metricNames(), ["acc", "zeta"]);
+});
+
+test("notes: a trial has the note its latest answer gives it, none when it gives none", () => {
+  const store = new TrialStore();
+  store.merge(columns([{ id: 1 }, { id: 2 }], 2, { notes: { 2: "<b>odd</b> run" } }));
+  assert.deepEqual([store.byId.get(1).note, store.byId.get(2).note], [null, "<b>odd</b> run"]);
+  assert.equal(store.hasNotes(), true);
+  // A note's change is a trial change: the trial comes again, replaced, never added twice.
+  store.merge(columns([{ id: 2 }], 3, { notes: { 2: "second thoughts" } }));
+  assert.deepEqual([store.all().length, store.byId.get(2).note], [2, "second thoughts"]);
+  store.merge(columns([{ id: 2 }], 4)); // cleared: in the answer, not in its notes
+  assert.deepEqual([store.all().length, store.byId.get(2).note, store.hasNotes()], [2, null, false]);
 });
