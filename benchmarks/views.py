@@ -9,6 +9,12 @@ Columns: `importance` ranks the parameters; `scatter` draws the scatter plot (We
 trials); `highlight` redraws it with 10 % of the trials selected; `build` is the scatter
 figure alone (no drawing); `splom` and `parcoords` draw those views (thinned to 20,000 trials);
 `brush` selects the trials inside one brushed range, plus the frame the lines finish drawing in.
+`lineage` is GET /api/experiments/{id}/lineage (server and transfer, measured from Python) on an
+experiment in the database whose root holds that many finished trials and whose two children
+hold a tenth as many each: one over a box around the root's best trials, one in a corner that
+holds none of them (the baseline walks past nearly all of the root's trials); `compare` draws
+the compare tab from that answer: its best-so-far lines, EDFs and gain rows, and the root and
+the first child (1.1 times the trials) on the scatter's axes.
 
     .venv/bin/python benchmarks/views.py                      # 1k, 10k, 100k; 3 repeats each
     .venv/bin/python benchmarks/views.py --sizes 1000 --repeats 1
@@ -25,13 +31,21 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
+from sqlalchemy import insert, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.core.space import SearchSpace  # noqa: E402
+from app.store.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
+from app.store.experiments import create_experiment  # noqa: E402
 from app.store.migrate import upgrade  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from app.store.models import Direction, Search, Trial, TrialState  # noqa: E402
+from app.store.searches import SearchSettings, refine_search  # noqa: E402
+from benchmarks.fill import draw, timestamps, value_of  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 SPACE = {
     "lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
@@ -40,7 +54,7 @@ SPACE = {
     "solver": {"type": "categorical", "choices": ["sgd", "adam"]},
 }
 
-BENCH = """async ({n, space}) => {
+BENCH = """async ({n, space, lineage}) => {
   const { buildFigure } = await import('/static/js/scatter.js');
   const { importance } = await import('/static/js/importance.js');
   const { splomFigure, matrixParams } = await import('/static/js/views/splom.js');
@@ -55,6 +69,30 @@ BENCH = """async ({n, space}) => {
     return {id: i + 1, searchId: 1, number: i, state: 'complete', value, params,
       metrics: {}, duration: 1};
   });
+  const compareClock = async (n, trials, lineage, space) => {
+    const lv = await import('/static/js/views/lineage.js');
+    const searches = lineage.searches.map((s) => ({id: s.id, parent_id: s.parent_id}));
+    const [root, child] = searches;
+    const pair = trials.concat(trials.slice(0, Math.floor(n / 10)).map(
+      (t, i) => ({...t, id: n + i + 1, searchId: child.id})));
+    for (const t of trials) t.searchId = root.id;
+    const els = [0, 1, 2].map((i) => {
+      const e = document.createElement('div');
+      e.style.cssText = `position:fixed;left:0;top:${i * 330}px;width:1200px;height:320px`;
+      document.body.append(e);
+      return e;
+    });
+    const args = {lineage, searches, visible: null, direction: 'minimize', objective: 'loss'};
+    const t0 = performance.now();
+    const figures = [lv.progressFigure(args), lv.edfFigure(args), lv.pairFigure({trials: pair,
+      a: root.id, b: child.id, searches, x: 'lr', y: 'value', space, objective: 'loss'})];
+    lv.gainRows(args);
+    await Promise.all(figures.map((f, i) => Plotly.react(els[i], f.data, f.layout)));
+    await frame();
+    const took = performance.now() - t0;
+    els.forEach((e) => { Plotly.purge(e); e.remove(); });
+    return took;
+  };
   const el = document.createElement('div');
   el.style.cssText = 'position:fixed;left:0;top:0;width:1200px;height:560px;z-index:99';
   document.body.append(el);
@@ -91,18 +129,98 @@ BENCH = """async ({n, space}) => {
   });
   out.brush = await clock(() => { pc.brushedIds(lines.rows, lines.dims, {x: [0.2, 0.4]}); });
   Plotly.purge(el);
+  out.compare = await compareClock(n, trials, lineage, space);
   el.remove();
   out.lines = shown.length;
   return out;
 }"""
 
-COLUMNS = ["importance", "scatter", "highlight", "build", "splom", "parcoords", "brush"]
+COLUMNS = [
+    "importance",
+    "scatter",
+    "highlight",
+    "build",
+    "splom",
+    "parcoords",
+    "brush",
+    "lineage",
+    "compare",
+]
+CHILD_BOX = {"lr": [1e-4, 1e-2], "x": [0.1, 0.5]}  # around the root's best (lr 1e-3, x 0.3)
+CORNER_BOX = {"lr": [1e-5, 2e-5], "x": [0.9, 1.0]}  # none of its best trials
 
 
-def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`hyperzoom serve` on a fresh database; the base URL once it answers."""
+def fill_lineage(url: str, n: int, seed: int = 5) -> int:
+    """An experiment whose root holds `n` finished trials of SPACE and whose two children
+    (CHILD_BOX, CORNER_BOX) hold n // 10 each, written straight into the tables (as
+    benchmarks/fill.py does); its id."""
+    rng = np.random.default_rng(seed)
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        experiment, root = create_experiment(
+            session,
+            name=f"lineage {n:,}",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(SPACE),
+            settings=SearchSettings(n_trials=n, seed=1),
+        )
+        children = [
+            refine_search(session, root.id, region=box, settings=SearchSettings(n_trials=n // 10))
+            for box in (CHILD_BOX, CORNER_BOX)
+        ]
+        searches = [(root.id, n, None), *((c.id, n // 10, c.search_space) for c in children)]
+        experiment_id = experiment.id
+    seq = 0
+    for search_id, count, space in searches:
+        rows = []
+        # The root draws from SPACE, a child from its own space (as its sampler would).
+        drawn = draw(rng, count) if space is None else space.decode(rng.random((count, 4)))
+        for number, params in enumerate(drawn):
+            started, finished = timestamps(number)
+            seq += 1
+            rows.append(
+                {
+                    "experiment_id": experiment_id,
+                    "search_id": search_id,
+                    "number": number,
+                    "state": TrialState.COMPLETE,
+                    "params": params,
+                    "value": value_of(params),
+                    "worker": "fill",
+                    "attempt": 0,
+                    "lost": 0,
+                    "seq": seq,
+                    "started_at": started,
+                    "heartbeat_at": finished,
+                    "finished_at": finished,
+                }
+            )
+        with engine.begin() as conn:
+            conn.execute(insert(Trial), rows)
+            counts = {"n_asked": count, "n_finished": count}
+            conn.execute(update(Search).where(Search.id == search_id).values(**counts))
+    engine.dispose()
+    return experiment_id
+
+
+def lineage_read(base: str, experiment_id: int, repeats: int) -> tuple[float, dict[str, object]]:
+    """The median time (ms) of GET .../lineage over `repeats` reads, and its answer."""
+    took, body = [], {}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        response = httpx.get(f"{base}/api/experiments/{experiment_id}/lineage", timeout=120)
+        took.append((time.perf_counter() - t0) * 1000)
+        body = response.json()
+    return statistics.median(took), body
+
+
+def serve(db: Path, sizes: list[int]) -> tuple[subprocess.Popen[bytes], str, dict[int, int]]:
+    """`hyperzoom serve` on a fresh database holding a lineage experiment of each size; the
+    base URL once it answers, and the experiments' ids by size."""
     url = f"sqlite:///{db}"
     upgrade(url)
+    lineages = {n: fill_lineage(url, n) for n in sizes}
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--db", url, "--port", str(port)],
@@ -115,7 +233,7 @@ def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     while time.monotonic() < deadline:
         try:
             httpx.get(f"{base}/openapi.json", timeout=1)
-            return process, base
+            return process, base, lineages
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
@@ -129,8 +247,9 @@ def main() -> None:
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    sizes = [int(s) for s in options.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        process, base = serve(Path(tmp) / "views.db")
+        process, base, lineages = serve(Path(tmp) / "views.db", sizes)
         try:
             body = {"name": "views", "objective": "bowl", "search": {"n_trials": 1}}
             created = httpx.post(f"{base}/api/experiments", json=body).json()
@@ -139,13 +258,15 @@ def main() -> None:
                 print(f"Chromium {browser.version}; median of {options.repeats} (ms)\n")
                 print("| trials | lines | " + " | ".join(COLUMNS) + " |")
                 print("|---:|---:|" + "---:|" * len(COLUMNS))
-                for n in (int(s) for s in options.sizes.split(",")):
+                for n in sizes:
+                    read, lineage = lineage_read(base, lineages[n], options.repeats)
                     runs = []
                     for _ in range(options.repeats):
                         page = browser.new_page(viewport={"width": 1366, "height": 768})
                         page.goto(f"{base}/experiments/{created['id']}")
                         page.wait_for_function("() => window.Plotly")
-                        runs.append(page.evaluate(BENCH, {"n": n, "space": SPACE}))
+                        args = {"n": n, "space": SPACE, "lineage": lineage}
+                        runs.append({**page.evaluate(BENCH, args), "lineage": read})
                         page.close()
                     cells = [f"{statistics.median(r[c] for r in runs):.0f}" for c in COLUMNS]
                     print(f"| {n:,} | {runs[0]['lines']:,} | " + " | ".join(cells) + " |")
