@@ -15,7 +15,7 @@ from app.api.schemas import (
     ExperimentCreate,
     ExperimentRead,
     ExperimentSummary,
-    NoteWrite,
+    NoteBody,
     SearchCreate,
     SearchRead,
     Space,
@@ -182,10 +182,10 @@ def rename_experiment(
     "/{experiment_id}/note",
     response_model=ExperimentRead,
     dependencies=[Authorized],
-    responses=WRITE_ERRORS,
+    responses=documented(401, 404, 422),
 )
 def set_experiment_note(
-    experiment_id: ExperimentId, body: NoteWrite, session: SessionDep
+    experiment_id: ExperimentId, body: NoteBody, session: SessionDep
 ) -> ExperimentRead:
     """Replace the experiment's note (null or blank text clears it); the answer shows it."""
     return experiment_read(session, notes.set_experiment_note(session, experiment_id, body.note))

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Body
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -371,15 +372,26 @@ class NoteWrite(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"note": "lr above 0.1 diverges: kept the box below it"},
-                {"note": None},
-            ]
-        },
+        json_schema_extra={"examples": [{"note": "lr above 0.1 diverges: kept the box below it"}]},
     )
 
     note: NoteText | None = Field(description=NOTE_DESCRIPTION)
+
+
+# The body of every PUT .../note, with its examples. (Clearing shows blank text: a null in an
+# example is dropped on its way into OpenAPI, and `{}` would be refused.)
+NoteBody = Annotated[
+    NoteWrite,
+    Body(
+        openapi_examples={
+            "set": {
+                "summary": "Set or replace the note",
+                "value": {"note": "lr above 0.1 diverges: kept the box below it"},
+            },
+            "clear": {"summary": "Clear it (null or blank text)", "value": {"note": ""}},
+        }
+    ),
+]
 
 
 class ObjectiveRead(BaseModel):

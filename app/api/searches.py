@@ -14,7 +14,7 @@ from app.api.deps import Authorized
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented
 from app.api.previews import RefinePreview, preview_read
 from app.api.schemas import (
-    NoteWrite,
+    NoteBody,
     RefineRequest,
     SearchRead,
     SuggestedRegionRead,
@@ -203,9 +203,9 @@ def enqueue_trial(
     "/{search_id}/note",
     response_model=SearchRead,
     dependencies=[Authorized],
-    responses=WRITE_ERRORS,
+    responses=documented(401, 404, 422),
 )
-def set_search_note(search_id: SearchId, body: NoteWrite, session: SessionDep) -> SearchRead:
+def set_search_note(search_id: SearchId, body: NoteBody, session: SessionDep) -> SearchRead:
     """Replace the search's note, why it was made (null or blank text clears it)."""
     return search_reads(session, [notes.set_search_note(session, search_id, body.note)])[0]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import Authorized
-from app.api.errors import ERRORS, WRITE_ERRORS
-from app.api.schemas import NoteWrite, TrialDetail, TrialRead
+from app.api.errors import ERRORS, documented
+from app.api.schemas import NoteBody, TrialDetail, TrialRead
 from app.api.views import trial_read
 from app.serving import SessionDep, TrialId
 from app.store import notes
@@ -33,9 +33,9 @@ def get_trial(trial_id: TrialId, session: SessionDep) -> TrialDetail:
     "/{trial_id}/note",
     response_model=TrialRead,
     dependencies=[Authorized],
-    responses=WRITE_ERRORS,
+    responses=documented(401, 404, 422),
 )
-def set_trial_note(trial_id: TrialId, body: NoteWrite, session: SessionDep) -> TrialRead:
+def set_trial_note(trial_id: TrialId, body: NoteBody, session: SessionDep) -> TrialRead:
     """Replace the trial's note (null or blank text clears it). The trial takes a new `seq`,
     as for any change, so pages following `since` get it once more, note included."""
     return trial_read(notes.set_trial_note(session, trial_id, body.note))

@@ -244,3 +244,31 @@ def test_a_note_on_a_running_trial_leaves_its_worker_alone(
         tell(s, claim.trial_id, ticket=claim.ticket, state=TrialState.COMPLETE, value=0.25)
     trial = client.get(f"/api/trials/{claim.trial_id}").json()
     assert (trial["state"], trial["value"], trial["note"]) == ("complete", 0.25, "watch this one")
+
+
+def test_the_note_routes_are_one_shape_documented_with_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    answers = {
+        "/api/experiments/{experiment_id}/note": "ExperimentRead",
+        "/api/searches/{search_id}/note": "SearchRead",
+        "/api/trials/{trial_id}/note": "TrialRead",
+    }
+    for path, read in answers.items():
+        put = paths[path]["put"]
+        body = put["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": "#/components/schemas/NoteWrite"}
+        examples = body["examples"]
+        assert examples["clear"]["value"] == {"note": ""}
+        assert examples["set"]["value"]["note"]
+        assert put["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{read}"
+        }
+        assert {"401", "404", "422"} <= set(put["responses"])
+    schemas = spec["components"]["schemas"]
+    assert schemas["NoteWrite"]["required"] == ["note"]
+    for name in ("ExperimentRead", "SearchRead", "TrialRead"):
+        assert "note" in schemas[name]["properties"], name
+    refine = schemas["RefineRequest"]
+    assert refine["properties"]["note"]["anyOf"][0]["maxLength"] == MAX_NOTE_CHARS
+    assert refine["examples"][0]["note"]
