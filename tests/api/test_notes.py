@@ -272,3 +272,24 @@ def test_the_note_routes_are_one_shape_documented_with_examples(client: TestClie
     refine = schemas["RefineRequest"]
     assert refine["properties"]["note"]["anyOf"][0]["maxLength"] == MAX_NOTE_CHARS
     assert refine["examples"][0]["note"]
+
+
+def test_a_trusted_origin_may_put_a_note(settings: Settings) -> None:
+    """PUT is among the methods CORS lets a listed origin send (a notebook's page, say)."""
+    friend = "https://notebook.example"
+    trusted = Settings(database_url=settings.database_url, cors_origins=[friend])
+    with TestClient(create_app(trusted)) as c:
+        eid = c.post("/api/experiments", json=body()).json()["id"]
+        preflight = c.options(
+            f"/api/experiments/{eid}/note",
+            headers={
+                "Origin": friend,
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert preflight.status_code == 200, preflight.text
+        assert "PUT" in preflight.headers["access-control-allow-methods"]
+        headers = {"Origin": friend, "Sec-Fetch-Site": "cross-site"}
+        put = c.put(f"/api/experiments/{eid}/note", json={"note": "hi"}, headers=headers)
+        assert put.status_code == 200 and put.headers["access-control-allow-origin"] == friend
