@@ -11,6 +11,7 @@ heartbeat, stop) has its task cancelled with force.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.worker.isolate import Cancelled, Report, run_objective
 from app.worker.registry import ObjectiveError
 from app.worker.trial import Outcome
 
+log = logging.getLogger("hyperzoom.worker")
 _WAIT = 0.2  # seconds between looks at cancellation and the deadline
 _TAKE = 30.0  # seconds one call for the next report waits in the mailbox before answering None
 
@@ -113,9 +115,22 @@ class RayEvaluator:
                 configure_logging=False,
             )
         self._remote = ray.remote(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial)(_task)
-        # No CPU: the mailbox only waits, and must not take a slot a trial could use.
-        self._mailbox = ray.remote(num_cpus=0)(_Mailbox).remote()
+        self._mailbox = self._new_mailbox()
         self._key = 0
+
+    def _new_mailbox(self) -> Any:
+        """The actor, with no CPU (it only waits, and must not take a trial's slot), on this
+        process's node when Ray can place it there: the worker talks to it most."""
+        ray = self._ray
+        options: dict[str, Any] = {"num_cpus": 0}
+        try:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            node = ray.get_runtime_context().get_node_id()
+            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
+        except Exception:  # a Ray Client connection has no node of its own: anywhere will do
+            pass
+        return ray.remote(_Mailbox).options(**options).remote()
 
     def evaluate(
         self,
@@ -133,17 +148,24 @@ class RayEvaluator:
         key = self._key
         ref = self._remote.remote(spec, params, mailbox, key)
         deadline = None if timeout is None else time.monotonic() + timeout
-        take = None
+        take, listening = None, True
         try:
             while True:
-                if take is None:
+                if take is None and listening:
                     take = mailbox.take.remote(key, _TAKE)
                 # The task first: once it is done, no report of it waits for an answer.
-                ready, _ = ray.wait([ref, take], num_returns=1, timeout=_WAIT)
+                waiting = [ref] if take is None else [ref, take]
+                ready, _ = ray.wait(waiting, num_returns=1, timeout=_WAIT)
                 if ref in ready:
                     return self._collect(ref)
-                if take in ready:
-                    item, take = ray.get(take), None
+                if take is not None and take in ready:
+                    try:
+                        item, take = ray.get(take), None
+                    except ray.exceptions.RayActorError as exc:  # its node or process died
+                        log.warning("lost the Ray mailbox (%s); this trial runs on unheard", exc)
+                        take, listening = None, False
+                        self._mailbox = self._new_mailbox()  # for the next trials
+                        continue
                     if item is not None:
                         mailbox.answer.remote(key, bool(report(*item)))
                 if cancelled():

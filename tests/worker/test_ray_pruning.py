@@ -245,3 +245,27 @@ def test_a_trial_past_its_timeout_fails_and_its_task_stops(progress: Path) -> No
         evaluator.close()
     time.sleep(0.5)  # a task still running would log a step every 0.1 s meanwhile
     assert ticks(progress, x)[-1] - ended < 0.3
+
+
+def test_a_lost_mailbox_costs_one_trial_its_pruning_not_its_result(progress: Path) -> None:
+    from app.worker.ray_tasks import RayEvaluator
+
+    evaluator = RayEvaluator("local")
+    spec = ObjectiveSpec("honours", f"{MODULE}:honours", "minimize", "honours")
+    x = 0.3
+    fresh(progress, x)
+
+    def lose_the_mailbox(step: int, value: float) -> bool:
+        if step == 2:  # as if its node died: the task's next reports go nowhere
+            ray.kill(evaluator._mailbox)
+        return False
+
+    try:
+        outcome = evaluator.evaluate(spec, {"x": x}, lose_the_mailbox, timeout=60)
+        assert outcome == Outcome(TrialState.COMPLETE, x + 1 / 30)
+        assert len(ticks(progress, x)) == 30
+        # A new mailbox serves the next trial, and pruning works again.
+        pruned = evaluator.evaluate(spec, {"x": 0.2}, lambda step, value: step == 1)
+        assert pruned == Outcome(TrialState.PRUNED, 0.2 + 1 / 2)
+    finally:
+        evaluator.close()
