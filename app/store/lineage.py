@@ -71,8 +71,10 @@ def _finished(
     """search id -> (numbers, values, finished) of its finished trials in ask order, a value
     NaN unless complete. Every trial of the searches is read and the unfinished dropped here:
     with the state in the WHERE clause SQLite picks the (search, state, value) index and reads
-    the rows out of order, three times slower."""
-    rows = session.connection().execute(
+    the rows out of order, three times slower. Every column is a number (or NULL), so the
+    driver's own tuples go into one array: building a Row per trial and splitting the rows into
+    columns took longer than the query (100,000 trials: 0.3 s of 0.6 s)."""
+    result = session.connection().execute(
         select(
             Trial.search_id,
             Trial.number,
@@ -83,14 +85,15 @@ def _finished(
         .where(Trial.search_id.in_(ids))
         .order_by(Trial.search_id, Trial.number)
     )
+    try:
+        table = result.cursor.fetchall()
+    finally:
+        result.close()
     empty = np.zeros(0)
     found = {i: (np.zeros(0, dtype=np.int64), empty, empty) for i in ids}
-    table = rows.all()
     if not table:
         return found
-    of, number, value, final, finished = (
-        np.array(column, dtype=float) for column in zip(*table, strict=True)
-    )
+    of, number, value, final, finished = np.array(table, dtype=float).T  # NULL is NaN
     keep = final == 1
     of, number, value, finished = (
         of[keep],
