@@ -76,3 +76,26 @@ def test_lineage_prints_a_row_per_search(
         [f"↳ {made.child_id}", str(made.root_id), "5", "5", "0.6", "0.8", "+0.2", "3 of 5",
          "x 0.2..0.5"],
     ]  # fmt: skip
+
+
+def test_lineage_lists_refinements_under_their_parents(
+    client: TestClient, factory: sessionmaker[Session], db_url: str
+) -> None:
+    made = make_lineage(client, factory)
+    refine = "/api/searches/{}/refine"
+    sibling = client.post(refine.format(made.root_id), json={"region": {"x": [0.6, 0.85]}}).json()
+    grandchild = client.post(
+        refine.format(made.child_id), json={"region": {"x": [0.25, 0.35]}}
+    ).json()
+    assert made.child_id < sibling["id"] < grandchild["id"]
+    rows, _ = run("experiment", "lineage", str(made.experiment_id), "--db", db_url)
+    assert [r[0] for r in rows] == [
+        str(made.root_id),
+        f"↳ {made.child_id}",
+        f"↳ {grandchild['id']}",
+        f"↳ {sibling['id']}",
+    ]
+    # No trials yet: nothing to compare, but the grandchild's baseline is already known.
+    by_id = {r[0].split()[-1]: r for r in rows}
+    assert by_id[str(sibling["id"])][4:8] == ["–", "–", "–", "–"]  # no root trial in its box
+    assert by_id[str(grandchild["id"])][4:8] == ["–", "0.6", "–", "not yet"]

@@ -44,6 +44,19 @@ def beaten(trials: int | None, spent: int) -> str:
     return "not yet" if trials is None else f"{trials} of {spent}"
 
 
+def depth_first(searches: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """(search, depth) with each search's refinements right under it, as the page's tree."""
+    children: dict[int | None, list[dict[str, Any]]] = {}
+    for s in searches:
+        children.setdefault(s["parent_id"], []).append(s)
+
+    def visit(s: dict[str, Any], depth: int) -> list[tuple[dict[str, Any], int]]:
+        below = [row for c in children.get(s["id"], []) for row in visit(c, depth + 1)]
+        return [(s, depth), *below]
+
+    return [row for s in children.get(None, []) for row in visit(s, 0)]
+
+
 @friendly
 def experiment_lineage(
     experiment_id: Annotated[int, typer.Argument(help="The experiment.")],
@@ -73,12 +86,10 @@ def experiment_lineage(
         "the parent's best among its trials inside the search's region; to beat: the "
         "search's trials up to the first that beat it",
     )
-    depth: dict[int, int] = {}
-    for s in found["searches"]:
-        depth[s["id"]] = 0 if s["parent_id"] is None else depth.get(s["parent_id"], 0) + 1
+    for s, depth in depth_first(found["searches"]):
         gain = s["gain"] or {}
         table.add_row(
-            "  " * depth[s["id"]] + ("↳ " if depth[s["id"]] else "") + str(s["id"]),
+            "  " * depth + ("↳ " if depth else "") + str(s["id"]),
             str(s["parent_id"] or "–"),
             "–" if s["parent_id"] is None else str(s["at_creation"]),
             str(s["trials"]),
