@@ -176,39 +176,61 @@ def replay(log: TrialLog, n_init: int, options: ZoomOptions) -> TrustRegion | No
     `_CHECKPOINT` trials, and the end of the previous replay), so an ask replays only the
     trials that finished since the last one, and those before the earliest of them: the same
     region as a replay from the start, at O(change) cost.
+
+    A restart takes the best trial outside every exhausted box. Which trials an exhausted box
+    covers is kept as the replay goes (each trial is checked against the boxes when it comes,
+    every trial against a box when it is exhausted), so a restart is one pass over the losses:
+    scanning the trials against all boxes at each restart took 50 s over 10,000 random trials.
     """
     x, y = log.x, log.y
     if len(y) < n_init or not np.isfinite(y[:n_init]).any():
         return None
     failure = options.failure or max(4, log.space.ndim)
     marks = log.memo(("zoom", n_init, options))
+    covered = np.zeros(len(y), dtype=bool)
     region: TrustRegion | None
     if marks:
-        start, (saved, spent) = marks[-1]
+        start, (saved, spent, was_covered) = marks[-1]
         region = dataclasses.replace(saved) if saved is not None else None
+        covered[:start] = was_covered
     else:
         best = int(np.argmin(y[:n_init]))
-        start, spent = n_init, ()
+        start, spent = n_init, np.zeros((0, x.shape[1]))
         region = TrustRegion(x[best].copy(), float(y[best]), options.length)
+    half = options.length / 2
     for i in range(start, len(y)):
+        if len(spent):
+            covered[i] = bool((_distances(spent, x[i]) <= half).any())
         if region is not None:
             _update(region, x[i], float(y[i]), options, failure)
-            if region.length < options.min_length:
-                spent = (*spent, region.center)
-                region = _restart(x[: i + 1], y[: i + 1], spent, options)
-        else:
-            region = _restart(x[: i + 1], y[: i + 1], spent, options)
-        if (i + 1) % _CHECKPOINT == 0:
-            _mark(marks, i + 1, region, spent)
-    _mark(marks, len(y), region, spent)
+            if region.length >= options.min_length:
+                _mark_on_grid(marks, i + 1, region, spent, covered)
+                continue
+            spent = np.vstack([spent, region.center])
+            covered[: i + 1] |= _distances(x[: i + 1], region.center) <= half
+        region = _restart(x[: i + 1], y[: i + 1], covered[: i + 1], options)
+        _mark_on_grid(marks, i + 1, region, spent, covered)
+    _mark(marks, len(y), region, spent, covered)
     return region
+
+
+def _mark_on_grid(
+    marks: list[tuple[int, Any]],
+    position: int,
+    region: TrustRegion | None,
+    spent: np.ndarray,
+    covered: np.ndarray,
+) -> None:
+    if position % _CHECKPOINT == 0:
+        _mark(marks, position, region, spent, covered)
 
 
 def _mark(
     marks: list[tuple[int, Any]],
     position: int,
     region: TrustRegion | None,
-    spent: tuple[np.ndarray, ...],
+    spent: np.ndarray,
+    covered: np.ndarray,
 ) -> None:
     """Keep the replay's state after `position` trials; a previous end mark (not on the
     `_CHECKPOINT` grid) is replaced, so the list grows by one per `_CHECKPOINT` trials."""
@@ -217,7 +239,7 @@ def _mark(
     if marks and marks[-1][0] % _CHECKPOINT:
         marks.pop()
     saved = dataclasses.replace(region) if region is not None else None
-    marks.append((position, (saved, spent)))
+    marks.append((position, (saved, spent, covered[:position].copy())))
 
 
 def _update(
@@ -235,29 +257,14 @@ def _update(
 
 
 def _restart(
-    x: np.ndarray, y: np.ndarray, spent: tuple[np.ndarray, ...], options: ZoomOptions
+    x: np.ndarray, y: np.ndarray, covered: np.ndarray, options: ZoomOptions
 ) -> TrustRegion | None:
-    """A fresh box on the best trial outside every exhausted box; None if there is none.
-
-    Trials are tried best first, in growing blocks, against all exhausted boxes at once: the
-    best trials sit in those boxes (they were their centres), so the answer is usually in the
-    first block, and a restart costs a sort rather than a scan per exhausted box.
-    """
-    order = np.argsort(y, kind="stable")
-    order = order[np.isfinite(y[order])]
-    centers = np.array(spent).reshape(len(spent), x.shape[1])
-    cap = max(1, 2**20 // (centers.size + 1))  # rows per block: a few MB of distances
-    start, block = 0, 8
-    while start < len(order):
-        rows = order[start : start + block]
-        gap = np.abs(x[rows, None, :] - centers[None, :, :])
-        near = np.where(np.isnan(gap), 0.0, gap).max(axis=2, initial=0.0) <= options.length / 2
-        far = ~near.any(axis=1)
-        if far.any():
-            best = int(rows[int(np.argmax(far))])
-            return TrustRegion(x[best].copy(), float(y[best]), options.length)
-        start, block = start + block, min(2 * block, cap)
-    return None
+    """A fresh box on the best trial no exhausted box covers; None if there is none."""
+    candidates = np.where(covered | ~np.isfinite(y), np.inf, y)
+    best = int(np.argmin(candidates)) if len(y) else 0
+    if not len(y) or not np.isfinite(candidates[best]):
+        return None
+    return TrustRegion(x[best].copy(), float(y[best]), options.length)
 
 
 def _distances(x: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace
 from app.core.trial_log import TrialLog
-from app.core.zoom import ZoomOptions, ZoomSampler, replay
+from app.core.zoom import TrustRegion, ZoomOptions, ZoomSampler, _update, replay
 from tests.support.spaces import CONDITIONAL
 
 SPACE = SearchSpace.from_dict(
@@ -127,3 +127,41 @@ def test_the_kept_replay_equals_a_replay_from_scratch_in_a_conditional_space() -
         fresh = TrialLog.of(space, list(kept), "minimize")  # the same trials, no checkpoints
         options = ZoomOptions.parse({"min_length": 0.1, "failure": 2})
         assert _state(replay(kept, 20, options)) == _state(replay(fresh, 20, options))
+
+
+def plain_replay(log: TrialLog, n_init: int, options: ZoomOptions) -> Any:
+    """The replay as first written: every trial in order, each restart a scan of all trials
+    against every exhausted box. The kept replay must give the same region."""
+    x, y = log.x, log.y
+    failure = options.failure or max(4, log.space.ndim)
+    best = int(np.argmin(y[:n_init]))
+    region = TrustRegion(x[best].copy(), float(y[best]), options.length)
+    spent: list[np.ndarray] = []
+    for i in range(n_init, len(y)):
+        if region is not None:
+            _update(region, x[i], float(y[i]), options, failure)
+            if region.length >= options.min_length:
+                continue
+            spent.append(region.center)
+        far = np.ones(i + 1, dtype=bool)
+        for c in spent:
+            gap = np.abs(x[: i + 1] - c)
+            far &= np.where(np.isnan(gap), 0.0, gap).max(axis=1) > options.length / 2
+        ok = np.flatnonzero(far & np.isfinite(y[: i + 1]))
+        if not len(ok):
+            region = None
+            continue
+        best = int(ok[np.argmin(y[ok])])
+        region = TrustRegion(x[best].copy(), float(y[best]), options.length)
+    return region
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_kept_replay_restarts_where_a_plain_scan_does(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    points = SPACE.decode(rng.random((900, SPACE.ndim)))  # random: many restarts
+    log = TrialLog.of(SPACE, [(p, loss(p)) for p in points], "minimize")
+    options = ZoomOptions.parse({"min_length": 0.05, "failure": 2})
+    for n in (60, 400, 900):
+        part = TrialLog.of(SPACE, list(log)[:n], "minimize")
+        assert _state(replay(part, 20, options)) == _state(plain_replay(part, 20, options))
