@@ -131,9 +131,8 @@ export class CompareView {
     this.put("compare-edf", edf);
     this.fillGains(gainRows(args));
     const [a, b] = this.picks;
-    if (a !== null) {
-      this.put("compare-pair", pairFigure({ trials: ctx.trials, a, b, searches, x: axes.x, y: axes.y, space, objective }));
-    }
+    const pair = a === null ? { data: [] } : pairFigure({ trials: ctx.trials, a, b, searches, x: axes.x, y: axes.y, space, objective });
+    this.put("compare-pair", pair);
     return progress.data.length ? "" : "No finished trials yet.";
   }
 
@@ -175,10 +174,5 @@ export class CompareView {
       return;
     }
     window.Plotly.react(target, figure.data, figure.layout, CONFIG);
-  }
-
-  // Plotly sizes a plot drawn while hidden to a default: fit them to the panel once shown.
-  resize() {
-    for (const plot of this.panel.querySelectorAll(".js-plotly-plot")) window.Plotly.Plots.resize(plot);
   }
 }
