@@ -21,6 +21,7 @@ from app.api import (
     experiments,
     lineage,
     objectives,
+    pareto,
     protocol,
     searches,
     trials,
@@ -103,6 +104,7 @@ def _add_routes(app: FastAPI) -> None:
     # lineage before searches: its /api/searches/compare is no /api/searches/{search_id}.
     routers = (
         experiments.router,
+        pareto.router,
         lineage.router,
         searches.router,
         trials.router,

@@ -201,3 +201,46 @@ def test_notes_come_and_go_with_migration_0008_and_nothing_else_does(
         assert set_search_note(s, ids[1], "box").note == "box"
         assert intermediate_values(s, ids[2]) == [(0, 1.0), (1, 0.5)]
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_declared_metrics_come_and_go_with_migration_0009_and_nothing_else_does(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """0009 adds `experiments.metrics`; back to 0008 drops it and keeps every experiment,
+    search and trial (no rebuild that would cascade); up again the experiment has none."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'metrics.db'}"
+        upgrade(url)
+    else:
+        url = request.getfixturevalue("pg_database")()
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    metrics = [{"name": "acc", "direction": "maximize"}, {"name": "t", "direction": "minimize"}]
+    with session_scope(factory) as s:
+        experiment, root = create_experiment(
+            s,
+            name="traded",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(BUILTINS["bowl"].space),
+            settings=SearchSettings(n_trials=2, seed=1),
+            metrics=metrics,
+        )
+        assert experiment.direction is Direction.MAXIMIZE  # the first metric's
+        claim = ask(s, objectives=None, worker="w")
+        assert claim is not None and claim.metric == "acc"
+        ids = (experiment.id, root.id, claim.trial_id)
+
+    command.downgrade(alembic_config(url), "0008")
+    assert "metrics" not in {c["name"] for c in inspect(engine).get_columns("experiments")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM experiments")).scalars().all() == [ids[0]]
+        assert conn.execute(text("SELECT id FROM searches")).scalars().all() == [ids[1]]
+        assert conn.execute(text("SELECT id FROM trials")).scalars().all() == [ids[2]]
+
+    upgrade(url)
+    check_schema(engine)
+    with session_scope(factory) as s:
+        assert s.get(Experiment, ids[0]).metrics is None  # type: ignore[union-attr]
+    engine.dispose()

@@ -25,6 +25,7 @@ from app.api.schemas import (
 )
 from app.api.trial_filters import Filters, filtered_trials, trial_page
 from app.api.views import experiment_read, experiment_summary, search_reads, trial_columns
+from app.core.metrics import check_metrics
 from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments, notes
@@ -48,7 +49,9 @@ Since = Annotated[
 def create_experiment(
     body: ExperimentCreate, session: SessionDep, objectives: ObjectivesDep, policy: DefaultPolicy
 ) -> ExperimentRead:
-    """Create an experiment and its root search; workers start on it at once."""
+    """Create an experiment and its root search; workers start on it at once. With `metrics`
+    (several objectives) the first metric is each trial's `value`, which best values, zoom,
+    pruning and suggested regions optimise; `GET .../pareto` gives the front over them all."""
     spec = objectives.get(body.objective)
     if spec is None:
         known = ", ".join(sorted(objectives))
@@ -60,6 +63,16 @@ def create_experiment(
     with located("body", "space"):
         space = SearchSpace.from_dict(space_json(body.space) if body.space else spec.space)
         spec.check_takes(space.names)
+    metrics = None
+    if body.metrics is not None:
+        with located("body", "metrics"):
+            metrics = check_metrics([m.model_dump(exclude_none=True) for m in body.metrics])
+        if body.direction is not None and body.direction.value != metrics[0]["direction"]:
+            raise FieldError(
+                ["body", "direction"],
+                f"is {body.direction.value} but the first metric, {metrics[0]['name']!r}, is to "
+                f"{metrics[0]['direction']}: the first metric is the value (leave direction out)",
+            )
     with located("body", "search"):
         experiment, _ = experiments.create_experiment(
             session,
@@ -71,6 +84,7 @@ def create_experiment(
             settings=body.search.settings(),
             note=body.note,
             search_note=body.search.note,
+            metrics=metrics,
         )
     session.refresh(experiment)
     return experiment_read(session, experiment)

@@ -70,6 +70,11 @@ class ClaimRead(BaseModel):
         description="The search's: heartbeat at least four times within it, or the trial is "
         "lost and retried."
     )
+    metric: str | None = Field(
+        None,
+        description="When the experiment declares several metrics: the first one, whose value "
+        "is the trial's value (tell it as `value`, the others in `metrics`); null otherwise.",
+    )
 
 
 class TicketBody(BaseModel):

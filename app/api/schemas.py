@@ -154,6 +154,26 @@ class SearchCreate(ReapingFields):
         return SearchSettings(self.n_trials, self.sampler, self.options, self.pruner, self.seed)
 
 
+class MetricSpec(BaseModel):
+    """One of several objectives: a metric the objective returns, which way is better, and
+    optionally bounds (`lower`/`upper`, inclusive) a feasible trial's metric stays within."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200, examples=["accuracy"])]
+    direction: Direction
+    lower: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    upper: Annotated[float, Field(allow_inf_nan=False)] | None = None
+
+
+METRICS_DESCRIPTION = (
+    "Several objectives: the metrics the objective returns (a dict holding each name), each "
+    "with a direction and optional bounds. The first is the trial's `value`: best values, "
+    "zoom, pruning and suggested regions optimise it (and it sets `direction`); "
+    "/api/experiments/{id}/pareto gives the trade-off over all of them. Null: one objective."
+)
+
+
 class ExperimentCreate(BaseModel):
     """A new experiment and its root search."""
 
@@ -178,6 +198,16 @@ class ExperimentCreate(BaseModel):
     space: Space | None = Field(None, description="Defaults to the objective's default space.")
     search: SearchCreate = Field(default_factory=SearchCreate)
     note: NoteText | None = Field(None, description="What it is for. " + NOTE_DESCRIPTION)
+    metrics: Annotated[list[MetricSpec], Field(min_length=1, max_length=16)] | None = Field(
+        None,
+        description=METRICS_DESCRIPTION,
+        examples=[
+            [
+                {"name": "accuracy", "direction": "maximize"},
+                {"name": "fit_seconds", "direction": "minimize", "upper": 2.0},
+            ]
+        ],
+    )
 
 
 class RefineRequest(SearchCreate):
@@ -311,6 +341,7 @@ class ExperimentRead(ExperimentSummary):
 
     space: dict[str, Any]
     note: str | None = Field(description="What the experiment is for, as a person wrote it.")
+    metrics: list[MetricSpec] | None = Field(None, description=METRICS_DESCRIPTION)
     searches: list[SearchRead]
 
 

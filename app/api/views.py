@@ -68,7 +68,13 @@ def experiment_read(session: Session, experiment: Experiment) -> ExperimentRead:
     fields = summarize(experiment, counts, best)
     searches = _search_reads(experiment.searches, counts, best)
     return ExperimentRead.model_validate(
-        {**fields, "space": experiment.space, "note": experiment.note, "searches": searches}
+        {
+            **fields,
+            "space": experiment.space,
+            "note": experiment.note,
+            "metrics": experiment.metrics,
+            "searches": searches,
+        }
     )
 
 

@@ -68,6 +68,9 @@ class Claim:
     pruned_by: str | None = None
     # The search's: the worker beats at least four times within it.
     heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+    # The key of the value when the objective returns a dict: the experiment's first declared
+    # metric (several objectives), else None and the objective's own choice.
+    metric: str | None = None
 
 
 def ticket_digest(ticket: str) -> str:
@@ -185,7 +188,7 @@ def _claim_waiting(
         ).one_or_none()
         if claimed is not None:
             pruner, timeout = run(session, _MARK_RUNNING, search_id=claimed.search_id).one()
-            objective, direction = stamp(session, trial_id, claimed.experiment_id)
+            objective, direction, metric = stamp(session, trial_id, claimed.experiment_id)
             return Claim(
                 trial_id,
                 claimed.attempt,
@@ -197,6 +200,7 @@ def _claim_waiting(
                 dict(claimed.params),
                 _pruner_type(pruner),
                 timeout,
+                metric,
             )
     return None
 
@@ -218,7 +222,7 @@ _MARK_RUNNING = (
 def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
     """Sample the trial a reservation took and insert it."""
     number = search.n_asked - 1
-    seq, objective, direction = bump_seq(session, search.experiment_id)
+    seq, objective, direction, metric = bump_seq(session, search.experiment_id)
     params = sample(session, search, number, direction)
     now = utcnow()
     ticket, digest = _new_ticket()
@@ -248,6 +252,7 @@ def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
         params,
         _pruner_type(search.pruner),
         search.heartbeat_timeout,
+        metric,
     )
 
 

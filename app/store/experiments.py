@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core.metrics import check_metrics
 from app.core.space import SearchSpace
 from app.core.values import note_text
 from app.store.errors import Conflict, NotFound
@@ -32,9 +33,14 @@ def create_experiment(
     policy: Reaping | None = None,
     note: str | None = None,
     search_note: str | None = None,
+    metrics: list[dict[str, Any]] | None = None,
 ) -> tuple[Experiment, Search]:
     """Store an experiment and its root search, which workers pick up at once; `note` is the
-    experiment's, `search_note` the root search's."""
+    experiment's, `search_note` the root search's. `metrics` (checked by app.core.metrics)
+    declares several objectives: the first is the value and sets `direction`."""
+    if metrics:
+        metrics = check_metrics(metrics)
+        direction = Direction(metrics[0]["direction"])
     experiment = Experiment(
         name=name,
         objective=objective,
@@ -42,6 +48,7 @@ def create_experiment(
         space=space.to_dict(),
         seq=0,
         note=note_text(note),
+        metrics=metrics or None,
     )
     root = new_search(space, settings, policy or Reaping(), search_note, experiment=experiment)
     session.add_all([experiment, root])

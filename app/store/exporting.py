@@ -64,6 +64,8 @@ def export_text(session: Session, experiment_id: int) -> Generator[str, None, No
             "space": experiment.space,
             "created_at": _iso(experiment.created_at),
             **_note(experiment.note),
+            # Several objectives, only where declared: documents without stay as they were.
+            **({"metrics": experiment.metrics} if experiment.metrics else {}),
         },
         "searches": [_search_json(s) for s in _searches(session, experiment_id)],
     }

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from app.core.metrics import check_metrics
+from app.core.problems import Problem
 from app.core.pruners import make_pruner
 from app.core.region import check_within
 from app.core.samplers import make_sampler
@@ -142,15 +144,34 @@ def _validate(document: Any) -> _Plan:
 
 def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
     item = read_object(value, loc)
-    check_keys(item, loc, _noted(item, {"name", "objective", "direction", "space", "created_at"}))
+    keys = _noted(item, {"name", "objective", "direction", "space", "created_at"})
+    check_keys(item, loc, keys | ({"metrics"} if "metrics" in item else set()))
     read_time(item["created_at"], (*loc, "created_at"), optional=False)  # informational only
+    direction = read_choice(Direction, item["direction"], (*loc, "direction"))
     return {
         "name": _text(item["name"], (*loc, "name"), 200),
         "objective": _text(item["objective"], (*loc, "objective"), 200),
-        "direction": read_choice(Direction, item["direction"], (*loc, "direction")),
+        "direction": direction,
         "space": read_space(item["space"], (*loc, "space")).to_dict(),
         "note": _note(item, loc),
+        "metrics": _metrics(item.get("metrics"), direction, (*loc, "metrics")),
     }
+
+
+def _metrics(value: Any, direction: Direction, loc: Loc) -> list[dict[str, Any]] | None:
+    """Declared metrics (several objectives), if any; documents from before have none. The
+    first is the value, so its direction is the experiment's."""
+    if value is None:
+        return None
+    try:
+        metrics = check_metrics(value)
+    except Problem as exc:
+        raise DocumentError((*loc, *exc.loc), exc.problem) from exc
+    if metrics[0]["direction"] != direction.value:
+        raise DocumentError(
+            (*loc, 0, "direction"), f"must be the experiment's direction ({direction.value})"
+        )
+    return metrics
 
 
 def _noted(item: Mapping[str, Any], keys: set[str]) -> set[str]:

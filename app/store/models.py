@@ -99,6 +99,9 @@ class Experiment(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     # Free text a person keeps on it (app.core.values.note_text): what it is for.
     note: Mapped[str | None] = mapped_column(Text)
+    # Several objectives (app.core.metrics): [{name, direction, lower?, upper?}], the first the
+    # trial's value; NULL for one objective, the value alone.
+    metrics: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     searches: Mapped[list[Search]] = relationship(

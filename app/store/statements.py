@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from app.core.metrics import first_metric
 from app.store.models import (
     Direction,
     Experiment,
@@ -43,25 +44,28 @@ _BUMP_SEQ = (
     update(Experiment)
     .where(Experiment.id == bindparam("experiment_id"))
     .values(seq=Experiment.seq + 1)
-    .returning(Experiment.seq, Experiment.objective, Experiment.direction)
+    .returning(Experiment.seq, Experiment.objective, Experiment.direction, Experiment.metrics)
 )
 
 
 _SET_SEQ = update(Trial).where(Trial.id == bindparam("trial_id")).values(seq=bindparam("new_seq"))
 
 
-def bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction]:
-    """The experiment's next change number, with its objective and direction."""
-    seq, objective, direction = run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
-    return seq, objective, direction
+def bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction, str | None]:
+    """The experiment's next change number, with its objective, direction and the metric that
+    is a trial's value (the first declared; None for one objective)."""
+    seq, objective, direction, metrics = run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
+    return seq, objective, direction, first_metric(metrics)
 
 
-def stamp(session: Session, trial_id: int, experiment_id: int) -> tuple[str, Direction]:
+def stamp(
+    session: Session, trial_id: int, experiment_id: int
+) -> tuple[str, Direction, str | None]:
     """Give a changed trial the experiment's next change number (for since-cursors)."""
-    seq, objective, direction = bump_seq(session, experiment_id)
+    seq, objective, direction, metric = bump_seq(session, experiment_id)
     run(session, _SET_SEQ, trial_id=trial_id, new_seq=seq)
     # Every trial change ends here: a caller holding the trial in its session reloads it.
     loaded = session.identity_map.get(identity_key(Trial, trial_id))
     if loaded is not None:
         session.expire(loaded)
-    return objective, direction
+    return objective, direction, metric

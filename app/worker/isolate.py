@@ -41,7 +41,9 @@ class Sandbox:
         self.memory_limit_mb = memory_limit_mb
         self._process: Any = None
         self._conn: Connection | None = None
-        self._sent: set[str] = set()  # objectives the current child already holds
+        # Objectives the current child already holds, as it holds them (a claim may change a
+        # spec's metric: then the spec crosses again).
+        self._sent: dict[str, ObjectiveSpec] = {}
 
     def _start(self) -> Connection:
         if self._process is None or not self._process.is_alive():
@@ -53,7 +55,7 @@ class Sandbox:
             )
             self._process.start()
             child.close()
-            self._conn, self._sent = parent, set()
+            self._conn, self._sent = parent, {}
         assert self._conn is not None
         return self._conn
 
@@ -69,8 +71,8 @@ class Sandbox:
         """Run the objective; None when `cancelled()` turned true (the result is not wanted)."""
         conn = self._start()
         # Each objective's spec crosses the pipe once per child; later trials name it.
-        conn.send((spec.name, None if spec.name in self._sent else spec, params))
-        self._sent.add(spec.name)
+        conn.send((spec.name, None if self._sent.get(spec.name) == spec else spec, params))
+        self._sent[spec.name] = spec
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if cancelled():
@@ -98,8 +100,8 @@ class Sandbox:
         function stops it with the reason instead of failing every trial; the child keeps what
         it loaded for the trials."""
         conn = self._start()
-        conn.send((spec.name, None if spec.name in self._sent else spec, None))
-        self._sent.add(spec.name)
+        conn.send((spec.name, None if self._sent.get(spec.name) == spec else spec, None))
+        self._sent[spec.name] = spec
         while not conn.poll(_POLL):
             if not self._process.is_alive():
                 return f"objective {spec.name!r}: while loading it, {self._crashed().error}"

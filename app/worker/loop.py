@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.states import TrialState
@@ -88,7 +88,7 @@ class Worker:
         lost = self.heartbeat.watch(claim)
         try:
             return self.evaluator.evaluate(
-                self.objectives[claim.objective],
+                self._spec(claim),
                 claim.params,
                 lambda step, value: self._report(claim, step, value),
                 timeout=self.options.trial_timeout,
@@ -96,6 +96,14 @@ class Worker:
             )
         finally:
             self.heartbeat.unwatch()
+
+    def _spec(self, claim: Claim) -> ObjectiveSpec:
+        """The objective as this trial needs it: with several declared metrics, the first is
+        the key of the value in the dict the objective returns."""
+        spec = self.objectives[claim.objective]
+        if claim.metric is not None and claim.metric != spec.metric:
+            spec = replace(spec, metric=claim.metric)
+        return spec
 
     def _report(self, claim: Claim, step: int, value: float) -> bool:
         try:
