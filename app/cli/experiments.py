@@ -94,6 +94,22 @@ def parse_region(items: list[str]) -> dict[str, Any]:
     return region
 
 
+def parse_metric(text: str) -> dict[str, Any]:
+    """`accuracy:maximize` or `fit_seconds:minimize:upper=2:lower=0` into a declared metric
+    (the server checks names, directions and bounds and names what is wrong)."""
+    name, _, rest = text.partition(":")
+    direction, _, bounds = rest.partition(":")
+    if not name or not direction:
+        raise typer.BadParameter(f"{text!r}: use NAME:DIRECTION[:upper=X][:lower=Y]")
+    metric: dict[str, Any] = {"name": name, "direction": direction}
+    for bound in filter(None, bounds.split(":")):
+        side, sep, number = bound.partition("=")
+        if side not in ("lower", "upper") or not sep:
+            raise typer.BadParameter(f"{text!r}: a bound is upper=NUMBER or lower=NUMBER")
+        metric[side] = parse_value(number)
+    return metric
+
+
 def parse_options(items: list[str] | None) -> dict[str, Any] | None:
     """KEY=VALUE sampler options."""
     if not items:
@@ -153,6 +169,13 @@ def experiment_create(
     seed: Annotated[
         int | None, typer.Option(min=0, help="Seed, for a reproducible search.")
     ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Several objectives: NAME:DIRECTION[:upper=X][:lower=Y] (repeatable; the "
+            "first is the value best and zoom follow)."
+        ),
+    ] = None,
     wait: WaitOption = False,
     db: DbOption = None,
     server: ServerOption = None,
@@ -173,6 +196,8 @@ def experiment_create(
         body["space"] = load_space(space)
     if direction is not None:
         body["direction"] = direction
+    if metric:
+        body["metrics"] = [parse_metric(m) for m in metric]
     with connect(db, server, token) as api:
         created = api.post("/api/experiments", body)
         out.print(
@@ -224,6 +249,45 @@ def experiment_show(
             out.print(
                 f"search {s['id']}: {s['note']}", markup=False, highlight=False, soft_wrap=True
             )
+
+
+@experiment_cli.command("pareto")
+@friendly
+def experiment_pareto(
+    experiment_id: int,
+    search: Annotated[
+        int | None, typer.Option(help="Only this search and its refinements.")
+    ] = None,
+    db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """The Pareto front of EXPERIMENT over its declared metrics, one row per trial (by the first
+    metric, best first), and how many trials were infeasible or missing a metric."""
+    with connect(db, server, token) as api:
+        params = {} if search is None else {"search": search}
+        front = api.get(f"/api/experiments/{experiment_id}/pareto", **params)
+        columns = api.get(f"/api/experiments/{experiment_id}/trials/columns")
+    metrics = front["metrics"]
+    row_of = {trial_id: i for i, trial_id in enumerate(columns["id"])}
+    rows = []
+    for trial_id in front["trial_ids"]:
+        i = row_of[trial_id]
+        values = [columns["value"][i]]
+        values += [columns["metrics"].get(m["name"], [None] * len(row_of))[i] for m in metrics[1:]]
+        rows.append((trial_id, columns["search_id"][i], values))
+    rows.sort(key=lambda r: r[2][0], reverse=metrics[0]["direction"] == "maximize")
+    table = Table(
+        "trial", "search", *(f"{escape(m['name'])} ({m['direction'][:3]})" for m in metrics)
+    )
+    for trial_id, search_id, values in rows:
+        table.add_row(str(trial_id), str(search_id), *(fmt(v) for v in values))
+    out.print(table if rows else "no complete feasible trial yet")
+    out.print(
+        f"{len(rows)} on the front of {front['n_complete']} complete; "
+        f"{len(front['infeasible_ids'])} infeasible, {len(front['missing_ids'])} missing a metric",
+        highlight=False,
+    )
 
 
 @experiment_cli.command("note")
