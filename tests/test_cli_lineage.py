@@ -3,20 +3,29 @@ with a parent and a child whose gain is known by hand (tests/support/lineage.py)
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from app.cli.experiments import out
 from app.cli.main import cli
 from tests.support.lineage import make_lineage, record
 
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as their cells, whatever the terminal (or none) the tests run in: the
+    console's width is fixed when it is made, from COLUMNS if set, so set it here."""
+    monkeypatch.setattr(out, "_width", 200)
+
+
 def run(*args: str) -> tuple[list[list[str]], str]:
     """Run a command that must succeed: the cells of its tables' rows (headers left out), and
     its whole output in one line of single spaces."""
-    result = runner.invoke(cli, list(args), env={"COLUMNS": "200"})
+    result = runner.invoke(cli, list(args))
     assert result.exit_code == 0, result.output + (result.stderr or "")
     assert "Traceback" not in result.output
     rows = [
