@@ -123,14 +123,13 @@ def test_design_caches_stay_within_their_budgets() -> None:
 def test_a_huge_grid_is_refused_before_it_is_built() -> None:
     grid = make_sampler("grid")
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(SpaceError) as info:
         grid.check(categoricals(4000, 4000), 10)
-    seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    # Built first and counted after, it took 15 s and 3.1 GB of RSS.
-    assert seconds < 1.0 and peak < 50 * 2**20
+    # Built first and counted after, it took 15 s and 3.1 GB of RSS: memory says whether it
+    # was built (a time limit here failed on a loaded machine and proved nothing more).
+    assert peak < 50 * 2**20
     assert info.value.loc == ("options", "resolution")
     assert "16,000,000 points" in info.value.problem and f"{MAX_GRID:,}" in info.value.problem
 
