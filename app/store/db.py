@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,11 +49,16 @@ def _guard_file(engine: Engine, path: Path) -> None:
     and checks, at each checkout, that the file still has a name and that the path names it.
     """
     held: list[int] = []
+    # Checkouts race on threads (a server's pool, optimize's n_jobs): two first checkouts
+    # each opened the file and both finalizers closed the first descriptor, so the second
+    # close hit "Bad file descriptor", or another file that had taken the number meanwhile.
+    opening = threading.Lock()
 
     def on_checkout(*_: Any) -> None:
-        if not held:
-            held.append(os.open(path, os.O_RDONLY))
-            weakref.finalize(engine, os.close, held[0])
+        with opening:
+            if not held:
+                held.append(os.open(path, os.O_RDONLY))
+                weakref.finalize(engine, os.close, held[0])
         ours = os.fstat(held[0])
         try:
             named = path.stat()
