@@ -129,10 +129,25 @@ class TrialLog(Sequence[tuple[Params, float | None]]):
         return self._memo.setdefault(name, [])
 
     def nbytes(self) -> int:
-        """About what the log holds in memory, for caches bounded by size."""
-        return int(self._x.nbytes + self._y.nbytes + self._keys.nbytes) + 600 * len(self)
+        """About what the log holds in memory, samplers' checkpoints included, for caches
+        bounded by size."""
+        held = self._x.nbytes + self._y.nbytes + self._keys.nbytes + 600 * len(self)
+        for states in self._memo.values():
+            held += sum(64 + _arrays_nbytes(state) for _, state in states)
+        return int(held)
 
     def _loss(self, value: float | None) -> float:
         if value is None or not np.isfinite(value):
             return np.inf
         return self.sign * float(value)
+
+
+def _arrays_nbytes(state: Any) -> int:
+    """The bytes of the numpy arrays in a checkpoint (nested in tuples, lists or objects)."""
+    if isinstance(state, np.ndarray):
+        return int(state.nbytes)
+    if isinstance(state, tuple | list):
+        return sum(_arrays_nbytes(item) for item in state)
+    if hasattr(state, "__dict__"):
+        return _arrays_nbytes(tuple(vars(state).values()))
+    return 0

@@ -52,6 +52,8 @@ _INACTIVE = -0.5
 # The replay keeps its state every this many trials: an ask replays at most this many trials
 # before the earliest one that finished since the last ask.
 _CHECKPOINT = 32
+# How many of the latest checkpoints keep which trials the exhausted boxes cover.
+_COVERED_MARKS = 4
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,11 @@ def replay(log: TrialLog, n_init: int, options: ZoomOptions) -> TrustRegion | No
     if marks:
         start, (saved, spent, was_covered) = marks[-1]
         region = dataclasses.replace(saved) if saved is not None else None
-        covered[:start] = was_covered
+        if was_covered is None:  # an old mark: what its exhausted boxes cover, again
+            for center in spent:
+                covered[:start] |= _distances(x[:start], center) <= options.length / 2
+        else:
+            covered[:start] = was_covered
     else:
         best = int(np.argmin(y[:n_init]))
         start, spent = n_init, np.zeros((0, x.shape[1]))
@@ -240,6 +246,11 @@ def _mark(
         marks.pop()
     saved = dataclasses.replace(region) if region is not None else None
     marks.append((position, (saved, spent, covered[:position].copy())))
+    # Coverage for every mark would grow as n^2 / 64 bytes (25 MB at 40,000 trials): only the
+    # last few keep it, where out-of-order finishes rewind to; an older one recomputes it.
+    if len(marks) > _COVERED_MARKS:
+        old_position, (old_region, old_spent, _) = marks[-_COVERED_MARKS - 1]
+        marks[-_COVERED_MARKS - 1] = (old_position, (old_region, old_spent, None))
 
 
 def _update(

@@ -67,7 +67,16 @@ def history_of(
         if kept.log.space is not space and kept.log.space != space:
             kept.log = TrialLog(space, direction.value)
             kept.seq, kept.finished, kept.lineage = -1, {}, ()
-        _catch_up(session, kept, search_id, experiment_id)
+        # An equal space parsed again (the parsed-space cache dropped it) keeps the log and
+        # the samplers' checkpoints in it; samplers know the log by its space object.
+        kept.log.space = space
+        try:
+            _catch_up(session, kept, search_id, experiment_id)
+        except BaseException:
+            # Interrupted (Ctrl-C, a lost connection) after the mark or the counts moved but
+            # before the rows were merged: the log would stay short for good. Start over.
+            _reset(kept, ())
+            raise
         yield kept.log
     _KEPT.put(key, kept)  # weigh it again: it grew
 

@@ -165,3 +165,23 @@ def test_the_kept_replay_restarts_where_a_plain_scan_does(seed: int) -> None:
     for n in (60, 400, 900):
         part = TrialLog.of(SPACE, list(log)[:n], "minimize")
         assert _state(replay(part, 20, options)) == _state(plain_replay(part, 20, options))
+
+
+def test_checkpoints_stay_linear_in_memory_and_a_far_rewind_replays_the_same() -> None:
+    rng = np.random.default_rng(4)
+    points = SPACE.decode(rng.random((3000, SPACE.ndim)))  # random: hundreds of restarts
+    options = ZoomOptions.parse({"min_length": 0.05, "failure": 2})
+    kept = TrialLog(SPACE, "minimize")
+    for start in range(0, 3000, 50):  # asks every 50 finished trials, keys 1, 3, 5, ...
+        kept.merge((2 * k + 1, points[k], loss(points[k])) for k in range(start, start + 50))
+        replay(kept, 20, options)
+    covered = sum(
+        state[2].nbytes for _, state in kept.memo(("zoom", 20, options)) if state[2] is not None
+    )
+    assert covered <= 5 * len(kept)  # a few marks keep coverage, not every one
+    assert kept.nbytes() >= covered
+    # A trial finishing far back (key 200: position 100) rewinds past those marks.
+    kept.merge([(200, points[0], 0.123)])
+    fresh = TrialLog.of(SPACE, list(kept), "minimize")
+    assert _state(replay(kept, 20, options)) == _state(replay(fresh, 20, options))
+    assert _state(replay(kept, 20, options)) == _state(plain_replay(fresh, 20, options))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -179,3 +180,52 @@ def test_a_database_replaced_under_the_process_is_read_afresh(
             search_id = new_search(session, n_trials)
         run_search(factory, search_id, workers=2, seed=attempt)
         engine.dispose()
+
+
+def test_an_interrupted_catch_up_loses_nothing(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or any error) in the middle of catching up, after the mark and the counts moved
+    but before the rows were merged, must not leave the log short of those rows for good."""
+    with session_scope(factory) as session:
+        search_id = new_search(session, 30)
+    run_search(factory, search_id, workers=3, seed=6)
+    with session_scope(factory) as session:
+        search = session.get(Search, search_id)
+        session.execute(  # a change to catch up with: the last trial failed after all
+            update(Trial)
+            .where(Trial.search_id == search_id, Trial.number == 29)
+            .values(state=TrialState.FAILED, value=None, seq=Trial.seq + 1000)
+        )
+        merge = TrialLog.merge
+
+        def interrupted(self: TrialLog, *args: Any, **kwargs: Any) -> int:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(TrialLog, "merge", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            kept(session, search)
+        monkeypatch.setattr(TrialLog, "merge", merge)
+        assert kept(session, search) == full_read(session, search)
+
+
+def test_an_equal_space_parsed_again_keeps_the_log_and_its_replay(
+    factory: sessionmaker[Session],
+) -> None:
+    """The parsed-space cache may drop a space and parse it again: an equal space, another
+    object. The kept log (and zoom's checkpoints in it) must carry on, not start over."""
+    with session_scope(factory) as session:
+        search_id = new_search(session, 40)
+    run_search(factory, search_id, workers=2, seed=7)
+    with session_scope(factory) as session:
+        search = session.get(Search, search_id)
+        again = SearchSpace.from_dict(search.space)
+        assert again == search.search_space and again is not search.search_space
+        with history_of(
+            session, search_id, search.experiment_id, search.search_space, Direction.MINIMIZE
+        ) as first:
+            pass
+        with history_of(
+            session, search_id, search.experiment_id, again, Direction.MINIMIZE
+        ) as second:
+            assert second is first and second.space is again
