@@ -77,6 +77,9 @@ class Held:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self._held: dict[int, Claim] = {}
+        # (trial id, attempt) of results the store took: a trial given up while its function
+        # ran (its result refused) was not run by this call, whatever run_once returned.
+        self._recorded: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:  # register, report, heartbeat, reap, close
@@ -92,7 +95,19 @@ class Held:
     def tell(self, claim: Claim, outcome: Outcome) -> bool:
         told = self.backend.tell(claim, outcome)  # raises while it may be retried: still held
         self._forget(claim)
+        if told:
+            with self._lock:
+                self._recorded.add((claim.trial_id, claim.attempt))
         return told
+
+    def recorded(self, claim: Claim) -> bool:
+        """Whether the claim's result was stored (once: the answer is forgotten)."""
+        with self._lock:
+            try:
+                self._recorded.remove((claim.trial_id, claim.attempt))
+            except KeyError:
+                return False
+            return True
 
     def release(self, claim: Claim) -> None:
         self.backend.release(claim)
@@ -211,7 +226,12 @@ def drive(worker: Worker, quota: Quota, deadline: float | None) -> int:
         if claim is None:  # nothing left to run in this search
             quota.put_back()
             break
-        done, delays = done + 1, backoff()
+        delays = backoff()
+        held = worker.backend
+        if isinstance(held, Held) and not held.recorded(claim):
+            quota.put_back()  # given up or stopped: it waits, and is not one of ours
+            continue
+        done += 1
     return done
 
 

@@ -296,3 +296,36 @@ def test_a_project_package_named_app_gets_a_clear_error(tmp_path: Path) -> None:
     )
     assert run.returncode != 0
     assert "a package of your project named `app` comes first on sys.path" in run.stderr
+
+
+def test_a_trial_given_up_mid_run_is_not_counted_and_runs_again(sqlite_db_url: str) -> None:
+    """The reaper may give a trial up while the function still runs (a function holding the
+    GIL past the heartbeat timeout): its result is refused, so it is not one of the n_trials
+    this call ran; the trial waits and is run again within the same call."""
+    from sqlalchemy import update
+
+    from app.store.db import make_engine
+    from app.store.models import Trial, TrialState
+
+    engine = make_engine(sqlite_db_url)
+    calls: list[float] = []
+
+    def train(params: dict) -> float:
+        calls.append(params["lr"])
+        if len(calls) == 2:  # what the reaper does to a trial whose heartbeat lapsed
+            with engine.begin() as connection:
+                connection.execute(
+                    update(Trial)
+                    .where(Trial.state == TrialState.RUNNING)
+                    .values(
+                        state=TrialState.WAITING, attempt=Trial.attempt + 1, ticket_digest=None
+                    )
+                )
+        return params["lr"]
+
+    s = hz.create_search(name="given up", space=LR_SPACE, n_trials=5, db=sqlite_db_url)
+    assert s.optimize(train, n_trials=3, show_progress=False) == 3
+    engine.dispose()
+    states = [t.state for t in s.trials]
+    assert states.count("complete") == 3 and "waiting" not in states
+    assert len(calls) == 4 and calls[1] == calls[2]  # the same configuration, run again
