@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -35,19 +38,37 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, migrate with foreign keys off, as SQLite's own table-rebuild recipe says:
+    batch mode copies a table and drops the old one, and with them on the drop cascaded (a
+    downgrade past 0006 deleted every learning-curve value). Checked before they go back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows without their parents: {broken[:5]}")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def run_online() -> None:
     """Migrate a live database; reuse the caller's connection when it passes one."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _configure(connection)
-        with context.begin_transaction():
+        with _foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(_url())
     try:
         with engine.connect() as conn:
             _configure(conn)
-            with context.begin_transaction():
+            with _foreign_keys_off(conn), context.begin_transaction():
                 context.run_migrations()
     finally:
         engine.dispose()

@@ -244,3 +244,35 @@ def test_declared_metrics_come_and_go_with_migration_0009_and_nothing_else_does(
     with session_scope(factory) as s:
         assert s.get(Experiment, ids[0]).metrics is None  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_every_downgrade_keeps_the_rows_it_does_not_drop(tmp_path: Path) -> None:
+    """On SQLite a downgrade that rebuilds a table (batch mode copies it, drops the old one)
+    ran with foreign keys on, so dropping `trials` cascaded: every learning-curve value went."""
+    url = f"sqlite:///{tmp_path / 'down.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as s:
+        create_experiment(
+            s,
+            name="curves",
+            objective="bowl",
+            direction=Direction.MINIMIZE,
+            space=SearchSpace.from_dict(BUILTINS["bowl"].space),
+            settings=SearchSettings(n_trials=2, seed=1),
+        )
+        claim = ask(s, objectives=None, worker="w")
+        for step in range(3):
+            report(s, claim.trial_id, claim.ticket, step, 1.0 / (step + 1))
+    engine.dispose()
+    for revision in ("0008", "0007", "0006", "0005", "0004", "0003", "0002"):
+        command.downgrade(alembic_config(url), revision)
+        values = "trial_intermediate_values" if revision >= "0007" else "trial_values"
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            counts = [
+                conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("experiments", "searches", "trials", values)
+            ]
+        engine.dispose()
+        assert counts == [1, 1, 1, 3], f"after the downgrade to {revision}"
