@@ -207,28 +207,19 @@ def replay(log: TrialLog, n_init: int, options: ZoomOptions) -> TrustRegion | No
     for i in range(start, len(y)):
         if len(spent):
             covered[i] = bool((_distances(spent, x[i]) <= half).any())
+        exhausted = region is None
         if region is not None:
             _update(region, x[i], float(y[i]), options, failure)
-            if region.length >= options.min_length:
-                _mark_on_grid(marks, i + 1, region, spent, covered)
-                continue
-            spent = np.vstack([spent, region.center])
-            covered[: i + 1] |= _distances(x[: i + 1], region.center) <= half
-        region = _restart(x[: i + 1], y[: i + 1], covered[: i + 1], options)
-        _mark_on_grid(marks, i + 1, region, spent, covered)
+            if region.length < options.min_length:
+                spent = np.vstack([spent, region.center])
+                covered[: i + 1] |= _distances(x[: i + 1], region.center) <= half
+                exhausted = True
+        if exhausted:
+            region = _restart(x[: i + 1], y[: i + 1], covered[: i + 1], options)
+        if (i + 1) % _CHECKPOINT == 0:
+            _mark(marks, i + 1, region, spent, covered)
     _mark(marks, len(y), region, spent, covered)
     return region
-
-
-def _mark_on_grid(
-    marks: list[tuple[int, Any]],
-    position: int,
-    region: TrustRegion | None,
-    spent: np.ndarray,
-    covered: np.ndarray,
-) -> None:
-    if position % _CHECKPOINT == 0:
-        _mark(marks, position, region, spent, covered)
 
 
 def _mark(
