@@ -1,11 +1,13 @@
 // The experiment page's analysis views in tabs: best so far, parameter importance, scatter
 // matrix, parallel coordinates, learning curves and the comparison of searches (compare.js,
-// which adds its own tab). This module puts them on the page: only
+// which adds its own tab) and, for experiments declaring several metrics, their trade-offs
+// (paretoview.js, which adds its own tab too). This module puts them on the page: only
 // the visible tab is drawn, when its schedule says so (drawschedule.js), from what its view
 // module makes of the trials (views/*.js: a note and a figure), and the plots' selections go to
 // the page's one selection.
 import { CompareView, addCompareTab } from "./compare.js";
 import { CurveCache } from "./curvecache.js";
+import { ParetoView, addParetoTab } from "./paretoview.js";
 import { DrawSchedule } from "./drawschedule.js";
 import { importance } from "./importance.js";
 import { currentAxes } from "./pickers.js";
@@ -17,7 +19,7 @@ import { importanceTab } from "./views/importancebars.js";
 import { brushConstraints, brushedIds, parcoordsTab } from "./views/parcoords.js";
 import { splomTab } from "./views/splom.js";
 
-export const VIEWS = ["history", "importance", "splom", "parcoords", "curves", "compare"];
+export const VIEWS = ["history", "importance", "splom", "parcoords", "curves", "compare", "pareto"];
 const CONFIG = { displaylogo: false, responsive: true };
 
 export class AnalysisViews {
@@ -27,6 +29,7 @@ export class AnalysisViews {
     this.selection = selection;
     this.onView = onView;
     addCompareTab(root);
+    addParetoTab(root);
     this.tabs = new Tabs(root, { views: VIEWS, active: view, onSelect: (name) => this.shown(name) });
     const page = root.closest("[data-experiment-id]");
     const panel = this.tabs.panel("compare");
@@ -36,6 +39,13 @@ export class AnalysisViews {
           onPick: () => this.render(),
         })
       : null; // a page without the experiment (or without tabs) has no compare view
+    const front = this.tabs.panel("pareto");
+    this.tradeoffs = page && front
+      ? new ParetoView(front, {
+          paretoUrl: `${page.dataset.api}/experiments/${page.dataset.experimentId}/pareto`,
+          onPick: () => this.render(),
+        })
+      : null;
     this.schedule = new DrawSchedule();
     this.curveCache = new CurveCache(fetchCurves);
     this.ctx = null;
@@ -54,10 +64,21 @@ export class AnalysisViews {
   }
 
   // ctx: {trials (the visible ones), version (of the page's trials), filter (which of them
-  // are visible), space, objective, direction, searches, visible (search ids or null)}.
+  // are visible), space, objective, direction, searches, visible (search ids or null), search
+  // (the search filter: its id or null), metrics (the declared ones, or null)}.
   update(ctx) {
     this.ctx = ctx;
+    this.offerPareto((ctx.metrics || []).length >= 2);
     this.render();
+  }
+
+  // The trade-offs tab is there only for two metrics or more; a link to it on an experiment
+  // without them shows the first view.
+  offerPareto(offered) {
+    const tab = this.tabs.root.querySelector("#tab-pareto");
+    if (!tab || !this.tradeoffs) return;
+    tab.hidden = !offered;
+    if (!offered && this.active === "pareto") this.tabs.select(VIEWS[0]);
   }
 
   shown(view) {
@@ -73,7 +94,12 @@ export class AnalysisViews {
     // A view that made the selection already shows it: redrawing would only drop its marks.
     const sel = this.selection.madeBy(view) ? "own" : this.selection.version;
     // The compare tab shows no selection; it shows a pair of searches on the scatter's axes.
-    const by = { history: "", importance: "", compare: () => this.comparer?.key(currentAxes()) }[view] ?? sel;
+    const by = {
+      history: "",
+      importance: "",
+      compare: () => this.comparer?.key(currentAxes()),
+      pareto: () => `${this.tradeoffs?.key()}|${sel}`,
+    }[view] ?? sel;
     const shownFor = `${this.ctx.filter}|${typeof by === "function" ? by() : by}`;
     const next = this.schedule.next(view, this.ctx.version, shownFor);
     if (next.skip) return;
@@ -111,6 +137,12 @@ export class AnalysisViews {
       el.on("plotly_deselect", () => this.selection.madeBy("splom") && this.selection.clear());
     }
     if (view === "parcoords") el.on("plotly_restyle", () => this.brushed(el));
+    if (view === "pareto") {
+      el.on("plotly_selected", (event) => {
+        if (event && event.points) this.selection.set(idsOfEvent(event, el.data), "pareto");
+      });
+      el.on("plotly_deselect", () => this.selection.madeBy("pareto") && this.selection.clear());
+    }
   }
 
   ranking() {
@@ -190,5 +222,20 @@ export class AnalysisViews {
     }
     if (this.schedule.signature("compare") !== signature) return;
     this.note("compare", this.comparer.draw(this.ctx, lineage, currentAxes()));
+  }
+
+  // The front is fetched when the trials or the search filter changed, then drawn; as compare.
+  async pareto() {
+    if (!this.tradeoffs) return;
+    const signature = this.schedule.signature("pareto");
+    let front;
+    try {
+      front = await this.tradeoffs.load(this.ctx);
+    } catch (error) {
+      this.schedule.forget("pareto"); // try again on the next update
+      throw error;
+    }
+    if (this.schedule.signature("pareto") !== signature) return;
+    this.put("pareto", this.tradeoffs.tab(this.ctx, front, this.selection.ids));
   }
 }

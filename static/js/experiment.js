@@ -17,6 +17,7 @@ import { subtreeIds } from "./tree.js";
 import { TrialStore } from "./trialstore.js";
 import { renderTree } from "./treeview.js";
 import { readState, writeState } from "./urlstate.js";
+import { spanRegion } from "./views/pareto.js";
 
 const root = document.getElementById("dashboard");
 const api = root.dataset.api;
@@ -143,6 +144,8 @@ function plottedTrials() {
 // covers, so trials that arrive inside it (a child search running there) join at once, and
 // the bar, the panel and the table count the same set. No box: a box selection clears.
 function selectBox() {
+  // The span of trials boxed on the trade-offs plot: those trials stay the selection.
+  if (panel.box && panel.suggested?.span !== undefined && state.selection.madeBy("pareto")) return;
   if (panel.box) {
     state.selection.set(trialsInside(plottedTrials(), panel.box, state.experiment.space).map((t) => t.id), "scatter");
   } else if (state.selection.madeBy("scatter")) {
@@ -200,6 +203,8 @@ function renderOthers() {
     direction: exp.direction,
     searches: exp.searches,
     visible: visibleIds(),
+    search: state.selectedSearch,
+    metrics: exp.metrics,
   });
   const selected = state.selection.ids ? state.selection.ids.size : 0;
   panel.update({ trials, axes: currentAxes(), version: state.store.version, selected });
@@ -260,13 +265,25 @@ function drawScatter() {
 // One selection on the page: a selection made elsewhere replaces the scatter plot's box, and
 // clearing it (the bar's button) drops the box however it was made: dragged, typed or linked.
 function selectionChanged(selection) {
-  if (selection.source !== "scatter" && panel.box) panel.setBox(null);
+  if (selection.source === "pareto") proposeSpan(selection.ids);
+  else if (selection.source !== "scatter" && panel.box) panel.setBox(null);
   state.table.setSelection(selection.ids);
   const ids = selection.ids;
   $("selection-bar").hidden = ids === null;
-  const where = { scatter: "scatter plot", splom: "scatter matrix", parcoords: "parallel coordinates" };
+  const where = { scatter: "scatter plot", splom: "scatter matrix", parcoords: "parallel coordinates", pareto: "trade-offs plot" };
   if (ids) $("selection-text").textContent = `${ids.size} trial${ids.size === 1 ? "" : "s"} selected in the ${where[selection.source]}.`;
   render();
+}
+
+// Trials boxed on the trade-offs plot: the region panel proposes the span of their parameters,
+// as it proposes a suggested region (none boxed: no region).
+function proposeSpan(ids) {
+  const boxed = [...ids].map((id) => state.store.byId.get(id)).filter(Boolean);
+  if (!boxed.length) {
+    panel.setBox(null);
+    return;
+  }
+  panel.propose({ region: spanRegion(boxed, state.experiment.space), span: boxed.length });
 }
 
 async function refreshExperiment() {

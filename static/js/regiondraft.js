@@ -101,6 +101,7 @@ export function sortProblems(problems, space, unreadable) {
 export function suggestedNote(suggested) {
   if (!suggested) return "";
   const s = suggested;
+  if (s.span !== undefined) return `The span of the ${s.span} trial${s.span === 1 ? "" : "s"} selected on the trade-offs plot.`;
   const kept = s.best_inside;
   const widened = kept && s.widened && s.widened.length ? ` Widened ${s.widened.join(", ")} to keep trial ${kept.trial_id}, the best so far in this space.` : "";
   const outside = s.incumbent && !s.incumbent.inside ? ` The best trial so far (trial ${s.incumbent.trial_id}) lies outside this search's space.` : "";

@@ -307,19 +307,33 @@ export class RegionPanel extends Emitter {
 
   async suggest() {
     try {
-      const found = await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`);
-      const { trials, axes } = this.plot;
-      const extent = (key) => extentOf(trials.map((t) => axisValue(t, key)));
-      this.box = boxFromRegion(found.region, axes.x, axes.y, this.parentSpace(), this.experiment.space, extent);
-      this.suggested = found;
-      this.typed = {};
-      this.picked = {};
-      this.modes = {};
-      this.setMessage(suggestedNote(found), Boolean(found.warning));
+      this.propose(await getJSON(`${this.api}/searches/${this.parentId}/suggest-region`));
       this.emit("box");
     } catch (error) {
       this.setMessage(error instanceof ApiError ? error.message : String(error), true);
     }
+  }
+
+  // Take `found.region` as the draft: a box on the plot's axes, the categories of a category
+  // axis ticked as they are, the parameters off the axes narrowed to it (the "suggested" mode).
+  // Both a suggested region and the span of trials boxed on the trade-offs plot (`found.span`:
+  // how many) come this way. The caller says whether the box moved ("box").
+  propose(found) {
+    const { trials, axes } = this.plot;
+    const extent = (key) => extentOf(trials.map((t) => axisValue(t, key)));
+    const space = this.parentSpace();
+    this.box = boxFromRegion(found.region, axes.x, axes.y, space, this.experiment.space, extent);
+    this.suggested = found;
+    this.typed = {};
+    this.picked = {};
+    this.modes = {};
+    for (const key of [axes.x, axes.y]) {
+      const name = paramName(key);
+      if (found.span && name !== null && space[name]?.type === "categorical" && Object.hasOwn(found.region, name)) {
+        this.picked[name] = found.region[name];
+      }
+    }
+    this.setMessage(suggestedNote(found), Boolean(found.warning));
   }
 
   // Refine once: the button waits while the request is out, and the same Idempotency-Key goes

@@ -26,13 +26,17 @@ export class Tabs {
     this.onSelect(view);
   }
 
+  // Keys move among the tabs on offer (a hidden one, such as the trade-offs of a single
+  // objective, is skipped).
   onKey(event, i) {
-    const n = this.tabs.length;
-    const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[event.key];
+    const shown = this.tabs.filter((tab) => !tab.hidden);
+    const n = shown.length;
+    const at = Math.max(0, shown.indexOf(this.tabs[i]));
+    const to = { ArrowRight: (at + 1) % n, ArrowLeft: (at - 1 + n) % n, Home: 0, End: n - 1 }[event.key];
     if (to === undefined) return;
     event.preventDefault();
-    this.tabs[to].focus();
-    this.select(this.tabs[to].dataset.view);
+    shown[to].focus();
+    this.select(shown[to].dataset.view);
   }
 
   mark() {

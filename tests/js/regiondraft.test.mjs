@@ -99,6 +99,7 @@ test("problems by parameter of the space, the rest general; unreadable text is a
 test("the note of a suggested region says what it rests on and warns", () => {
   assert.equal(suggestedNote(null), "");
   assert.equal(suggestedNote({ n_complete: 12 }), "Suggested from the best of 12 completed trials.");
+  assert.equal(suggestedNote({ region: {}, span: 3 }), "The span of the 3 trials selected on the trade-offs plot.");
   assert.equal(suggestedNote({ n_complete: 3, warning: "few" }), "Suggested from the best of 3 completed trials. Careful: few.");
   const kept = { trial_id: 7, inside: true, in_box: true };
   assert.equal(
