@@ -14,7 +14,9 @@ first read) on an experiment in the database whose root holds that many finished
 whose two children hold a tenth as many each: one over a box around the root's best trials, one
 in a corner that holds none of them (its baseline walks past nearly all of the root's trials);
 `compare` draws the compare tab from that answer: its best-so-far lines, EDFs and gain rows,
-and the root and the first child (1.1 times the trials) on the scatter's axes.
+and the root and the first child (1.1 times the trials) on the scatter's axes. `pareto` draws
+the trade-offs tab: the value against a second metric with a tenth of the trials over its
+bound, the front (computed in the benchmark, as the server's two-metric sweep) as a line.
 
     .venv/bin/python benchmarks/views.py                      # 1k, 10k, 100k; 3 repeats each
     .venv/bin/python benchmarks/views.py --sizes 1000 --repeats 1
@@ -130,6 +132,25 @@ BENCH = """async ({n, space, lineage}) => {
   out.brush = await clock(() => { pc.brushedIds(lines.rows, lines.dims, {x: [0.2, 0.4]}); });
   Plotly.purge(el);
   out.compare = await compareClock(n, trials, lineage, space);
+  // The trade-offs tab: the value against a second metric, its front (two metrics: one sort
+  // and a sweep, as the server's) drawn as a line, a tenth of the trials over a bound.
+  const pv = await import('/static/js/views/pareto.js');
+  for (const t of trials) t.metrics = {secs: 1 + 4 * random()};
+  const metrics = [{name: 'loss', direction: 'minimize'},
+    {name: 'secs', direction: 'minimize', upper: 4.6}];
+  const order = trials.filter((t) => t.metrics.secs <= 4.6)
+    .sort((a, b) => a.value - b.value || a.metrics.secs - b.metrics.secs);
+  const frontIds = [];
+  let lowest = Infinity;
+  for (const t of order) {
+    if (t.metrics.secs < lowest) { lowest = t.metrics.secs; frontIds.push(t.id); }
+  }
+  const pareto = {trial_ids: frontIds,
+    infeasible_ids: trials.filter((t) => t.metrics.secs > 4.6).map((t) => t.id)};
+  out.pareto = await clock(() => pv.paretoFigure({trials, metrics, pareto, x: 'loss', y: 'secs',
+    searches: [{id: 1, parent_id: null}]}));
+  Plotly.purge(el);
+  out.front = frontIds.length;
   el.remove();
   out.lines = shown.length;
   return out;
@@ -145,6 +166,7 @@ COLUMNS = [
     "brush",
     "lineage",
     "compare",
+    "pareto",
 ]
 CHILD_BOX = {"lr": [1e-4, 1e-2], "x": [0.1, 0.5]}  # around the root's best (lr 1e-3, x 0.3)
 CORNER_BOX = {"lr": [1e-5, 2e-5], "x": [0.9, 1.0]}  # none of its best trials
