@@ -27,6 +27,7 @@ from app.api import (
     trials,
 )
 from app.api.deps import ReadAuthorized, Refused, refused_response
+from app.api.exchange import IMPORT_PATH
 from app.api.limits import BodyLimit
 from app.api.origin import SameOrigin
 from app.paths import resource
@@ -91,6 +92,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         max_buffered=settings.max_buffered_body_bytes,
         timeout=settings.body_timeout,
+        streamed={IMPORT_PATH: settings.max_import_bytes},
     )
     # Outermost: no other site's page reaches anything, not even the body limit.
     app.add_middleware(

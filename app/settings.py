@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="Largest request body accepted (413 beyond)."
     )
+    max_import_bytes: int = Field(
+        4 * 1024**3,
+        gt=0,
+        description="Largest import document accepted (413 beyond): read a trial at a time, "
+        "never held, so it is not bound by max_body_bytes.",
+    )
     max_buffered_body_bytes: int = Field(
         64 * 1024 * 1024,
         gt=0,

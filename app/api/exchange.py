@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request, status
+from anyio import from_thread
+from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -69,15 +70,8 @@ CSV_EXAMPLE = (
     "id,search_id,number,state,value,param.alpha,metric.fit_seconds,error,started_at,finished_at\n"
     f"1,1,0,complete,0.93,0.001,1.5,,{_TIME},2025-05-01T12:00:02+00:00\n"
 )
-Document = Annotated[
-    dict[str, Any],
-    Body(
-        description="A document from `GET /api/experiments/{id}/export`.",
-        openapi_examples={
-            "export": {"summary": "An exported experiment", "value": DOCUMENT_EXAMPLE}
-        },
-    ),
-]
+# Read as a stream, past the body limit of every other route (app.api.limits).
+IMPORT_PATH = "/api/experiments/import"
 
 
 @router.get(
@@ -155,14 +149,49 @@ async def _pieces(
 
 
 @router.post(
-    "/api/experiments/import",
+    IMPORT_PATH,
     status_code=status.HTTP_201_CREATED,
     response_model=ExperimentRead,
     dependencies=[Authorized],
     responses={422: {"model": ErrorResponse, "description": "The document is invalid."}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A document from `GET /api/experiments/{id}/export`, of any size "
+            "(read a trial at a time; the server's max_import_bytes bounds it).",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "examples": {
+                        "export": {"summary": "An exported experiment", "value": DOCUMENT_EXAMPLE}
+                    },
+                }
+            },
+        }
+    },
 )
-def import_experiment(document: Document, session: SessionDep) -> ExperimentRead:
-    """Recreate an exported experiment with new ids; running trials come back waiting."""
-    experiment = importing.import_experiment(session, document)  # a DocumentError is a 422
+async def import_experiment(request: Request, session: SessionDep) -> ExperimentRead:
+    """Recreate an exported experiment with new ids; running trials come back waiting.
+
+    The body is read as it arrives and the trials are written a batch at a time, in one
+    transaction: a bad trial (a 422 naming it), a body past the limit or a client gone
+    mid-upload rolls everything back."""
+    chunks = _body_chunks(request)
+    return await run_in_threadpool(_import, session, chunks)
+
+
+def _import(session: Session, chunks: Iterator[bytes]) -> ExperimentRead:
+    experiment = importing.import_stream(session, chunks)  # a DocumentError is a 422
     session.refresh(experiment)
     return experiment_read(session, experiment)
+
+
+def _body_chunks(request: Request) -> Iterator[bytes]:
+    """The request body's chunks, for a worker thread: each is awaited on the event loop."""
+    stream = request.stream()
+
+    async def next_chunk() -> bytes | None:
+        return await anext(stream, None)
+
+    while (chunk := from_thread.run(next_chunk)) is not None:
+        yield chunk

@@ -3,12 +3,18 @@ a 413 before it is read into memory (whether it declares its length or streams);
 buffered at once share one budget per process (a 503 with Retry-After beyond it, so stalled
 uploads cannot take the server's memory); a body that stops arriving gets a 408; and JSON with
 text that is not unicode (a lone surrogate escape such as "\\ud800", which no database or
-JSON encoder can store or send back) is refused with a 422, off the event loop when large."""
+JSON encoder can store or send back) is refused with a 422, off the event loop when large.
+
+A route that reads its body as a stream (the import: a document of any size, read a trial at
+a time) is named in `streamed` with a limit of its own: its body passes through unbuffered,
+counted as it goes (a 413 past the limit, a 408 when it stops arriving), and the route checks
+the text itself."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -67,12 +73,19 @@ class ClientGone(Exception):
 
 class BodyLimit:
     """ASGI middleware: `max_bytes` per request body, `max_buffered` bytes of bodies held at
-    once, `timeout` seconds of silence while a body arrives, no lone surrogates in it."""
+    once, `timeout` seconds of silence while a body arrives, no lone surrogates in it; POSTs
+    to a path of `streamed` get its limit and reach the route unread."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, max_buffered: int | None = None, timeout: float = 30
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_buffered: int | None = None,
+        timeout: float = 30,
+        streamed: Mapping[str, int] | None = None,
     ) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.streamed = dict(streamed or {})
         # At least one largest body always fits, whatever the setting.
         self.max_buffered = max(max_buffered or max_bytes, max_bytes)
         self.buffered = 0  # bytes reserved by the bodies being read or handled now
@@ -80,6 +93,10 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        limit = self.streamed.get(scope["path"]) if scope["method"] == "POST" else None
+        if limit is not None:
+            await self._stream(scope, receive, send, limit)
             return
         reserved = 0
         try:
@@ -96,6 +113,47 @@ class BodyLimit:
             return
         finally:
             self.buffered -= reserved
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Hand the app the body as it arrives, counted against `limit`. A refusal raised
+        while the route reads is answered here (the route's transaction rolls back on its
+        way out); a client gone mid-body ends the request without an answer."""
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            if _declared(scope) > limit:
+                raise BodyRefused(413, f"the request body is larger than {limit} bytes")
+            await self.app(scope, self._counted(receive, limit), sending)
+        except BodyRefused as refused:
+            if started:
+                raise
+            await _answer(send, refused.status, refused.message)
+        except ClientGone:
+            return
+
+    def _counted(self, receive: Receive, limit: int) -> Receive:
+        """A receive that counts the body's bytes, refusing past `limit` or on silence."""
+        seen, done = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen, done
+            if done:
+                return await receive()  # a disconnect, as the app may wait for one
+            message = await self._receive(receive)
+            if message["type"] == "http.disconnect":
+                raise ClientGone()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyRefused(413, f"the request body is larger than {limit} bytes")
+            done = not message.get("more_body", False)
+            return message
+
+        return counted
 
     def _reserve(self, size: int) -> int:
         """Take `size` bytes of the shared budget, or refuse the request for now."""

@@ -74,6 +74,14 @@ class Client(AbstractContextManager["Client"]):
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.where}: {exc}") from exc
 
+    def upload(self, path: str, chunks: Iterator[bytes]) -> Any:
+        """POST a JSON body as it is read (chunked: the server reads it as a stream, so its
+        size is not bound by memory on either side); the decoded answer. The read timeout
+        is long: the server answers only once it has written the last trial."""
+        timeout = httpx.Timeout(30.0, read=600.0)
+        headers = {"Content-Type": "application/json"}
+        return self.request("POST", path, content=chunks, headers=headers, timeout=timeout)
+
     def get(self, path: str, **params: Any) -> Any:
         """GET with query parameters."""
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})

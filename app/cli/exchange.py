@@ -7,18 +7,36 @@ study is made into the same document `import` sends (app.store.optuna_study).
 
 from __future__ import annotations
 
-import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
+from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
+from app.api.views import experiment_read
+from app.cli.client import Client
 from app.cli.errors import friendly
 from app.cli.experiments import DbOption, ServerOption, TokenOption, connect, out
+from app.settings import Settings
+from app.store import importing
+from app.store.db import make_engine, make_sessionmaker, session_scope
+from app.store.document import DocumentError
+from app.store.migrate import check_schema
 from app.store.optuna_study import optuna_document
+
+CHUNK = 64 * 1024  # bytes of a document read (and sent) at a time
 
 
 @friendly
@@ -71,16 +89,66 @@ def import_command(
     server: ServerOption = None,
     token: TokenOption = None,
 ) -> None:
-    """Import an exported experiment with new ids; trials that were running will run again."""
-    document = read_document(path)
-    with connect(db, server, token) as api:
-        created = api.post("/api/experiments/import", document)
+    """Import an exported experiment with new ids; trials that were running will run again.
+
+    Read a trial at a time, whatever the file's size, with a progress bar; all or nothing."""
+    try:
+        source = path.open("rb")
+        size = os.fstat(source.fileno()).st_size
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from exc
+    with source, _progress() as bar:
+        task = bar.add_task("importing", total=size or None)
+        chunks = _chunks(source, lambda n: bar.advance(task, n))
+        if server:
+            with Client.to_server(server, token) as api:
+                created = api.upload("/api/experiments/import", chunks)
+        else:
+            created = _import_into(db, chunks)
     counts = created["counts"]
     out.print(
         f"experiment {created['id']} ({escape(created['name'])}) imported: "
         f"{created['n_searches']} searches, {sum(counts.values())} trials, "
         f"{counts['waiting']} waiting to run",
         highlight=False,
+    )
+
+
+def _import_into(db: str | None, chunks: Iterator[bytes]) -> dict[str, Any]:
+    """Stream the document straight into the database (--db), in one transaction, through the
+    store's importer, the one the API route runs. Not through the in-process app, as the other
+    commands go: its transport reads a request body whole before the app sees it."""
+    settings = Settings(database_url=db) if db else Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        check_schema(engine)
+        with session_scope(make_sessionmaker(engine)) as session:
+            experiment = importing.import_stream(session, chunks)
+            session.flush()
+            return experiment_read(session, experiment).model_dump(mode="json")
+    except DocumentError as exc:
+        raise ValueError(exc.text()) from None
+    finally:
+        engine.dispose()
+
+
+def _chunks(source: BinaryIO, advance: Callable[[int], None]) -> Iterator[bytes]:
+    """The file in chunks of CHUNK bytes, moving the progress bar as each is taken."""
+    while chunk := source.read(CHUNK):
+        advance(len(chunk))
+        yield chunk
+
+
+def _progress() -> Progress:
+    """A bar of bytes read, on standard error (standard output keeps the one-line answer)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
 
 
@@ -126,20 +194,3 @@ def import_optuna_command(
     )
     for notice in notices:
         out.print(f"note: {escape(notice)}", highlight=False, soft_wrap=True)
-
-
-def read_document(path: Path) -> Any:
-    """The JSON in `path`; NaN and infinities are refused, as the API would."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise typer.BadParameter(f"cannot read {path}: {reason}") from exc
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as exc:
-        raise ValueError(f"{path} is not a JSON document: {exc}") from exc
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed (the document needs finite numbers)")

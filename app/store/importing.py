@@ -1,4 +1,5 @@
-"""Import: an exported document (`exporting`) recreated with new ids, all or nothing. Every
+"""Import: an exported document (`exporting`) recreated with new ids, all or nothing (in the
+caller's one transaction), read and written a batch of trials at a time. Every
 value is checked as on every other way in (spaces, regions, samplers, stored values), and a
 bad one is refused with its JSON path (`searches[1].space.lr: ...`); running trials come back
 waiting. Notes are optional at every level (documents from before them have none)."""
@@ -6,9 +7,10 @@ waiting. Notes are optional at every level (documents from before them have none
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -42,6 +44,7 @@ from app.store.document import (
     read_text,
     read_time,
 )
+from app.store.document_stream import read_streamed
 from app.store.models import (
     DEFAULT_HEARTBEAT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
@@ -55,91 +58,131 @@ from app.store.models import (
 )
 from app.store.statements import FINAL
 
+T = TypeVar("T")
+# Trials validated and inserted at a time: all of a document that is in memory at once (memory
+# grows with it: 5 MB at 250, 10 at 1,000; the time per trial is the same).
+IMPORT_BATCH = 250
+
 
 @dataclass
-class _Plan:
-    """A validated document as column values, ready to insert."""
+class _Head:
+    """A validated head (experiment and searches) as column values, ready to insert."""
 
     experiment: dict[str, Any]
     searches: list[tuple[int, int | None, dict[str, Any]]] = field(default_factory=list)
-    trials: list[tuple[int, dict[str, Any], list[tuple[int, float]]]] = field(default_factory=list)
+    spaces: dict[int, SearchSpace] = field(default_factory=dict)
 
 
 def import_experiment(session: Session, document: Any) -> Experiment:
-    """Recreate an exported experiment as new rows (new ids, parent links remapped).
+    """Recreate an exported experiment (a parsed document) as new rows (new ids, parent links
+    remapped); `import_stream` reads one as it arrives.
 
-    The whole document is checked before anything is written; a problem raises DocumentError
-    (a ValueError) naming its JSON path. Each search's counters are recomputed from its trials
+    A problem raises DocumentError (a ValueError) naming its JSON path, before or after rows
+    were written: the caller's transaction is what makes an import all or nothing (every
+    caller rolls back on an error). Each search's counters are recomputed from its trials
     (asked = its trials, finished = complete, failed or pruned ones; done once finished reaches
     the budget), and trials get change numbers from the new experiment's counter in document
     order, so since-cursors work. Trials that were running are imported as `waiting`, without
     worker, start time or learning curve: no worker here owns them, so they will be re-run.
     The objective need not be registered yet; workers that offer it pick the trials up.
     """
-    plan = _validate(document)
-    experiment = Experiment(**plan.experiment, seq=0)
+    return _import(session, document, None)
+
+
+def import_stream(
+    session: Session, chunks: Iterable[bytes], batch: int = IMPORT_BATCH
+) -> Experiment:
+    """`import_experiment` on a document's bytes as they arrive (a file, a request body): the
+    trials are read, checked and inserted `batch` at a time, so memory does not grow with
+    them. A document not in the exporter's one-trial-per-line shape is read whole."""
+    head, trials = read_streamed(chunks)
+    return _import(session, head, trials, batch)
+
+
+def _import(
+    session: Session, document: Any, trials: Iterable[Any] | None, batch: int = IMPORT_BATCH
+) -> Experiment:
+    head = _validate_head(document)
+    items = read_list(document["trials"], ("trials",)) if trials is None else trials
+    experiment = Experiment(**head.experiment, seq=0)
     session.add(experiment)
     session.flush()
-    ids: dict[int, int] = {}
-    for ref, parent_ref, columns in plan.searches:
-        parent_id = None if parent_ref is None else ids[parent_ref]
+    searches: dict[int, Search] = {}
+    for ref, parent_ref, columns in head.searches:
+        parent_id = None if parent_ref is None else searches[parent_ref].id
         search = Search(experiment_id=experiment.id, parent_id=parent_id, **columns)
         session.add(search)
         session.flush()  # one at a time: a child needs its parent's new id
-        ids[ref] = search.id
-    _insert_trials(session, experiment, plan, ids)
+        searches[ref] = search
+    numbers = _Numbers(head)
+    count = 0
+    for chunk in batched(enumerate(items), batch):
+        trials_read = [_trial(item, ("trials", i), head.spaces) for i, item in chunk]
+        for (i, _), (ref, columns, _) in zip(chunk, trials_read, strict=True):
+            numbers.add(ref, columns["number"], columns["state"], i)
+        _insert_trials(session, experiment.id, searches, trials_read, count)
+        count += len(trials_read)
+    numbers.check()
+    _set_counters(head, numbers, searches)
+    experiment.seq = count
+    session.flush()
     return experiment
 
 
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (itertools.batched is Python 3.12)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def _insert_trials(
-    session: Session, experiment: Experiment, plan: _Plan, ids: Mapping[int, int]
+    session: Session,
+    experiment_id: int,
+    searches: Mapping[int, Search],
+    trials: list[tuple[int, dict[str, Any], list[tuple[int, float]]]],
+    before: int,
 ) -> None:
+    """One batch of trials and their learning curves, in two executemany inserts."""
     # Core inserts: the ORM would replace an explicit None start time with the column default.
     rows = [
-        {"experiment_id": experiment.id, "search_id": ids[ref], "seq": seq, **columns}
-        for seq, (ref, columns, _) in enumerate(plan.trials, start=1)
+        {"experiment_id": experiment_id, "search_id": searches[ref].id, "seq": seq, **columns}
+        for seq, (ref, columns, _) in enumerate(trials, start=before + 1)
     ]
+    if not rows:
+        return
     trial_ids = (
         session.execute(
             insert(Trial.__table__).returning(Trial.id, sort_by_parameter_order=True), rows
         )
         .scalars()
         .all()
-        if rows
-        else []
     )
     values = [
         {"trial_id": trial_id, "search_id": row["search_id"], "step": step, "value": value}
-        for trial_id, row, (_, _, curve) in zip(trial_ids, rows, plan.trials, strict=True)
+        for trial_id, row, (_, _, curve) in zip(trial_ids, rows, trials, strict=True)
         for step, value in curve
     ]
     if values:
         session.execute(insert(IntermediateValue.__table__), values)
-    experiment.seq = len(rows)
-    session.flush()
 
 
-def _validate(document: Any) -> _Plan:
+def _validate_head(document: Any) -> _Head:
     doc = read_object(document, ())
     if doc.get("format") != FORMAT:  # first: another kind of file gets this message, not a list
         raise DocumentError(("format",), f"must be {FORMAT!r}: this is not a Hyperzoom export")
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
         raise DocumentError(("version",), f"must be {VERSION}; this Hyperzoom reads version 1")
     check_keys(doc, (), {"format", "version", "experiment", "searches", "trials"})
-    plan = _Plan(_experiment(doc["experiment"], ("experiment",)))
+    head = _Head(_experiment(doc["experiment"], ("experiment",)))
     searches = read_list(doc["searches"], ("searches",))
     if not searches:
         raise DocumentError(("searches",), "an experiment needs at least one search")
-    spaces: dict[int, SearchSpace] = {}
     for i, item in enumerate(searches):
-        ref, parent, columns, space = _search(item, ("searches", i), spaces)
-        plan.searches.append((ref, parent, columns))
-        spaces[ref] = space
-    for i, item in enumerate(read_list(doc["trials"], ("trials",))):
-        plan.trials.append(_trial(item, ("trials", i), spaces))
-    _check_numbers(plan)
-    _set_counters(plan)
-    return plan
+        ref, parent, columns, space = _search(item, ("searches", i), head.spaces)
+        head.searches.append((ref, parent, columns))
+        head.spaces[ref] = space
+    return head
 
 
 def _experiment(value: Any, loc: Loc) -> dict[str, Any]:
@@ -331,42 +374,74 @@ def _curve(value: Any, loc: Loc) -> list[tuple[int, float]]:
     return curve
 
 
-def _check_numbers(plan: _Plan) -> None:
-    """Trial numbers of a search must be 0..k-1, k within the budget, as ask hands them out."""
-    seen: dict[int, set[int]] = defaultdict(set)
-    for i, (ref, columns, _) in enumerate(plan.trials):
-        if columns["number"] in seen[ref]:
+class _Numbers:
+    """Each search's trial numbers so far, one bit each (a million take 125 kB): the numbers
+    of a search must run 0..k-1, k within its budget, as ask hands them out. Numbers at or
+    beyond the budget (a document that will be refused) are kept as a set."""
+
+    def __init__(self, head: _Head) -> None:
+        self.budgets = {ref: columns["n_trials"] for ref, _, columns in head.searches}
+        self.bits: dict[int, bytearray] = {ref: bytearray() for ref in self.budgets}
+        self.beyond: dict[int, set[int]] = defaultdict(set)
+        self.asked: Counter[int] = Counter()
+        self.finished: Counter[int] = Counter()
+        self.order = [ref for ref, _, _ in head.searches]
+
+    def add(self, ref: int, number: int, state: TrialState, index: int) -> None:
+        """Count trial `index` (of search `ref`), refusing a number its search has already."""
+        if number < self.budgets[ref]:
+            bits = self.bits[ref]
+            byte, bit = divmod(number, 8)
+            if byte >= len(bits):
+                bits.extend(bytes(byte + 1 - len(bits)))
+            seen = bits[byte] >> bit & 1
+            bits[byte] |= 1 << bit
+        else:
+            seen = number in self.beyond[ref]
+            self.beyond[ref].add(number)
+        if seen:
             raise DocumentError(
-                ("trials", i, "number"),
-                f"search {ref} has two trials numbered {columns['number']}",
+                ("trials", index, "number"), f"search {ref} has two trials numbered {number}"
             )
-        seen[ref].add(columns["number"])
-    for i, (ref, _, columns) in enumerate(plan.searches):
-        numbers = seen[ref]
-        if len(numbers) > columns["n_trials"]:
-            raise DocumentError(
-                ("searches", i, "n_trials"),
-                f"is {columns['n_trials']} but the search has {len(numbers)} trials",
-            )
-        missing = sorted(set(range(len(numbers))) - numbers)
-        if missing:
-            raise DocumentError(
-                ("searches", i),
-                f"trial numbers must run 0..{len(numbers) - 1} without gaps; "
-                f"{missing[0]} is missing",
-            )
+        self.asked[ref] += 1
+        self.finished[ref] += state in FINAL
+
+    def check(self) -> None:
+        for i, ref in enumerate(self.order):
+            count, budget = self.asked[ref], self.budgets[ref]
+            if count > budget:
+                raise DocumentError(
+                    ("searches", i, "n_trials"), f"is {budget} but the search has {count} trials"
+                )
+            missing = self._first_missing(ref, count)
+            if missing is not None:
+                raise DocumentError(
+                    ("searches", i),
+                    f"trial numbers must run 0..{count - 1} without gaps; {missing} is missing",
+                )
+
+    def _first_missing(self, ref: int, count: int) -> int | None:
+        """The smallest number below `count` that search `ref` has no trial for."""
+        bits = self.bits[ref]
+        for byte in range((count + 7) // 8):
+            value = bits[byte] if byte < len(bits) else 0
+            if value != 0xFF:
+                for bit in range(8):
+                    if not value >> bit & 1 and byte * 8 + bit < count:
+                        return byte * 8 + bit
+        return None
 
 
-def _set_counters(plan: _Plan) -> None:
-    asked: Counter[int] = Counter(ref for ref, _, _ in plan.trials)
-    finished: Counter[int] = Counter(ref for ref, c, _ in plan.trials if c["state"] in FINAL)
-    for i, (ref, _, columns) in enumerate(plan.searches):
-        done = finished[ref] >= columns["n_trials"]
+def _set_counters(head: _Head, numbers: _Numbers, searches: Mapping[int, Search]) -> None:
+    for i, (ref, _, columns) in enumerate(head.searches):
+        finished = numbers.finished[ref]
+        done = finished >= columns["n_trials"]
         if columns["status"] is SearchStatus.DONE and not done:
             raise DocumentError(
                 ("searches", i, "status"),
-                f"is done but only {finished[ref]} of its {columns['n_trials']} trials finished",
+                f"is done but only {finished} of its {columns['n_trials']} trials finished",
             )
-        columns.update(n_asked=asked[ref], n_finished=finished[ref])
+        search = searches[ref]
+        search.n_asked, search.n_finished = numbers.asked[ref], finished
         if done:
-            columns["status"] = SearchStatus.DONE
+            search.status = SearchStatus.DONE

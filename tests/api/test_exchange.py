@@ -288,3 +288,29 @@ def test_an_import_keeps_the_limits_of_every_other_way_in(
         [item] = response.json()["detail"]
         assert item["loc"] == ["body", "trials", 0, *loc] and problem in item["msg"]
     assert len(api.get("/api/experiments").json()) == 1  # nothing was written
+
+
+def test_the_import_has_a_body_limit_of_its_own(
+    db_url: str, tmp_path: Path, migrated_template: Path, experiment_id: int
+) -> None:
+    """Issue 18: an export past the 10 MB body limit could not be imported at all. The import
+    reads its body as a stream, with its own limit; every other route keeps the small one."""
+    with _client(Settings(database_url=db_url)) as api:
+        document = api.get(f"/api/experiments/{experiment_id}/export").content
+    path = tmp_path / "small.db"
+    shutil.copy(migrated_template, path)
+    url = f"sqlite:///{path}"
+    assert len(document) > 2000
+    with _client(Settings(database_url=url, max_body_bytes=2000)) as small:
+        json_body = {"Content-Type": "application/json"}
+        created = small.post("/api/experiments/import", content=document, headers=json_body)
+        assert created.status_code == 201, created.text
+        assert small.post("/api/experiments", content=b" " * 3000).status_code == 413
+    limit = len(document) - 1
+    with _client(Settings(database_url=url, max_import_bytes=limit)) as tight:
+        refused = tight.post("/api/experiments/import", content=document, headers=json_body)
+        assert refused.status_code == 413
+        assert f"larger than {limit} bytes" in refused.json()["message"]
+        chunked = tight.post("/api/experiments/import", content=iter([document]))
+        assert chunked.status_code == 413  # no declared length: counted as it arrives
+        assert len(tight.get("/api/experiments").json()) == 1  # the first one alone

@@ -207,10 +207,12 @@ def test_a_bad_document_names_the_path_and_writes_nothing(
         document = export_experiment(session, populate(session))
     if path == ["searches", 0, "parent_id"]:
         value = document["searches"][0]["id"]  # its own id: not listed before it
+    # Checked as it is written (a streamed import holds no whole document to check first):
+    # the caller's transaction, rolled back on the error, is what leaves nothing behind.
+    with pytest.raises(DocumentError) as caught, session_scope(other) as session:
+        import_experiment(session, _bad(document, path, value))
+    assert message in str(caught.value)
     with session_scope(other) as session:
-        with pytest.raises(DocumentError) as caught:
-            import_experiment(session, _bad(document, path, value))
-        assert message in str(caught.value)
         assert session.scalar(select(func.count()).select_from(Experiment)) == 0
         assert session.scalar(select(func.count()).select_from(Trial)) == 0
 
