@@ -179,4 +179,7 @@ def test_gets_stay_quick_while_four_clients_post_10_mb_bodies(server: str, kind:
         post_statuses=sorted(set(posted)),
     )
     assert set(posted) == {422}
-    assert busy < max(0.15, 5 * quiet), f"GET p50 {busy * 1000:.0f} ms, {quiet * 1000:.0f} quiet"
+    # Before issue 14 a GET waited 840 ms behind such posts; now 50-137 ms on an idle 2-core
+    # machine (docs/benchmarks.md), 152 ms with a test run beside it. The bound keeps the
+    # stall out without failing on a busy machine.
+    assert busy < max(0.3, 10 * quiet), f"GET p50 {busy * 1000:.0f} ms, {quiet * 1000:.0f} quiet"
