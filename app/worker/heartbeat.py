@@ -81,6 +81,10 @@ class Heartbeat:
                 log.warning("heartbeat for trial %s failed: %s", claim.trial_id, exc)
             with self._cond:
                 self._beating = False
+                if lost.is_set() and self._claim is claim:
+                    # Given up: every further beat would be refused (and logged) while a
+                    # function that cannot be cancelled runs on.
+                    self._claim = None
                 self._due = time.monotonic() + self._every
                 self._cond.notify_all()
 

@@ -139,3 +139,24 @@ def test_a_trial_given_up_meanwhile_is_stopped_at_the_next_beat(
     assert claim is not None and elapsed < 20
     (trial,) = trials_of(factory, search_id)
     assert trial.state is TrialState.WAITING and trial.attempt == 1
+
+
+def test_a_given_up_trial_is_not_beaten_again() -> None:
+    """Once the server said the trial was given up, more beats are only refused and logged
+    each interval while the function (which in-process cannot be cancelled) runs on."""
+    beats: list[int] = []
+
+    def refused(claim: Claim) -> bool:
+        beats.append(claim.trial_id)
+        return False
+
+    heartbeat = Heartbeat(refused, 0.03)
+    lost = heartbeat.watch(_claim(1))
+    assert lost.wait(2)
+    time.sleep(0.2)
+    assert beats == [1]
+    heartbeat.watch(_claim(2))  # the next trial is beaten as usual
+    time.sleep(0.1)
+    heartbeat.unwatch()
+    heartbeat.close()
+    assert beats[:2] == [1, 2]
