@@ -101,14 +101,32 @@ def server(db_url: str, tmp_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
     log.close()
 
 
+def _spoiled(path: Path, index: int) -> bytes:
+    """The document with trial `index`'s solver made one its space does not have."""
+    lines = path.read_bytes().split(b"\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith(b'{"'))
+    lines[first + index] = lines[first + index].replace(b'"solver": "', b'"solver": "rmsprop-')
+    return b"\n".join(lines)
+
+
 def test_a_big_export_streams_up_to_a_server(
-    big: tuple[Path, str], db_url: str, server: tuple[str, subprocess.Popen[bytes]]
+    big: tuple[Path, str],
+    db_url: str,
+    server: tuple[str, subprocess.Popen[bytes]],
+    tmp_path: Path,
 ) -> None:
     path, source = big
     url, process = server
     before = peak_rss_of(process.pid)
     refused, _ = measured_cli("import", str(path), "--server", url, "--token", "wrong")
     assert refused.returncode == 1 and "(HTTP 401)" in refused.stderr
+    # A bad trial halfway: the server answers while the client is still sending, and the
+    # client shows that answer (not a broken pipe); nothing of the first half stays.
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(_spoiled(path, N // 2))
+    refused, _ = measured_cli("import", str(bad), "--server", url, "--token", TOKEN)
+    assert refused.returncode == 1
+    assert f"trials.{N // 2}.params.solver: 'rmsprop-" in refused.stderr, refused.stderr[-2000:]
     done, growth = measured_cli("import", str(path), "--server", url, "--token", TOKEN)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"experiment 1 (big) imported: 1 searches, {N} trials, 0 waiting" in done.stdout
@@ -130,11 +148,8 @@ def test_a_bad_trial_at_the_end_leaves_nothing_behind(
     big: tuple[Path, str], db_url: str, tmp_path: Path
 ) -> None:
     path, _ = big
-    lines = path.read_bytes().split(b"\n")
-    last = next(i for i in range(len(lines) - 1, 0, -1) if lines[i].startswith(b"{"))
-    lines[last] = lines[last].replace(b'"solver": "', b'"solver": "rmsprop-', 1)
     bad = tmp_path / "bad.json"
-    bad.write_bytes(b"\n".join(lines))
+    bad.write_bytes(_spoiled(path, N - 1))
     done, _ = measured_cli("import", str(bad), "--db", db_url)
     assert done.returncode == 1
     assert f"trials[{N - 1}].params.solver" in done.stderr, done.stderr[-2000:]

@@ -21,7 +21,8 @@ from app.store.document import DocumentError
 
 TRIALS_LINE = b'  "trials": ['
 _HEAD_END = b'\n  "trials": []\n}'
-_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+# What any surrogate starts with: an escape, or its bytes (which json.loads decodes too).
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 def read_streamed(chunks: Iterable[bytes]) -> tuple[Any, Iterator[Any] | None]:

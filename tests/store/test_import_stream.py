@@ -99,6 +99,8 @@ def test_no_trials_at_all(factory: sessionmaker[Session]) -> None:
         (lambda t: t.replace(b'},\n{"search_id"', b'},\n{"search_id\\', 1), "trials[1]: is not"),
         (lambda t: t.replace(b'"worker": "w1"', b'"worker": "\\ud800"', 1), "not unicode"),
         (lambda t: t.replace(b'"value": 0.25', b'"value": NaN', 1), "NaN is not allowed"),
+        (lambda t: t.replace(b'"worker": "w1"', b'"worker": "\xed\xa0\x80"', 1), "not unicode"),
+        (lambda t: t.replace(b'"solver"', b'"s\\udc80lver"'), "experiment.space: holds text"),
     ],
 )
 def test_a_broken_document_is_refused_by_its_path_and_writes_nothing(
