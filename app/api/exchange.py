@@ -177,11 +177,14 @@ async def import_experiment(request: Request, session: SessionDep) -> Experiment
     transaction: a bad trial (a 422 naming it), a body past the limit or a client gone
     mid-upload rolls everything back."""
     chunks = _body_chunks(request)
-    return await run_in_threadpool(_import, session, chunks)
+    # What is held at once (the head, a line, a document not in the export's shape) stays
+    # within the body limit of every other route.
+    held = request.app.state.settings.max_body_bytes
+    return await run_in_threadpool(_import, session, chunks, held)
 
 
-def _import(session: Session, chunks: Iterator[bytes]) -> ExperimentRead:
-    experiment = importing.import_stream(session, chunks)  # a DocumentError is a 422
+def _import(session: Session, chunks: Iterator[bytes], held: int) -> ExperimentRead:
+    experiment = importing.import_stream(session, chunks, max_held=held)  # a 422 if bad
     session.refresh(experiment)
     return experiment_read(session, experiment)
 

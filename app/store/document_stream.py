@@ -25,16 +25,26 @@ _HEAD_END = b'\n  "trials": []\n}'
 _MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
-def read_streamed(chunks: Iterable[bytes]) -> tuple[Any, Iterator[Any] | None]:
+def read_streamed(
+    chunks: Iterable[bytes], max_held: int | None = None
+) -> tuple[Any, Iterator[Any] | None]:
     """The document's head (a dict, its trials left out) and an iterator over its trials,
     parsed as they are read; or, for a document not in the exporter's shape, the whole
-    document and None. Raises DocumentError for text that is not a JSON document."""
-    lines = _lines(chunks)
+    document and None. Raises DocumentError for text that is not a JSON document.
+
+    `max_held` bounds what is ever held at once (a server's memory): the head, one line, or
+    a whole document not in the exporter's shape (which before could not pass the body
+    limit either)."""
+    lines = _lines(chunks, max_held)
     head: list[bytes] = []
+    held = 0
     for line in lines:
         if line.rstrip() == TRIALS_LINE:
             break
         head.append(line)
+        held += len(line) + 1
+        if max_held is not None and held > max_held:
+            raise _too_much(max_held)
     else:
         return _whole(b"\n".join(head)), None
     try:
@@ -42,14 +52,33 @@ def read_streamed(chunks: Iterable[bytes]) -> tuple[Any, Iterator[Any] | None]:
     except ValueError:
         document = None
     if not isinstance(document, dict):  # the line was there but the head is not the exporter's
-        return _whole(b"\n".join([*head, line, *lines])), None
+        return _whole(_rest([*head, line], lines, max_held)), None
     _check_unicode(document, (), b"\n".join(head))
     first = _next_line(lines)
     try:
         item = _loads(first.removesuffix(b",")) if first not in (b"]", b"") else None
     except ValueError:  # trials spread over many lines: an older or hand-indented document
-        return _whole(b"\n".join([*head, line, first, *lines])), None
+        return _whole(_rest([*head, line, first], lines, max_held)), None
     return document, _trials(first, item, lines)
+
+
+def _too_much(max_held: int) -> DocumentError:
+    return DocumentError(
+        (),
+        f"holds more than {max_held} bytes that are not an export's trial lines (only those "
+        "are read one at a time: write the document with `hyperzoom export`)",
+    )
+
+
+def _rest(parts: list[bytes], lines: Iterator[bytes], max_held: int | None) -> bytes:
+    """`parts` and every line left, joined again, within `max_held` bytes."""
+    held = sum(len(p) + 1 for p in parts)
+    for line in lines:
+        parts.append(line)
+        held += len(line) + 1
+        if max_held is not None and held > max_held:
+            raise _too_much(max_held)
+    return b"\n".join(parts)
 
 
 def _trials(first: bytes, item: Any, lines: Iterator[bytes]) -> Iterator[Any]:
@@ -89,14 +118,17 @@ def _next_line(lines: Iterator[bytes]) -> bytes:
     return b""
 
 
-def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The text's lines (without their `\\n`), whatever the chunks' sizes."""
+def _lines(chunks: Iterable[bytes], max_held: int | None = None) -> Iterator[bytes]:
+    """The text's lines (without their `\\n`), whatever the chunks' sizes; none longer than
+    `max_held` bytes."""
     rest = b""
     for chunk in chunks:
         if not chunk:
             continue
         *lines, rest = (rest + chunk).split(b"\n")
         yield from lines
+        if max_held is not None and len(rest) > max_held:
+            raise DocumentError((), f"has a line longer than {max_held} bytes")
     if rest:
         yield rest
 

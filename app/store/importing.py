@@ -90,12 +90,16 @@ def import_experiment(session: Session, document: Any) -> Experiment:
 
 
 def import_stream(
-    session: Session, chunks: Iterable[bytes], batch: int = IMPORT_BATCH
+    session: Session,
+    chunks: Iterable[bytes],
+    batch: int = IMPORT_BATCH,
+    max_held: int | None = None,
 ) -> Experiment:
     """`import_experiment` on a document's bytes as they arrive (a file, a request body): the
     trials are read, checked and inserted `batch` at a time, so memory does not grow with
-    them. A document not in the exporter's one-trial-per-line shape is read whole."""
-    head, trials = read_streamed(chunks)
+    them. A document not in the exporter's one-trial-per-line shape is read whole, up to
+    `max_held` bytes (see `read_streamed`)."""
+    head, trials = read_streamed(chunks, max_held)
     return _import(session, head, trials, batch)
 
 

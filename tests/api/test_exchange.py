@@ -6,6 +6,7 @@ import csv
 import gc
 import http.client
 import io
+import json
 import shutil
 import threading
 import time
@@ -300,12 +301,18 @@ def test_the_import_has_a_body_limit_of_its_own(
     path = tmp_path / "small.db"
     shutil.copy(migrated_template, path)
     url = f"sqlite:///{path}"
-    assert len(document) > 2000
-    with _client(Settings(database_url=url, max_body_bytes=2000)) as small:
+    # A body limit past the head and any one line (all the import holds), short of the whole.
+    limit = document.index(b'\n  "trials": [') + 1000
+    assert len(document) > limit
+    with _client(Settings(database_url=url, max_body_bytes=limit)) as small:
         json_body = {"Content-Type": "application/json"}
         created = small.post("/api/experiments/import", content=document, headers=json_body)
         assert created.status_code == 201, created.text
-        assert small.post("/api/experiments", content=b" " * 3000).status_code == 413
+        assert small.post("/api/experiments", content=b" " * (limit + 1)).status_code == 413
+        # Another shape is read whole: within that limit only.
+        indented = json.dumps(json.loads(document), indent=2).encode()
+        whole = small.post("/api/experiments/import", content=indented, headers=json_body)
+        assert whole.status_code == 422 and f"more than {limit} bytes" in whole.text
     limit = len(document) - 1
     with _client(Settings(database_url=url, max_import_bytes=limit)) as tight:
         refused = tight.post("/api/experiments/import", content=document, headers=json_body)

@@ -134,3 +134,24 @@ def test_not_json_at_all(factory: sessionmaker[Session]) -> None:
     with pytest.raises(DocumentError, match="must be a JSON object"):
         with session_scope(factory) as session:
             import_stream(session, iter([b"[1, 2]"]))
+
+
+def test_what_is_held_at_once_has_a_bound(factory: sessionmaker[Session]) -> None:
+    """A server passes its body limit as `max_held`: an export of any size streams in, but a
+    document in another shape (read whole), a head or a line past it is refused."""
+    text, document = _exported(factory)
+    lines = text.split(b"\n")
+    head = len(b"\n".join(lines[: lines.index(b'  "trials": [') + 1]))
+    longest = max(len(line) for line in lines)
+    bound = max(head, longest) + 100
+    assert bound < len(text)  # the whole export is past it, and imports
+    with session_scope(factory) as session:
+        import_stream(session, _pieces(text, 64), max_held=bound)
+    for other, message in [
+        (json.dumps(document, indent=2).encode(), f"holds more than {bound} bytes"),
+        (json.dumps(document).encode(), f"has a line longer than {bound} bytes"),
+        (text.replace(b'"worker": "w1"', b'"worker": "' + b"w" * bound + b'"'), "a line longer"),
+    ]:
+        with pytest.raises(DocumentError, match=message), session_scope(factory) as session:
+            import_stream(session, _pieces(other, 64), max_held=bound)
+    _nothing_written(factory, 2)
