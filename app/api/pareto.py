@@ -17,6 +17,7 @@ from app.core.pareto import pareto_front
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import pareto as reads
 from app.store.experiments import get_experiment
+from app.store.searches import subtree_ids
 
 router = APIRouter(tags=["experiments"])
 
@@ -54,14 +55,15 @@ def get_pareto(
     """The Pareto front of the experiment's complete trials over its declared metrics (their
     directions respected), constraints applied first."""
     experiment = get_experiment(session, experiment_id)
-    if search is not None and search not in {s.id for s in experiment.searches}:
+    root = next((s for s in experiment.searches if s.id == search), None)
+    if search is not None and root is None:
         raise FieldError(["query", "search"], f"search {search} is not in this experiment")
     metrics = reads.declared_metrics(experiment)
     ids, values = reads.metric_matrix(
         session,
         experiment_id,
         [m["name"] for m in metrics],
-        None if search is None else reads.subtree(experiment, search),
+        None if root is None else subtree_ids(session, root),
     )
     front = pareto_front(
         values,

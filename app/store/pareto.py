@@ -29,19 +29,6 @@ def declared_metrics(experiment: Experiment) -> list[dict[str, Any]]:
     return experiment.metrics or [{"name": "value", "direction": experiment.direction.value}]
 
 
-def subtree(experiment: Experiment, search_id: int) -> list[int]:
-    """The search and every search refined from it, at any depth (ids of this experiment)."""
-    children: dict[int | None, list[int]] = {}
-    for s in experiment.searches:
-        children.setdefault(s.parent_id, []).append(s.id)
-    found, todo = [], [search_id]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
 def metric_matrix(
     session: Session,
     experiment_id: int,
