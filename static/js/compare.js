@@ -8,10 +8,10 @@
 // built. User text (search labels, parameter names, categories) goes into the page as
 // textContent, into plotly escaped.
 import { getJSON } from "./api.js";
-import { fmt } from "./format.js";
+import { fmt, signed } from "./format.js";
 import { searchLabel } from "./labels.js";
 import { fillSelect } from "./pickers.js";
-import { defaultPair, edfFigure, gainRows, pairFigure, progressFigure } from "./views/lineage.js";
+import { beatText, defaultPair, edfFigure, gainRows, pairFigure, progressFigure } from "./views/lineage.js";
 
 const CONFIG = { displaylogo: false, responsive: true };
 const CAPTION = "font-size: .95rem; font-weight: 600; margin: .6rem 0 .2rem";
@@ -76,11 +76,6 @@ export function addCompareTab(root) {
   panel.setAttribute("aria-labelledby", "tab-compare");
   const panels = root.querySelectorAll('[role="tabpanel"]');
   panels[panels.length - 1].after(panel);
-}
-
-function signed(v) {
-  if (v === null || v === undefined) return "–";
-  return (v > 0 ? "+" : "") + fmt(v);
 }
 
 export class CompareView {
@@ -154,7 +149,7 @@ export class CompareView {
       ...rows.map((r) => {
         const tr = el("tr");
         tr.dataset.searchId = String(r.id);
-        const beat = r.baseline === null ? "–" : r.trialsToBeat === null ? "not yet" : `${r.trialsToBeat} of ${r.trials}`;
+        const beat = beatText(r.baseline, r.trialsToBeat, r.trials);
         const cells = [r.label, `search ${r.parentId}`, `${r.atCreation} trials`, String(r.trials), fmt(r.baseline), fmt(r.best), signed(r.gain), beat];
         const names = ["search", "parent", "after", "trials", "baseline", "best", "gain", "to-beat"];
         cells.forEach((text, i) => tr.append(el("td", { textContent: text, className: `gain-${names[i]}` })));

@@ -19,6 +19,12 @@ export function fmt(v) {
   return a < 1e-3 || a >= 1e5 ? scientific(v) : String(Number(v.toPrecision(4)));
 }
 
+// A difference with its sign ("+0.2", "-0.1"; "–" for none): a gain, where + is better.
+export function signed(v) {
+  if (v === null || v === undefined) return "–";
+  return (v > 0 ? "+" : "") + fmt(v);
+}
+
 // Plotly treats text as a small subset of HTML: escape what users typed before handing it over.
 export function escapeHtml(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

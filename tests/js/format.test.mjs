@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { durationSeconds, escapeHtml, fmt, timeText } from "../../static/js/format.js";
+import { durationSeconds, escapeHtml, fmt, signed, timeText } from "../../static/js/format.js";
 
 test("at most 4 significant digits, no trailing zeros", () => {
   assert.equal(fmt(0.0125), "0.0125");
@@ -53,4 +53,11 @@ test("seconds between two times, none when either is missing", () => {
 test("a time in UTC to the second, a dash when missing", () => {
   assert.equal(timeText("2024-03-05T07:08:09.123+02:00"), "2024-03-05 05:08:09 UTC");
   assert.equal(timeText(null), "–");
+});
+
+test("a gain keeps its sign, in the page's number format", () => {
+  assert.equal(signed(0.2), "+0.2");
+  assert.equal(signed(-5.354e-5), "-5.354e-5");
+  assert.equal(signed(0), "0");
+  assert.equal(signed(null), "–");
 });

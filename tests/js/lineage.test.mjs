@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { GL_POINTS } from "../../static/js/scatter.js";
-import { defaultPair, edfFigure, gainRows, pairFigure, progressFigure } from "../../static/js/views/lineage.js";
+import { beatText, defaultPair, edfFigure, gainRows, pairFigure, progressFigure } from "../../static/js/views/lineage.js";
 import { LR, trial } from "./fixtures.mjs";
 
 const SEARCHES = [
@@ -88,4 +88,10 @@ test("the pair: each search's complete trials on the scatter's axes, in its colo
   assert.equal(same.data.length, 1);
   const many = Array.from({ length: GL_POINTS }, (_, i) => trial(i + 10, i, { lr: 1e-3, solver: "adam" }));
   assert.equal(pairFigure({ trials: many, a: 1, b: 2, searches: SEARCHES, x: "lr", y: "value", space, objective: "x" }).data[0].type, "scattergl");
+});
+
+test("trials to beat: 'k of n', 'not yet', or a dash without a baseline (as the tree writes them)", () => {
+  assert.equal(beatText(0.8, 3, 5), "3 of 5");
+  assert.equal(beatText(0.8, null, 2), "not yet");
+  assert.equal(beatText(null, null, 5), "–");
 });

@@ -119,6 +119,13 @@ export function gainRows({ lineage, searches, visible = null }) {
     }));
 }
 
+// The trials a search took to beat its baseline: "3 of 5", "not yet", or "–" without a baseline
+// (a root, or a parent with no trial inside the region).
+export function beatText(baseline, trialsToBeat, trials) {
+  if (baseline === null || baseline === undefined) return "–";
+  return trialsToBeat === null || trialsToBeat === undefined ? "not yet" : `${trialsToBeat} of ${trials}`;
+}
+
 // The pair to show first: the newest refinement and its parent (the zoom just made), else the
 // two newest searches, else the one there is.
 export function defaultPair(searches) {
