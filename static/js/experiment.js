@@ -13,7 +13,7 @@ import { RegionPanel } from "./regionpanel.js";
 import { buildFigure, zoomAfter } from "./scatter.js";
 import { Selection, idsOfEvent } from "./selection.js";
 import { TrialTable } from "./tableview.js";
-import { subtreeIds } from "./tree.js";
+import { lineageDue, lineageKey, subtreeIds } from "./tree.js";
 import { TrialStore } from "./trialstore.js";
 import { renderTree } from "./treeview.js";
 import { readState, writeState } from "./urlstate.js";
@@ -90,8 +90,42 @@ function refreshMetrics() {
 }
 
 function renderSearches() {
-  renderTree($("searches"), state.tree, state.selectedSearch, selectSearch, editSearchNote);
+  renderTree($("searches"), state.tree, state.selectedSearch, selectSearch, editSearchNote, lineage.bySearch);
   $("show-all-searches").hidden = state.selectedSearch === null;
+}
+
+// The tree's lineage (GET .../lineage: each search's best so far, each refinement's gain over its
+// parent's best in its region): read when a search finished trials or was made, not on polls that
+// bring none, one read at a time, and spaced by ten times the last read's duration (lineageDue),
+// the first once the scatter plot is drawn, so the page's first reads do not wait on it. The rows
+// show the last answer until the next.
+const lineage = { bySearch: new Map(), last: null, loading: false, deferred: false };
+
+function refreshLineage() {
+  if (!state.plotted) {
+    if (!lineage.deferred) {
+      lineage.deferred = true;
+      plotlyLoaded().then(() => afterPaint(refreshLineage), () => {});
+    }
+    return;
+  }
+  const key = lineageKey(state.tree);
+  const at = performance.now();
+  if (!lineageDue(key, lineage.last, at, { loading: lineage.loading })) return;
+  lineage.loading = true;
+  getJSON(`${api}/experiments/${experimentId}/lineage`)
+    .then((body) => {
+      lineage.bySearch = new Map(body.searches.map((s) => [s.id, s]));
+      lineage.last = { key, at, took: performance.now() - at };
+      renderSearches();
+    })
+    .catch(() => {
+      // Tried again at a later poll (a lost server shows in the status line); the rows keep theirs.
+      lineage.last = { key: null, at, took: performance.now() - at };
+    })
+    .finally(() => {
+      lineage.loading = false;
+    });
 }
 
 // Open the editor on a search's note (the search as the tree last showed it).
@@ -297,6 +331,7 @@ async function refreshExperiment() {
   panel.setExperiment(experiment);
   renderSearches();
   showNotes();
+  refreshLineage();
 }
 
 // Fetch what changed; returns how many trials were new or changed.
