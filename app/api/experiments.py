@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api import columns_binary
 from app.api.deps import Authorized, DefaultPolicy, ObjectivesDep
 from app.api.errors import ERRORS, WRITE_ERRORS, FieldError, documented, located
 from app.api.schemas import (
@@ -30,7 +31,7 @@ from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments, notes
 from app.store.models import Direction
-from app.store.trial_reads import intermediate_values_of
+from app.store.trial_reads import intermediate_values_of, trial_column_batches
 from app.store.trial_reads import trial_columns as read_columns
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -117,12 +118,22 @@ def list_experiment_trials(
     return trial_page(request, response, filters, trials)
 
 
-@router.get("/{experiment_id}/trials/columns", response_model=TrialColumns, responses=ERRORS)
+@router.get(
+    "/{experiment_id}/trials/columns",
+    response_model=TrialColumns,
+    responses={**ERRORS, 200: columns_binary.OPENAPI},
+)
 def experiment_trial_columns(
-    experiment_id: ExperimentId, session: SessionDep, since: Since = 0
-) -> TrialColumns:
-    """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes."""
+    experiment_id: ExperimentId, session: SessionDep, request: Request, since: Since = 0
+) -> TrialColumns | Response:
+    """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes.
+    With `Accept: application/vnd.hyperzoom.columns` the same columns as typed arrays (the
+    page's way: no JSON to build or parse, nor a Python object per trial held; see
+    columns_binary)."""
     experiments.get_experiment(session, experiment_id)
+    if columns_binary.wants_binary(request.headers.get("accept")):
+        packed = columns_binary.pack(trial_column_batches(session, experiment_id, since), since)
+        return columns_binary.response(packed)
     return trial_columns(read_columns(session, experiment_id, since))
 
 

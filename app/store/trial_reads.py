@@ -107,7 +107,39 @@ class TrialColumns:
 
 def trial_columns(session: Session, experiment_id: int, since: int = 0) -> TrialColumns:
     """Every trial of the experiment that changed after `since`, as columns."""
-    query = (
+    columns = TrialColumns(cursor=since)
+    # Core, not the ORM: plain tuples, no per-row entity handling.
+    omitted: set[str] = set()  # each name once, across batches
+    query = _columns_query(session, experiment_id, since)
+    with _collector_paused():
+        for batch in session.connection().execute(query).partitions():
+            _append(columns, batch, omitted)
+    columns.metrics_omitted = len(omitted)
+    return columns
+
+
+def trial_column_batches(
+    session: Session, experiment_id: int, since: int = 0
+) -> Iterator[TrialColumns]:
+    """What `trial_columns` reads, one batch of BATCH trials at a time, so that a caller that
+    packs each batch away (the page's binary columns) never holds a million trials' Python
+    objects. A batch has a column for each parameter it holds and for every metric name that
+    has a column so far (the same first MAX_METRIC_COLUMNS as `trial_columns`); its
+    `metrics_omitted` counts the names past them up to and including this batch."""
+    omitted: set[str] = set()
+    metric_names: list[str] = []
+    query = _columns_query(session, experiment_id, since)
+    with _collector_paused():
+        for batch in session.connection().execute(query).partitions():
+            part = TrialColumns(cursor=since, metrics={name: [] for name in metric_names})
+            _append(part, batch, omitted)
+            part.metrics_omitted = len(omitted)
+            metric_names = list(part.metrics)
+            yield part
+
+
+def _columns_query(session: Session, experiment_id: int, since: int) -> Select[Any]:
+    return (
         select(
             Trial.id,
             Trial.search_id,
@@ -126,14 +158,6 @@ def trial_columns(session: Session, experiment_id: int, since: int = 0) -> Trial
         .order_by(Trial.seq)
         .execution_options(yield_per=BATCH)
     )
-    columns = TrialColumns(cursor=since)
-    # Core, not the ORM: plain tuples, no per-row entity handling.
-    omitted: set[str] = set()  # each name once, across batches
-    with _collector_paused():
-        for batch in session.connection().execute(query).partitions():
-            _append(columns, batch, omitted)
-    columns.metrics_omitted = len(omitted)
-    return columns
 
 
 @contextmanager
