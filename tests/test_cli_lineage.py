@@ -108,3 +108,16 @@ def test_lineage_lists_refinements_under_their_parents(
     by_id = {r[0].split()[-1]: r for r in rows}
     assert by_id[str(sibling["id"])][4:8] == ["–", "–", "–", "–"]  # no root trial in its box
     assert by_id[str(grandchild["id"])][4:8] == ["–", "0.6", "–", "not yet"]
+
+
+def test_show_prints_each_refinements_gain_in_the_tree_of_searches(
+    client: TestClient, factory: sessionmaker[Session], db_url: str
+) -> None:
+    made = make_lineage(client, factory)
+    rows, text = run("experiment", "show", str(made.experiment_id), "--db", db_url)
+    assert "┃ best ┃ gain ┃ to beat ┃ status ┃" in text
+    # The lineage's numbers, as the page's tree shows them: the root's best in the child's box
+    # is 0.8, which the child's third trial beat (its best, 0.6: a gain of 0.2).
+    by_id = {r[0]: r for r in rows}
+    assert by_id[str(made.root_id)][6:9] == ["0.2", "–", "–"]
+    assert by_id[str(made.child_id)][6:9] == ["0.6", "+0.2", "3 of 5"]

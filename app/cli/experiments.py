@@ -236,14 +236,16 @@ def experiment_list(
 def experiment_show(
     experiment_id: int, db: DbOption = None, server: ServerOption = None, token: TokenOption = None
 ) -> None:
-    """One experiment: its space and its tree of searches."""
+    """One experiment: its space and its tree of searches, with each refinement's gain over its
+    parent's best inside its region and the trials it took to beat it."""
     with connect(db, server, token) as api:
         e = api.get(f"/api/experiments/{experiment_id}")
+        found = api.get(f"/api/experiments/{experiment_id}/lineage")
     out.print(f"[bold]{escape(e['name'])}[/bold] · {escape(e['objective'])} · {e['direction']}")
     if e["note"]:
         out.print(e["note"], markup=False, highlight=False, soft_wrap=True)
     out.print_json(data=e["space"])
-    out.print(search_table(e["searches"]))
+    out.print(search_table(e["searches"], {s["id"]: s for s in found["searches"]}))
     for s in e["searches"]:
         if s["note"]:
             out.print(
@@ -482,10 +484,15 @@ def status_table(api: Client, experiment_id: int | None) -> Table:
     return search_table(searches)
 
 
-def search_table(searches: list[dict[str, Any]]) -> Table:
-    """Searches as rows: parent, sampler, region, progress, best, status."""
+def search_table(
+    searches: list[dict[str, Any]], lineage: dict[int, dict[str, Any]] | None = None
+) -> Table:
+    """Searches as rows: parent, sampler, region, progress, best, status; given their lineage
+    (GET .../lineage, by search id), each refinement's gain over its parent's best inside its
+    region (a gain > 0 is better) and the trials it took to beat it, as the page's tree."""
+    gains = ("gain", "to beat") if lineage is not None else ()
     table = Table(
-        "search", "experiment", "parent", "sampler", "region", "progress", "best", "status"
+        "search", "experiment", "parent", "sampler", "region", "progress", "best", *gains, "status"
     )
     for s in searches:
         region = escape(region_text(s["region"]))
@@ -497,9 +504,32 @@ def search_table(searches: list[dict[str, Any]]) -> Table:
             region,
             progress_text(s),
             fmt(s["best_value"]),
+            *(gain_cells(lineage.get(s["id"])) if lineage is not None else ()),
             s["status"],
         )
     return table
+
+
+def gain_cells(entry: dict[str, Any] | None) -> tuple[str, str]:
+    """A search's gain over its parent's best in its region and the trials it took to beat it,
+    from its lineage entry: dashes for a root (or a search the lineage does not hold)."""
+    gain = (entry or {}).get("gain")
+    if not gain:
+        return "–", "–"
+    to_beat = "–" if gain["baseline"] is None else beaten(gain["trials_to_beat"], entry["trials"])
+    return signed(gain["gain"]), to_beat
+
+
+def signed(value: float | None) -> str:
+    """A gain with its sign (+ is better in the objective's direction), or a dash."""
+    if value is None:
+        return "–"
+    return ("+" if value > 0 else "") + fmt(value)
+
+
+def beaten(trials: int | None, spent: int) -> str:
+    """'3 of 5', or 'not yet' when no trial beat the baseline."""
+    return "not yet" if trials is None else f"{trials} of {spent}"
 
 
 def region_text(region: dict[str, Any] | None) -> str:

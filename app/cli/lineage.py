@@ -18,10 +18,13 @@ from app.cli.experiments import (
     DbOption,
     ServerOption,
     TokenOption,
+    beaten,
     connect,
     fmt,
+    gain_cells,
     out,
     region_text,
+    signed,
 )
 
 RELATIONS = {
@@ -30,18 +33,6 @@ RELATIONS = {
     "descendant": "search {a} descends from search {b}",
     "unrelated": "neither descends from the other: their bests are compared",
 }
-
-
-def signed(value: float | None) -> str:
-    """A gain with its sign (+ is better in the objective's direction), or a dash."""
-    if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + fmt(value)
-
-
-def beaten(trials: int | None, spent: int) -> str:
-    """'3 of 5', or 'not yet' when no trial beat the baseline."""
-    return "not yet" if trials is None else f"{trials} of {spent}"
 
 
 def depth_first(searches: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
@@ -95,8 +86,7 @@ def experiment_lineage(
             str(s["trials"]),
             fmt(s["best"]),
             fmt(gain.get("baseline")),
-            signed(gain.get("gain")),
-            "–" if gain.get("baseline") is None else beaten(gain["trials_to_beat"], s["trials"]),
+            *gain_cells(s),
             escape(region_text(regions.get(s["id"]))),
         )
     out.print(table)
