@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.core.problems import Problem
@@ -71,3 +72,50 @@ def _metric(item: Any, loc: tuple[int]) -> dict[str, Any]:
 def first_metric(metrics: Sequence[dict[str, Any]] | None) -> str | None:
     """The metric that is the trial's value, or None for a single-objective experiment."""
     return metrics[0]["name"] if metrics else None
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """The declaration as samplers read it: one entry per metric, the first the value.
+
+    Only experiments that need more than the value get one (`of`): two or more metrics, or a
+    bound. Everything else samples from the value alone, exactly as before metrics existed.
+    """
+
+    names: tuple[str, ...]
+    directions: tuple[str, ...]
+    lower: tuple[float | None, ...]
+    upper: tuple[float | None, ...]
+
+    @classmethod
+    def of(cls, metrics: Sequence[dict[str, Any]] | None) -> Objectives | None:
+        """The stored declaration's objectives; None for one unbounded metric or none."""
+        if not metrics:
+            return None
+        made = cls(
+            names=tuple(m["name"] for m in metrics),
+            directions=tuple(m["direction"] for m in metrics),
+            lower=tuple(m.get("lower") for m in metrics),
+            upper=tuple(m.get("upper") for m in metrics),
+        )
+        return made if len(metrics) > 1 or made.constrained else None
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any metric is bounded."""
+        return any(b is not None for b in (*self.lower, *self.upper))
+
+    def violations(self, vector: Sequence[float]) -> list[float]:
+        """Optuna's constraint values for a trial's metrics, one per bound in declaration
+        order (`metric - upper`, `lower - metric`): <= 0 where met, NaN where missing."""
+        out = []
+        for value, low, high in zip(vector, self.lower, self.upper, strict=True):
+            if high is not None:
+                out.append(float(value) - high)
+            if low is not None:
+                out.append(low - float(value))
+        return out
+
+    def feasible(self, vector: Sequence[float]) -> bool:
+        """Whether a trial meets every bound (a missing bounded metric does not)."""
+        return all(v <= 0 for v in self.violations(vector))

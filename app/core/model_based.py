@@ -3,22 +3,34 @@
 Optuna is imported lazily, inside the calls, so the core runs without it. Each call builds an
 in-memory study from the history (only the active parameters of each trial, so conditional
 parameters are modelled where they exist), asks one trial, and forgets the study.
+
+On an experiment with several metrics or bounds the store hands over a `MetricLog`: the study
+then has one direction per metric and each trial its metric vector (a trial missing one is
+failed), so TPE is Optuna's multi-objective TPE; bounds become Optuna's constraints (`metric -
+upper`, `lower - metric`, feasible at <= 0), on one metric too. Otherwise the study is the
+single-objective one it always was. NSGA-II (`app/core/nsga2.py`) builds its study here too.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core.metric_log import MetricLog
+from app.core.metrics import Objectives
 from app.core.params import CategoricalParam, FixedParam, FloatParam, IntParam
 from app.core.sampling import History, Position, check_options, number_option, valid_history
 from app.core.space import Params, SearchSpace
 
 if TYPE_CHECKING:
     import optuna
+
+# Where Optuna keeps a trial's constraint values (a list, read by Optuna 4 and 5 alike).
+CONSTRAINTS = "constraints"
 
 
 class TpeSampler:
@@ -51,22 +63,14 @@ class TpeSampler:
         direction: str = "minimize",
     ) -> list[Params]:
         """Ask TPE `n` times; the seed comes from `rng`, itself from (search seed, number)."""
-        import optuna
+        with quiet_optuna():
+            study = self.study(space, history, int(rng.integers(2**31)), direction)
+            return [ask(study, space) for _ in range(n)]
 
-        level = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        try:
-            with warnings.catch_warnings():
-                # multivariate/group are flagged experimental; they are what conditions need.
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                study = self._study(space, history, int(rng.integers(2**31)), direction)
-                return [_ask(study, space) for _ in range(n)]
-        finally:
-            optuna.logging.set_verbosity(level)
-
-    def _study(
+    def study(
         self, space: SearchSpace, history: History, seed: int, direction: str
     ) -> optuna.Study:
+        """The in-memory study TPE asks from, holding the history (inside `quiet_optuna`)."""
         import optuna
 
         sampler = optuna.samplers.TPESampler(
@@ -75,10 +79,70 @@ class TpeSampler:
             multivariate=True,
             group=space.conditional,
             constant_liar=False,
+            **constraint_args(history),
         )
-        study = optuna.create_study(direction=direction, sampler=sampler)
-        study.add_trials([_frozen(space, p, v) for p, v in valid_history(space, history)])
+        study = new_study(history, direction, sampler)
+        study.add_trials(frozen_trials(space, history))
         return study
+
+
+@contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's info logs off, and the warnings our use sets off: multivariate/group are
+    experimental (they are what conditions need) and `constraints_func` deprecated in 5 (Optuna
+    4 needs it to read the constraints a trial carries)."""
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            warnings.filterwarnings("ignore", ".*constraints_func", FutureWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def objectives_of(history: History) -> Objectives | None:
+    """The declared metrics the history carries (None: it carries the value alone)."""
+    return history.objectives if isinstance(history, MetricLog) else None
+
+
+def constraint_args(history: History) -> dict[str, Any]:
+    """`constraints_func` for an Optuna sampler when the history has bounds, else nothing."""
+    objectives = objectives_of(history)
+    return {"constraints_func": _carried} if objectives and objectives.constrained else {}
+
+
+def _carried(trial: optuna.trial.FrozenTrial) -> Sequence[float]:
+    """The constraints a trial already carries: Optuna calls this after a trial is told, and
+    these studies are never told; every trial arrives with its constraints set."""
+    return trial.system_attrs[CONSTRAINTS]
+
+
+def new_study(history: History, direction: str, sampler: Any) -> optuna.Study:
+    """An in-memory study: one direction per declared metric, else the search's direction."""
+    import optuna
+
+    objectives = objectives_of(history)
+    if objectives is None:
+        return optuna.create_study(direction=direction, sampler=sampler)
+    return optuna.create_study(directions=list(objectives.directions), sampler=sampler)
+
+
+def frozen_trials(space: SearchSpace, history: History) -> list[optuna.trial.FrozenTrial]:
+    """The history's trials as Optuna's, in order: complete with their value, or with their
+    metric vector and constraints when the history carries metrics; failed otherwise."""
+    objectives = objectives_of(history)
+    if objectives is None:
+        return [_frozen(space, p, v) for p, v in valid_history(space, history)]
+    assert isinstance(history, MetricLog)
+    return [
+        _frozen_metrics(space, params, vector, objectives)
+        for (params, _), vector in zip(history, history.vectors(), strict=True)
+        if space.contains(params)
+    ]
 
 
 def distribution(p: FloatParam | IntParam | CategoricalParam) -> Any:
@@ -105,7 +169,26 @@ def _frozen(space: SearchSpace, params: Params, value: float | None) -> Any:
     )
 
 
-def _ask(study: optuna.Study, space: SearchSpace) -> Params:
+def _frozen_metrics(
+    space: SearchSpace, params: Params, vector: np.ndarray, objectives: Objectives
+) -> Any:
+    """A trial with every declared metric: failed when one is missing (NaN) or infinite."""
+    import optuna
+
+    dims = {k: v for k, v in params.items() if not isinstance(space.params[k], FixedParam)}
+    ok = bool(np.isfinite(vector).all())
+    attrs = {CONSTRAINTS: objectives.violations(vector)} if ok and objectives.constrained else {}
+    return optuna.trial.create_trial(
+        params=dims,
+        distributions={k: distribution(space.params[k]) for k in dims},  # type: ignore[arg-type]
+        values=[float(v) for v in vector] if ok else None,
+        state=optuna.trial.TrialState.COMPLETE if ok else optuna.trial.TrialState.FAIL,
+        system_attrs=attrs,
+    )
+
+
+def ask(study: optuna.Study, space: SearchSpace) -> Params:
+    """One configuration of `space` from the study's sampler (parents before children)."""
     trial = study.ask()
     out: Params = {}
     for name in space.order:  # parents first, so a child's condition can be read

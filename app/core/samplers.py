@@ -3,7 +3,9 @@
 The store seeds one generator per trial from (search seed, trial number), so a seeded search
 gives the same configurations whichever worker claims which trial. Designs (grid, sobol,
 halton, lhs) also read `position` to return point `number` of their design without history;
-zoom and tpe read the history (completed trials in trial order) and `direction`.
+zoom, tpe and nsga2 read the history (finished trials in trial order) and `direction`; on an
+experiment with several metrics or bounds the history is a `MetricLog` carrying them, which tpe
+and nsga2 optimise together and by which zoom counts a trial breaking a bound as failed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from app.core.designs import GridSampler, HaltonSampler, LhsSampler, SobolSampler
 from app.core.model_based import TpeSampler
+from app.core.nsga2 import Nsga2Sampler
 from app.core.sampling import History, NoOptions, Position
 from app.core.space import Params, SearchSpace, SpaceError
 from app.core.zoom import ZoomSampler
@@ -91,7 +94,11 @@ SAMPLERS: dict[str, type[Sampler]] = {
     "lhs": LhsSampler,
     "zoom": ZoomSampler,
     "tpe": TpeSampler,
+    "nsga2": Nsga2Sampler,
 }
+
+# Samplers from Optuna's library, the optional extra `hyperzoom[tpe]`.
+NEEDS_OPTUNA = {"tpe", "nsga2"}
 
 
 def make_sampler(name: str, options: Mapping[str, Any] | None = None) -> Sampler:
@@ -99,9 +106,9 @@ def make_sampler(name: str, options: Mapping[str, Any] | None = None) -> Sampler
     if name not in SAMPLERS:
         known = ", ".join(sorted(SAMPLERS))
         raise SpaceError(("sampler",), f"unknown sampler {name!r}; choose one of: {known}")
-    if name == "tpe" and importlib.util.find_spec("optuna") is None:
+    if name in NEEDS_OPTUNA and importlib.util.find_spec("optuna") is None:
         raise SpaceError(
-            ("sampler",), "the tpe sampler needs Optuna: pip install 'hyperzoom[tpe]'"
+            ("sampler",), f"the {name} sampler needs Optuna: pip install 'hyperzoom[tpe]'"
         )
     return SAMPLERS[name](options)  # type: ignore[call-arg]
 

@@ -106,7 +106,7 @@ class TrialLog(Sequence[tuple[Params, float | None]]):
             added.sort(key=lambda row: row[0])
             keys = np.array([k for k, _, _ in added], dtype=np.int64)
             x = np.array([self.space.encode(p) for _, p, _ in added]).reshape(-1, self.space.ndim)
-            y = np.array([self._loss(v) for _, _, v in added])
+            y = np.array([self._loss_of(k, v) for k, _, v in added])
             at = np.searchsorted(self._keys, keys)
             first = min(first, int(at[0]))
             self._keys = np.insert(self._keys, at, keys)
@@ -135,6 +135,10 @@ class TrialLog(Sequence[tuple[Params, float | None]]):
         for states in self._memo.values():
             held += sum(64 + _arrays_nbytes(state) for _, state in states)
         return int(held)
+
+    def _loss_of(self, key: int, value: float | None) -> float:
+        """The loss of the trial merged under `key` (a subclass may judge more than its value)."""
+        return self._loss(value)
 
     def _loss(self, value: float | None) -> float:
         if value is None or not np.isfinite(value):

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.core.samplers import SAMPLERS, Position, make_sampler, trial_rng
+from app.core.samplers import NEEDS_OPTUNA, SAMPLERS, Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, SpaceError
 from tests.support.spaces import CONDITIONAL, DEMO
 
@@ -19,7 +19,7 @@ HAS_OPTUNA = importlib.util.find_spec("optuna") is not None
 
 def names() -> list[Any]:
     skip = pytest.mark.skipif(not HAS_OPTUNA, reason="optuna is not installed")
-    return [pytest.param(n, marks=skip) if n == "tpe" else n for n in sorted(SAMPLERS)]
+    return [pytest.param(n, marks=skip) if n in NEEDS_OPTUNA else n for n in sorted(SAMPLERS)]
 
 
 def search(name: str, space: SearchSpace, seed: int, budget: int) -> list[dict[str, Any]]:
@@ -77,6 +77,12 @@ def test_unknown_sampler_lists_the_known_ones() -> None:
         ("zoom", {"length": 2.0}, ("options", "length"), "must lie in"),
         ("zoom", {"success": 1.5}, ("options", "success"), "integer"),
         ("sobol", {"scramble": False}, ("options", "scramble"), "no options"),
+        ("tpe", {"n_startup_trials": -1}, ("options", "n_startup_trials"), "must lie in"),
+        ("nsga2", {"population_size": 1}, ("options", "population_size"), "must lie in [2,"),
+        ("nsga2", {"population_size": 2.5}, ("options", "population_size"), "integer"),
+        ("nsga2", {"crossover_prob": 1.5}, ("options", "crossover_prob"), "must lie in"),
+        ("nsga2", {"mutation_prob": "x"}, ("options", "mutation_prob"), "a number"),
+        ("nsga2", {"generations": 3}, ("options", "generations"), "takes crossover_prob"),
     ],
 )
 def test_bad_options_name_the_option(
@@ -88,13 +94,16 @@ def test_bad_options_name_the_option(
     assert fragment in info.value.problem
 
 
-def test_tpe_without_optuna_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", sorted(NEEDS_OPTUNA))
+def test_optunas_samplers_without_optuna_say_how_to_install(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda n, *a: None if n == "optuna" else real(n, *a)
     )
-    with pytest.raises(SpaceError, match=r"pip install 'hyperzoom\[tpe\]'") as info:
-        make_sampler("tpe")
+    with pytest.raises(SpaceError, match=rf"the {name} sampler needs Optuna: pip install") as info:
+        make_sampler(name)
     assert info.value.loc == ("sampler",)
 
 
