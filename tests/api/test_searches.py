@@ -178,13 +178,55 @@ def test_impossible_searches_are_refused(client: TestClient, search: dict, loc: 
     assert response.json()["detail"][0]["loc"][:3] == ["body", "search", loc]
 
 
+@pytest.mark.parametrize(
+    ("search", "loc"),
+    [
+        ({"sampler": "nsga2", "options": {"population_size": 1}}, ["options", "population_size"]),
+        ({"sampler": "nsga2", "options": {"crossover_prob": -0.1}}, ["options", "crossover_prob"]),
+        ({"sampler": "nsga2", "options": {"elitism": True}}, ["options", "elitism"]),
+        (
+            {"sampler": "tpe", "options": {"n_startup_trials": 0.5}},
+            ["options", "n_startup_trials"],
+        ),
+    ],
+)
+def test_bad_options_of_optunas_samplers_are_refused_at_the_option(
+    client: TestClient, search: dict, loc: list[str]
+) -> None:
+    response = client.post("/api/experiments", json=body(search=search))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "search", *loc]
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2"])
+def test_optunas_samplers_without_optuna_are_refused_at_sampler(
+    client: TestClient, root: dict, sampler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "optuna" else real(n, *a)
+    )
+    made = client.post("/api/experiments", json=body(search={"sampler": sampler}))
+    refined = client.post(
+        f"/api/searches/{root['id']}/refine",
+        json={"region": {"x": [0.2, 0.6]}, "sampler": sampler},
+    )
+    for response, loc in ((made, ["body", "search", "sampler"]), (refined, ["body", "sampler"])):
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"][0]
+        assert detail["loc"] == loc
+        assert f"the {sampler} sampler needs Optuna: pip install 'hyperzoom[tpe]'" in detail["msg"]
+
+
 def test_every_sampler_runs_from_the_api(client: TestClient, factory: Any) -> None:
     from app.store.claims import ask
     from app.store.db import session_scope
     from app.store.models import TrialState
     from app.store.results import tell
 
-    for sampler in ("random", "grid", "sobol", "halton", "lhs", "zoom", "tpe"):
+    for sampler in ("random", "grid", "sobol", "halton", "lhs", "zoom", "tpe", "nsga2"):
         created = client.post(
             "/api/experiments", json=body(name=sampler, search={"sampler": sampler, "n_trials": 6})
         )
