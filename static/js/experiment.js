@@ -4,7 +4,7 @@
 // box drawn on the plot into a refinement. The page calls into its parts; they tell it what
 // happened through events and the shared selection, never by calling back into it.
 import { AnalysisViews } from "./analysis.js";
-import { getJSON } from "./api.js";
+import { getColumns, getJSON } from "./api.js";
 import { searchLabel, setValueLabels } from "./labels.js";
 import { NoteEditor } from "./notes.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
@@ -337,7 +337,7 @@ async function refreshExperiment() {
 // Fetch what changed; returns how many trials were new or changed.
 async function refresh() {
   const [columns] = await Promise.all([
-    getJSON(`${api}/experiments/${experimentId}/trials/columns?since=${state.store.cursor}`),
+    getColumns(`${api}/experiments/${experimentId}/trials/columns?since=${state.store.cursor}`),
     refreshExperiment(),
   ]);
   const changed = state.store.merge(columns);

@@ -2,15 +2,20 @@
 // A merge costs what changed, never what the page already holds: polling a 100,000-trial
 // experiment that did not move does no work per trial.
 
-// The trial at row `i` of a group of columns (params or metrics), without its missing values.
-function row(entries, i) {
+import { cellReader, holdsNumber } from "./columns.js";
+
+// The trial at row `i` of a group of columns (params or metrics: [name, cell reader] pairs),
+// without its missing values.
+function row(readers, i) {
   const out = {};
-  for (const [name, values] of entries) {
-    const v = values[i];
+  for (const [name, cell] of readers) {
+    const v = cell(i);
     if (v !== null && v !== undefined) out[name] = v;
   }
   return out;
 }
+
+const readers = (named) => Object.entries(named || {}).map(([name, values]) => [name, cellReader(values)]);
 
 export class TrialStore {
   constructor() {
@@ -22,38 +27,46 @@ export class TrialStore {
     this.noted = new Set(); // ids of the trials that have a note
   }
 
-  // Merge a TrialColumns answer; returns how many trials were new or changed. A trial of the
-  // answer has the note `notes` gives it, or none (notes are sparse: trial id -> text).
+  // Merge a TrialColumns answer, JSON or binary (columns.js: typed arrays, dictionary codes);
+  // returns how many trials were new or changed. A trial of the answer has the note `notes`
+  // gives it, or none (notes are sparse: trial id -> text).
   merge(columns) {
-    const params = Object.entries(columns.params);
-    const metrics = Object.entries(columns.metrics || {});
+    const params = readers(columns.params);
+    const metrics = readers(columns.metrics);
     const notes = columns.notes || {};
-    const { id, search_id: searchId, number, state, value, duration } = columns;
-    for (let i = 0; i < id.length; i += 1) {
-      const note = Object.hasOwn(notes, id[i]) ? notes[id[i]] : null;
-      if (note === null) this.noted.delete(id[i]);
-      else this.noted.add(id[i]);
-      this.byId.set(id[i], {
-        id: id[i],
-        searchId: searchId[i],
-        number: number[i],
-        state: state[i],
-        value: value[i],
+    const id = cellReader(columns.id);
+    const searchId = cellReader(columns.search_id);
+    const number = cellReader(columns.number);
+    const state = cellReader(columns.state);
+    const value = cellReader(columns.value);
+    const duration = columns.duration ? cellReader(columns.duration) : () => null;
+    const n = columns.id.length;
+    for (let i = 0; i < n; i += 1) {
+      const trialId = id(i);
+      const note = Object.hasOwn(notes, trialId) ? notes[trialId] : null;
+      if (note === null) this.noted.delete(trialId);
+      else this.noted.add(trialId);
+      this.byId.set(trialId, {
+        id: trialId,
+        searchId: searchId(i),
+        number: number(i),
+        state: state(i),
+        value: value(i),
         params: row(params, i),
         metrics: metrics.length ? row(metrics, i) : {},
-        duration: duration ? duration[i] : null,
+        duration: duration(i),
         note,
       });
     }
-    for (const [name, values] of metrics) {
-      if (!this.metrics.has(name) && values.some((v) => typeof v === "number")) this.metrics.add(name);
+    for (const [name, values] of Object.entries(columns.metrics || {})) {
+      if (!this.metrics.has(name) && holdsNumber(values)) this.metrics.add(name);
     }
     this.cursor = Math.max(this.cursor, columns.cursor);
-    if (id.length) {
+    if (n) {
       this.version += 1;
       this.list = null;
     }
-    return id.length;
+    return n;
   }
 
   // The trials (one shared array: callers must not modify it).

@@ -30,10 +30,13 @@ def decode(data: bytes) -> dict[str, Any]:
             return [None if code == -1 else spec["values"][code] for code in cells]
         return [None if isinstance(c, float) and math.isnan(c) else c for c in cells]
 
-    answer = {name: column(spec) for name, spec in header["columns"].items()}
-    answer["params"] = {name: column(spec) for name, spec in header["params"].items()}
-    answer["metrics"] = {name: column(spec) for name, spec in header["metrics"].items()}
-    answer["cursor"] = header["cursor"]
-    answer["metrics_omitted"] = header["metrics_omitted"]
-    answer["notes"] = header["notes"]
-    return answer
+    fixed = {name: column(spec) for name, spec in header["columns"].items()}
+    return {  # in the JSON answer's order
+        "cursor": header["cursor"],
+        **{name: fixed[name] for name in ("id", "search_id", "number", "state", "value")},
+        "params": {name: column(spec) for name, spec in header["params"].items()},
+        "metrics": {name: column(spec) for name, spec in header["metrics"].items()},
+        "metrics_omitted": header["metrics_omitted"],
+        "duration": fixed["duration"],
+        "notes": header["notes"],
+    }
