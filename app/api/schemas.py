@@ -135,12 +135,20 @@ class ReapingFields(BaseModel):
 
 
 class SearchCreate(ReapingFields):
-    """How to sample: which sampler (random, grid, sobol, halton, lhs, zoom, tpe), how many
-    trials, which seed, and optionally a pruner."""
+    """How to sample: which sampler (random, grid, sobol, halton, lhs, zoom, and Optuna's tpe
+    and nsga2, which need `pip install 'hyperzoom[tpe]'`), its options, how many trials, which
+    seed, and optionally a pruner. On an experiment with several metrics, tpe and nsga2
+    optimise them all (bounds as constraints); zoom follows the first and counts a trial that
+    breaks a bound as failed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sampler: SamplerName = "random"
+    sampler: SamplerName = Field(
+        "random",
+        description="random, grid, sobol, halton, lhs, zoom (coarse-to-fine by itself), tpe or "
+        "nsga2 (Optuna's, `pip install 'hyperzoom[tpe]'`; on several metrics they optimise all, "
+        "bounds as constraints).",
+    )
     options: SamplerOptions = None
     pruner: PrunerSpec = None
     n_trials: NTrials = 60
@@ -169,8 +177,10 @@ class MetricSpec(BaseModel):
 METRICS_DESCRIPTION = (
     "Several objectives: the metrics the objective returns (a dict holding each name), each "
     "with a direction and optional bounds. The first is the trial's `value`: best values, "
-    "zoom, pruning and suggested regions optimise it (and it sets `direction`); "
-    "/api/experiments/{id}/pareto gives the trade-off over all of them. Null: one objective."
+    "pruning and suggested regions follow it (and it sets `direction`), and so does zoom, "
+    "counting a trial that breaks a bound as failed; the tpe and nsga2 samplers optimise all "
+    "of them, bounds as constraints; /api/experiments/{id}/pareto gives the trade-off over "
+    "all of them. Null: one objective."
 )
 
 

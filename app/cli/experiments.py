@@ -161,9 +161,9 @@ def experiment_create(
         typer.Option(help="Space file (YAML, JSON or TOML); default: the objective's."),
     ] = None,
     direction: Annotated[str | None, typer.Option(help="minimize or maximize.")] = None,
-    sampler: Annotated[str, typer.Option(help="random, grid, sobol, halton, lhs, zoom, tpe.")] = (
-        "random"
-    ),
+    sampler: Annotated[
+        str, typer.Option(help="random, grid, sobol, halton, lhs, zoom, tpe, nsga2.")
+    ] = "random",
     option: OptionList = None,
     trials: Annotated[int, typer.Option(min=1, help="Budget of the first search.")] = 60,
     seed: Annotated[
