@@ -98,6 +98,17 @@ class Search:
         rows = self.connection.get(f"/api/searches/{self.id}/trials")
         return sorted((TrialRecord.from_api(t) for t in rows), key=lambda t: t.number)
 
+    def pareto(self) -> list[TrialRecord]:
+        """The non-dominated feasible trials of this search and its refinements over the
+        experiment's declared metrics (GET /api/experiments/{id}/pareto?search=), by id."""
+        where = f"/api/experiments/{self.experiment_id}"
+        wanted = set(self.connection.get(f"{where}/pareto", search=self.id)["trial_ids"])
+        if not wanted:
+            return []
+        rows = self.connection.get(f"{where}/trials", state="complete")
+        front = (TrialRecord.from_api(t) for t in rows if t["id"] in wanted)
+        return sorted(front, key=lambda t: t.id)
+
     def optimize(
         self,
         fn: Callable[..., Any],
@@ -191,6 +202,7 @@ def create_search(
     space: dict[str, Any],
     *,
     direction: str = "minimize",
+    metrics: list[dict[str, Any]] | None = None,
     sampler: str | None = None,
     n_trials: int | None = None,
     seed: int | None = None,
@@ -207,7 +219,11 @@ def create_search(
     `space` is the REST API's JSON (`{"lr": {"type": "float", "low": 1e-5, "high": 1,
     "log": true}}`), and sampler, n_trials, seed, options and pruner
     (`{"type": "median"}` or `{"type": "asha"}`) are its search fields, with its defaults
-    (random, 60 trials, a fresh seed, no pruner). A refused value raises HyperzoomError (a
+    (random, 60 trials, a fresh seed, no pruner). Several objectives: `metrics`, as the REST
+    API takes them (`[{"name": "accuracy", "direction": "maximize"}, {"name": "seconds",
+    "direction": "minimize", "upper": 2.0}]`); the function then returns a dict of them, the
+    first is the value (its direction wins over `direction`), and `Search.pareto()` reads the
+    front. A refused value raises HyperzoomError (a
     ValueError) naming it. Where: `db` (a SQLAlchemy URL, migrated on first use) or `server`
     (with `token`); neither: HYPERZOOM_SERVER, else HYPERZOOM_DATABASE_URL, else
     `sqlite:///hyperzoom.db` in the working directory, as the `hyperzoom` command.
@@ -233,6 +249,9 @@ def create_search(
         "space": space,
         "search": settings,
     }
+    if metrics is not None:
+        body["metrics"] = metrics
+        body["direction"] = metrics[0].get("direction", direction) if metrics else direction
     experiment = connection.post("/api/experiments", body)
     return Search(connection, experiment["searches"][0], experiment)
 

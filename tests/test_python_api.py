@@ -329,3 +329,37 @@ def test_a_trial_given_up_mid_run_is_not_counted_and_runs_again(sqlite_db_url: s
     states = [t.state for t in s.trials]
     assert states.count("complete") == 3 and "waiting" not in states
     assert len(calls) == 4 and calls[1] == calls[2]  # the same configuration, run again
+
+
+def test_several_metrics_from_python_give_the_apis_front(sqlite_db_url: str) -> None:
+    """`metrics=` declares two objectives and a bound; the function returns a dict of them;
+    `pareto()` is exactly the brute-force non-dominated set of the feasible trials."""
+    metrics = [
+        {"name": "error", "direction": "minimize"},
+        {"name": "cost", "direction": "minimize", "upper": 0.8},
+    ]
+    s = hz.create_search(
+        "trade-off",
+        {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        metrics=metrics,
+        n_trials=40,
+        seed=3,
+        db=sqlite_db_url,
+    )
+    # error falls and cost rises with x: every feasible trial is on the front, none past 0.8.
+    assert s.optimize(lambda p: {"error": 1 - p["x"], "cost": p["x"]}, show_progress=False) == 40
+    trials = [t for t in s.trials if t.state == "complete"]
+    # The first metric is the value (and, as from a worker, not repeated in metrics).
+    assert all(t.value == pytest.approx(1 - t.params["x"]) for t in trials)
+    feasible = [t for t in trials if t.metrics["cost"] <= 0.8]
+
+    def dominated(t: hz.TrialRecord) -> bool:
+        a = (t.value, t.metrics["cost"])
+        return any(
+            (u.value, u.metrics["cost"]) != a and u.value <= a[0] and u.metrics["cost"] <= a[1]
+            for u in feasible
+        )
+
+    expected = sorted(t.id for t in feasible if not dominated(t))
+    assert expected and len(expected) < len(trials)
+    assert [t.id for t in s.pareto()] == expected
