@@ -12,6 +12,9 @@ first size whose cold read took longer than `--optuna-budget` / 10 seconds (the 
 take ten times as long).
 
     .venv/bin/python benchmarks/reads.py [--sizes 10000,100000,1000000]
+
+Ours is read twice, from two servers: as JSON (what API users get) and as the page's binary
+columns (`Accept: application/vnd.hyperzoom.columns`), each with its own peak RSS.
 """
 
 from __future__ import annotations
@@ -61,32 +64,37 @@ def server(command: list[str], ready: str) -> Iterator[tuple[str, PeakRss]]:
         child.wait(30)
 
 
-def get(url: str, gzip: bool, timeout: float) -> tuple[float, int]:
+BINARY = "application/vnd.hyperzoom.columns"  # the page's binary columns (columns_binary.py)
+
+
+def get(url: str, gzip: bool, timeout: float, accept: str = "*/*") -> tuple[float, int]:
     """Seconds to read the whole answer, and the bytes that crossed the wire."""
-    headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
+    headers = {"Accept-Encoding": "gzip" if gzip else "identity", "Accept": accept}
     started = time.perf_counter()
     response = httpx.get(url, headers=headers, timeout=timeout)
     response.raise_for_status()
     return time.perf_counter() - started, response.num_bytes_downloaded
 
 
-def measure(url: str, gzip_too: bool, timeout: float) -> dict[str, Any]:
+def measure(url: str, gzip_too: bool, timeout: float, accept: str = "*/*") -> dict[str, Any]:
     """Cold read, best warm read, and with gzip (when asked) the best of two."""
-    cold, size = get(url, False, timeout)
-    warm = min(get(url, False, timeout)[0] for _ in range(2))
+    cold, size = get(url, False, timeout, accept)
+    warm = min(get(url, False, timeout, accept)[0] for _ in range(2))
     result = {"cold": cold, "warm": warm, "bytes": size}
     if gzip_too:
-        reads = [get(url, True, timeout) for _ in range(2)]
+        reads = [get(url, True, timeout, accept) for _ in range(2)]
         result["gzip"] = min(t for t, _ in reads)
         result["gzip_bytes"] = reads[0][1]
     return result
 
 
-def read_ours(db: Ours, timeout: float) -> tuple[dict[str, Any], float]:
+def read_ours(db: Ours, timeout: float, accept: str = "*/*") -> tuple[dict[str, Any], float]:
+    """Our columnar read (JSON, or binary columns with `accept` BINARY), each from a server of
+    its own, so that its peak RSS is that answer's alone."""
     command = [sys.executable, "-m", "app", "serve", "--db", db.url]
     with server(command, "/api/experiments") as (base, peak), peak.watching():
         url = f"{base}/api/experiments/{db.experiment_id}/trials/columns"
-        result = measure(url, True, timeout)
+        result = measure(url, True, timeout, accept)
     return result, peak.peak_total
 
 
@@ -122,10 +130,22 @@ def main() -> None:
     print(f"Reading every trial over HTTP; {machine()}\n")
     ours, theirs = open_pair(args.workdir, "hz-reads-", not args.no_optuna)
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
-    rows = []
+    rows, binary = [], []
     for size in (int(s) for s in args.sizes.split(",")):
         ours.fill(size, rng_ours)
         mine, my_rss = read_ours(ours, args.optuna_budget)
+        packed, packed_rss = read_ours(ours, args.optuna_budget, BINARY)
+        binary.append(
+            [
+                f"{size:,}",
+                f"{mine['cold']:.2f} / {mine['warm']:.2f} / {mine['gzip']:.2f}",
+                f"{packed['cold']:.2f} / {packed['warm']:.2f} / {packed['gzip']:.2f}",
+                f"{mb(mine['bytes'])} / {mb(mine['gzip_bytes'])}",
+                f"{mb(packed['bytes'])} / {mb(packed['gzip_bytes'])}",
+                f"{my_rss:.0f} / {packed_rss:.0f}",
+            ]
+        )
+        print(binary[-1], file=sys.stderr, flush=True)
         other: dict[str, Any] = {}
         other_rss = None
         if theirs is not None:
@@ -159,6 +179,14 @@ def main() -> None:
         "warm: theirs / ours",
     ]
     print(table(headers, rows))
+    print("\nThe page's binary columns (Accept: " + BINARY + ") against JSON:\n")
+    headers = ["trials", "JSON s cold / warm / gzip", "binary s cold / warm / gzip"]
+    headers += [
+        "JSON MB plain / gzip",
+        "binary MB plain / gzip",
+        "server peak RSS MB JSON / binary",
+    ]
+    print(table(headers, binary))
 
 
 if __name__ == "__main__":
