@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, MetaData, inspect, text
 
 from app.core.space import SearchSpace
 from app.main import create_app
@@ -19,11 +20,12 @@ from app.store.claims import ask
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.experiments import create_experiment
 from app.store.migrate import SchemaOutOfDate, alembic_config, check_schema, upgrade
-from app.store.models import Direction, Experiment, Search
+from app.store.models import Direction, Experiment, Search, TrialState
 from app.store.notes import set_search_note, set_trial_note
-from app.store.results import report
+from app.store.results import report, tell
 from app.store.searches import SearchSettings
 from app.store.trial_reads import intermediate_values
+from tests.support.tallies import check_tallies, kept
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
@@ -276,3 +278,81 @@ def test_every_downgrade_keeps_the_rows_it_does_not_drop(tmp_path: Path) -> None
             ]
         engine.dispose()
         assert counts == [1, 1, 1, 3], f"after the downgrade to {revision}"
+
+
+def _rows_at_0009(conn: Connection) -> None:
+    """Two experiments (one of each direction), three searches and trials in every state, as
+    a database at 0009 holds them (no tallies yet): written through the reflected tables."""
+    meta = MetaData()
+    meta.reflect(conn, only=["experiments", "searches", "trials"])
+    experiments, searches, trials = (meta.tables[t] for t in ("experiments", "searches", "trials"))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    space = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+    for experiment_id, direction in ((1, "minimize"), (2, "maximize")):
+        conn.execute(
+            experiments.insert().values(
+                id=experiment_id, name=direction, objective="bowl", direction=direction,
+                space=space, seq=0, created_at=now,
+            )
+        )  # fmt: skip
+    outcomes = {
+        1: (1, ["complete", "complete", "failed", "pruned", "running", "waiting"]),
+        2: (2, ["complete", "complete", "complete", "pruned", "failed"]),
+        3: (2, ["running"]),  # no complete trial: no best value
+    }
+    values = iter([0.5, 0.25, None, -9.0, None, None, 0.5, 0.75, 0.125, 99.0, None, None])
+    seq = 0
+    for search_id, (experiment_id, states) in outcomes.items():
+        conn.execute(
+            searches.insert().values(
+                id=search_id, experiment_id=experiment_id, sampler="random", seed=1,
+                n_trials=10, n_asked=len(states), space=space, status="running",
+                n_finished=sum(s in ("complete", "failed", "pruned") for s in states),
+                created_at=now,
+            )
+        )  # fmt: skip
+        for number, state in enumerate(states):
+            seq += 1
+            conn.execute(
+                trials.insert().values(
+                    experiment_id=experiment_id, search_id=search_id, number=number,
+                    state=state, params={"x": 0.5}, value=next(values), attempt=0, lost=0,
+                    seq=seq,
+                )
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0010_fills_the_tallies_from_the_trials(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A database at 0009 with trials in every state, upgraded: every search's tallies equal a
+    fresh count and best value (by its experiment's direction), and writes keep them so."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tallies.db'}"
+        command.upgrade(alembic_config(url), "0009")
+    else:
+        url = request.getfixturevalue("pg_database")()
+        command.downgrade(alembic_config(url), "0009")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        _rows_at_0009(conn)
+        if backend == "postgresql":  # rows with explicit ids leave the sequences behind
+            for table in ("experiments", "searches"):
+                conn.execute(text(f"SELECT setval('{table}_id_seq', 3)"))
+    upgrade(url)
+    check_schema(engine)
+    fresh = check_tallies(engine)
+    assert (fresh["complete"], fresh["running"], fresh["waiting"]) == (5, 2, 1)
+    assert {i: best for i, (_, best) in kept(engine).items()} == {1: 0.25, 2: 0.75, 3: None}
+    with session_scope(make_sessionmaker(engine)) as s:
+        claim = ask(s, objectives=None, worker="w")  # the waiting trial of search 1
+        assert claim is not None and claim.search_id == 1
+        tell(s, claim.trial_id, state=TrialState.COMPLETE, value=0.0625)
+    check_tallies(engine)
+    assert kept(engine)[1][1] == 0.0625
+    command.downgrade(alembic_config(url), "0009")
+    assert "n_complete" not in {c["name"] for c in inspect(engine).get_columns("searches")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM trials")).scalar() == 12
+    engine.dispose()

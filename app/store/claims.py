@@ -45,6 +45,7 @@ from app.store.models import (
     utcnow,
 )
 from app.store.statements import bump_seq, run, stamp, status_literal
+from app.store.tallies import moved
 
 # Searches that hand out trials.
 ACTIVE = (SearchStatus.QUEUED, SearchStatus.RUNNING)
@@ -205,7 +206,8 @@ def _claim_waiting(
     return None
 
 
-# A queued search becomes running; returns its pruner settings and heartbeat timeout.
+# A queued search becomes running and counts the claimed trial as running, no longer
+# waiting; returns its pruner settings and heartbeat timeout.
 _MARK_RUNNING = (
     update(Search)
     .where(Search.id == bindparam("search_id"))
@@ -213,7 +215,8 @@ _MARK_RUNNING = (
         status=case(
             (Search.status == SearchStatus.QUEUED, status_literal(SearchStatus.RUNNING)),
             else_=Search.status,
-        )
+        ),
+        **moved(TrialState.WAITING, TrialState.RUNNING),
     )
     .returning(Search.pruner, Search.heartbeat_timeout)
 )
@@ -259,14 +262,15 @@ def _claim_next(session: Session, search: Row[Any], worker: str) -> Claim:
 _INSERT_TRIAL = insert(Trial).values(heartbeat_at=db_now()).returning(Trial.id)
 
 
-# Take the next trial number of a search, only while budget remains: one atomic statement. It
-# returns what sampling needs (`n_asked` is the number taken plus one), so the search is never
-# read apart from its reservation.
-def _reservation(which: Any) -> Update:
+# Take the next trial number of a search, only while budget remains: one atomic statement,
+# which also counts the trial about to be inserted in `state`. It returns what sampling needs
+# (`n_asked` is the number taken plus one), so the search is never read apart from its
+# reservation.
+def _reservation(which: Any, state: TrialState) -> Update:
     return (
         update(Search)
         .where(Search.id == which, Search.n_asked < Search.n_trials, Search.status.in_(ACTIVE))
-        .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING)
+        .values(n_asked=Search.n_asked + 1, status=SearchStatus.RUNNING, **moved(None, state))
         .returning(
             Search.id,
             Search.n_asked,
@@ -283,12 +287,15 @@ def _reservation(which: Any) -> Update:
     )
 
 
-_RESERVE = _reservation(bindparam("search_id"))
+# Enqueue's: the trial it adds waits.
+_RESERVE = _reservation(bindparam("search_id"), TrialState.WAITING)
 
 
-# The newest open search, chosen in the same statement (in each scope).
+# Ask's, for a trial that runs at once: the newest open search, chosen in the same statement
+# (in each scope).
 _RESERVE_NEWEST = {
-    scope: _reservation(query.scalar_subquery()) for scope, query in _NEWEST_OPEN.items()
+    scope: _reservation(query.scalar_subquery(), TrialState.RUNNING)
+    for scope, query in _NEWEST_OPEN.items()
 }
 
 

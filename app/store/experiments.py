@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.metrics import check_metrics
@@ -16,10 +16,10 @@ from app.store.models import (
     Direction,
     Experiment,
     Search,
-    Trial,
     TrialState,
 )
 from app.store.searches import Reaping, SearchSettings, new_search
+from app.store.tallies import tally
 
 
 def create_experiment(
@@ -71,49 +71,42 @@ def get_experiment(session: Session, experiment_id: int) -> Experiment:
 
 def count_trials(session: Session, search_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Trials per state for each search: {search_id: {state: n}} with every state present."""
-    ids = list(search_ids)
-    counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in TrialState} for i in ids}
-    if not ids:
-        return counts
-    rows = session.execute(
-        select(Trial.search_id, Trial.state, func.count())
-        .where(Trial.search_id.in_(ids))
-        .group_by(Trial.search_id, Trial.state)
-    )
-    for search_id, state, n in rows:
-        counts[search_id][TrialState(state).value] = n
-    return counts
+    return _tallies(session, search_ids)[0]
 
 
-def best_values(
-    session: Session, search_ids: Iterable[int], direction: Direction
-) -> dict[int, float | None]:
-    """The best complete value of each search (None before the first one).
-
-    One min or max per search, which the (search_id, state, value) index answers with a
-    lookup; a GROUP BY over the searches would visit every complete trial instead.
-    """
-    ids = list(search_ids)
-    agg = func.max if direction is Direction.MAXIMIZE else func.min
-    best = (
-        select(agg(Trial.value))
-        .where(Trial.search_id == Search.id, Trial.state == TrialState.COMPLETE)
-        .scalar_subquery()
-    )
-    rows = session.execute(select(Search.id, best).where(Search.id.in_(ids)))
-    found: dict[int, float | None] = dict.fromkeys(ids)
-    found.update({search_id: value for search_id, value in rows})
-    return found
+def best_values(session: Session, search_ids: Iterable[int]) -> dict[int, float | None]:
+    """The best complete value of each search (None before the first one)."""
+    return _tallies(session, search_ids)[1]
 
 
 def progress(
     session: Session, searches: Sequence[Search]
 ) -> tuple[dict[int, dict[str, int]], dict[int, float | None]]:
-    """count_trials and best_values of searches of one experiment (no query for none)."""
+    """count_trials and best_values of searches (no query for none)."""
     if not searches:
         return {}, {}
-    ids = [s.id for s in searches]
-    return count_trials(session, ids), best_values(session, ids, searches[0].experiment.direction)
+    return _tallies(session, [s.id for s in searches])
+
+
+def _tallies(
+    session: Session, search_ids: Iterable[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, float | None]]:
+    """Counts and bests as the searches' rows keep them (app.store.tallies): one read of a row
+    per search, whatever its number of trials. Read afresh, not from the session's objects,
+    which bulk updates (ask, tell) leave as they were."""
+    ids = list(search_ids)
+    counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in TrialState} for i in ids}
+    best: dict[int, float | None] = dict.fromkeys(ids)
+    if not ids:
+        return counts, best
+    states = list(TrialState)
+    rows = session.execute(
+        select(Search.id, Search.best_value, *(tally(s) for s in states)).where(Search.id.in_(ids))
+    )
+    for search_id, value, *numbers in rows:
+        counts[search_id] = {s.value: n for s, n in zip(states, numbers, strict=True)}
+        best[search_id] = value
+    return counts, best
 
 
 def summarize(

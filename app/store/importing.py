@@ -57,6 +57,7 @@ from app.store.models import (
     TrialState,
 )
 from app.store.statements import FINAL
+from app.store.tallies import STATE_COLUMNS
 
 T = TypeVar("T")
 # Trials validated and inserted at a time: all of a document that is in memory at once (memory
@@ -81,9 +82,10 @@ def import_experiment(session: Session, document: Any) -> Experiment:
     were written: the caller's transaction is what makes an import all or nothing (every
     caller rolls back on an error). Each search's counters are recomputed from its trials
     (asked = its trials, finished = complete, failed or pruned ones; done once finished reaches
-    the budget), and trials get change numbers from the new experiment's counter in document
-    order, so since-cursors work. Trials that were running are imported as `waiting`, without
-    worker, start time or learning curve: no worker here owns them, so they will be re-run.
+    the budget; its tallies per state and best complete value), and trials get change
+    numbers from the new experiment's counter in document order, so since-cursors work.
+    Trials that were running are imported as `waiting`, without worker, start time or
+    learning curve: no worker here owns them, so they will be re-run.
     The objective need not be registered yet; workers that offer it pick the trials up.
     """
     return _import(session, document, None)
@@ -124,6 +126,7 @@ def _import(
         trials_read = [_trial(item, ("trials", i), head.spaces) for i, item in chunk]
         for (i, _), (ref, columns, _) in zip(chunk, trials_read, strict=True):
             numbers.add(ref, columns["number"], columns["state"], i)
+            numbers.tally(ref, columns["state"], columns["value"])
         _insert_trials(session, experiment.id, searches, trials_read, count)
         count += len(trials_read)
     numbers.check()
@@ -390,6 +393,9 @@ class _Numbers:
         self.asked: Counter[int] = Counter()
         self.finished: Counter[int] = Counter()
         self.order = [ref for ref, _, _ in head.searches]
+        self.states: dict[int, Counter[TrialState]] = defaultdict(Counter)
+        self.best: dict[int, float] = {}
+        self.pick = max if head.experiment["direction"] is Direction.MAXIMIZE else min
 
     def add(self, ref: int, number: int, state: TrialState, index: int) -> None:
         """Count trial `index` (of search `ref`), refusing a number its search has already."""
@@ -409,6 +415,13 @@ class _Numbers:
             )
         self.asked[ref] += 1
         self.finished[ref] += state in FINAL
+
+    def tally(self, ref: int, state: TrialState, value: float | None) -> None:
+        """Count the trial in its search's tallies (app.store.tallies), as stored."""
+        self.states[ref][state] += 1
+        if state is TrialState.COMPLETE and value is not None:
+            best = self.best.get(ref)
+            self.best[ref] = value if best is None else self.pick(best, value)
 
     def check(self) -> None:
         for i, ref in enumerate(self.order):
@@ -447,5 +460,8 @@ def _set_counters(head: _Head, numbers: _Numbers, searches: Mapping[int, Search]
             )
         search = searches[ref]
         search.n_asked, search.n_finished = numbers.asked[ref], finished
+        for state, column in STATE_COLUMNS.items():
+            setattr(search, column, numbers.states[ref][state])
+        search.best_value = numbers.best.get(ref)
         if done:
             search.status = SearchStatus.DONE

@@ -130,6 +130,15 @@ class Search(Base):
     # workers from overshooting the budget.
     n_asked: Mapped[int] = mapped_column(Integer, default=0)
     n_finished: Mapped[int] = mapped_column(Integer, default=0)
+    # Its trials per state and its best complete value (by the experiment's direction), kept
+    # in the same statement as every trial write (app.store.tallies), so a poll reads one row
+    # per search instead of counting a million trials.
+    n_waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_running: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_complete: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    n_pruned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    best_value: Mapped[float | None] = mapped_column(Float)
     status: Mapped[SearchStatus] = mapped_column(_enum(SearchStatus), default=SearchStatus.QUEUED)
     space: Mapped[dict[str, Any]] = mapped_column(JSON)
     region: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.store.claims import ticket_digest
 from app.store.clock import db_now
 from app.store.models import IntermediateValue, Search, Trial, TrialState, utcnow
 from app.store.results import count_finished
-from app.store.statements import stamp
+from app.store.statements import run, stamp
+from app.store.tallies import moved
 
 
 def release(session: Session, trial_id: int, ticket: str) -> bool:
@@ -42,15 +43,24 @@ def _requeue(session: Session, guard: list[Any], *, error: str | None, lost: boo
             ticket_digest=None,
             error=error,
         )
-        .returning(Trial.id, Trial.experiment_id)
+        .returning(Trial.id, Trial.search_id, Trial.experiment_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if requeued is None:
         return False
-    trial_id, experiment_id = requeued
+    trial_id, search_id, experiment_id = requeued
+    run(session, _COUNT_REQUEUED, search_id=search_id)
     session.execute(delete(IntermediateValue).where(IntermediateValue.trial_id == trial_id))
     stamp(session, trial_id, experiment_id)
     return True
+
+
+# A running trial of the search waits again (lock order: after the trial, before the experiment).
+_COUNT_REQUEUED = (
+    update(Search)
+    .where(Search.id == bindparam("search_id"))
+    .values(**moved(TrialState.RUNNING, TrialState.WAITING))
+)
 
 
 def reap_stale(session: Session) -> list[int]:
@@ -127,6 +137,6 @@ def _fail_lost(session: Session, guard: list[Any], trial_id: int, reason: str) -
     ).one_or_none()
     if failed is None:
         return False  # its worker told the result, or heartbeat, after all
-    count_finished(session, failed[0])
+    count_finished(session, failed[0], TrialState.FAILED)
     stamp(session, trial_id, failed[1])
     return True

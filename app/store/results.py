@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from sqlalchemy import (
+    Float,
     Update,
     bindparam,
     case,
@@ -32,6 +33,7 @@ from app.store.models import (
     utcnow,
 )
 from app.store.statements import FINAL, run, stamp, status_literal
+from app.store.tallies import improved, moved
 
 
 def tell(
@@ -71,7 +73,7 @@ def tell(
     if finished is None:
         _explain_refusal(session, trial_id)
     search_id, experiment_id = finished
-    count_finished(session, search_id)
+    count_finished(session, search_id, state, value)
     stamp(session, trial_id, experiment_id)
 
 
@@ -120,22 +122,34 @@ def _explain_refusal(session: Session, trial_id: int) -> None:
     )
 
 
-# One statement: the right-hand side sees the row before the update.
-_COUNT_FINISHED = (
-    update(Search)
-    .where(Search.id == bindparam("search_id"))
-    .values(
-        n_finished=Search.n_finished + 1,
-        status=case(
-            (Search.n_finished + 1 >= Search.n_trials, status_literal(SearchStatus.DONE)),
-            else_=Search.status,
-        ),
+def _count_finished(state: TrialState) -> Update:
+    # One statement: the right-hand side sees the row before the update.
+    best = improved(bindparam("value", type_=Float)) if state is TrialState.COMPLETE else {}
+    return (
+        update(Search)
+        .where(Search.id == bindparam("search_id"))
+        .values(
+            n_finished=Search.n_finished + 1,
+            status=case(
+                (Search.n_finished + 1 >= Search.n_trials, status_literal(SearchStatus.DONE)),
+                else_=Search.status,
+            ),
+            **moved(TrialState.RUNNING, state),
+            **best,
+        )
     )
-)
 
 
-def count_finished(session: Session, search_id: int) -> None:
-    run(session, _COUNT_FINISHED, search_id=search_id)
+# By the state the running trial ended in.
+_COUNT_FINISHED = {state: _count_finished(state) for state in FINAL}
+
+
+def count_finished(
+    session: Session, search_id: int, state: TrialState, value: float | None = None
+) -> None:
+    """Count a running trial of the search as finished in `state` (with `value`, when
+    complete), in the transaction that finished it, and mark the search done at its budget."""
+    run(session, _COUNT_FINISHED[state], search_id=search_id, value=value)
 
 
 def heartbeat(session: Session, trial_id: int, ticket: str) -> bool:

@@ -48,7 +48,7 @@ def test_best_counts_only_complete_trials_of_each_search(
                 state, value = outcome
                 tell(session, claim.trial_id, state=state, value=value)
     ids = [root.id, child.id, idle.id]
-    best = best_values(session, ids, direction)
+    best = best_values(session, ids)
     if direction is Direction.MINIMIZE:
         assert best == {root.id: 2.0, child.id: 1.0, idle.id: None}
     else:
