@@ -110,3 +110,16 @@ def imported(params: dict[str, Any]) -> dict[str, Any]:
     """Which of the database layer and the web framework its process has imported."""
     found = [m for m in ("sqlalchemy", "fastapi", "starlette") if m in sys.modules]
     return {"value": 0.0, "imported": " ".join(found)}
+
+
+def chaotic(params: dict[str, Any], trial: Any) -> float:
+    """Every way a trial ends, for the tallies' chaos drill: a learning curve of four steps
+    (`HZ_TEST_SLOW` seconds each, long enough to be killed mid-trial) that a pruner may stop,
+    and a crash for x above 0.85."""
+    if params["x"] > 0.85:
+        raise RuntimeError(f"diverged at x={params['x']:.3f}")
+    for step in range(4):
+        time.sleep(float(os.environ.get("HZ_TEST_SLOW", "0.05")))
+        if trial.report(step, params["x"] * (step + 1)):
+            break
+    return float(params["x"])
