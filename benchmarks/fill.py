@@ -2,9 +2,10 @@
 
 Going through the worker protocol would take hours for a million trials, so the rows are
 written straight into each schema with SQLAlchemy Core `executemany`, in the shape each tool
-writes them itself: ours a `trials` row with JSON params; Optuna's a `trials` row plus one
-`trial_params` row per parameter and one `trial_values` row. Both get the same configurations
-and values, drawn from one seeded generator.
+writes them itself: ours a `trials` row with JSON params (and the search's counters and
+tallies set to match); Optuna's a `trials` row plus one `trial_params` row per parameter and
+one `trial_values` row. Both get the same configurations and values, drawn from one seeded
+generator.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.store.experiments import create_experiment
 from app.store.migrate import upgrade
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
 from app.store.searches import SearchSettings
+from app.store.tallies import recount
 
 # Four parameters of the usual kinds: a log-scale rate, a plain float, a log-scale integer
 # and a categorical.
@@ -153,6 +155,8 @@ class Ours:
                     .where(Search.id == self.search_id)
                     .values(n_asked=high, n_finished=high, status="running")
                 )
+                # The tallies a poll reads, as ask and tell would have kept them.
+                conn.execute(recount().where(Search.id == self.search_id))
                 conn.execute(
                     update(Experiment).where(Experiment.id == self.experiment_id).values(seq=high)
                 )

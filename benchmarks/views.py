@@ -45,6 +45,7 @@ from app.store.experiments import create_experiment  # noqa: E402
 from app.store.migrate import upgrade  # noqa: E402
 from app.store.models import Direction, Search, Trial, TrialState  # noqa: E402
 from app.store.searches import SearchSettings, refine_search  # noqa: E402
+from app.store.tallies import recount  # noqa: E402
 from benchmarks.fill import draw, timestamps, value_of  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
@@ -222,6 +223,7 @@ def fill_lineage(url: str, n: int, seed: int = 5) -> int:
             conn.execute(insert(Trial), rows)
             counts = {"n_asked": count, "n_finished": count}
             conn.execute(update(Search).where(Search.id == search_id).values(**counts))
+            conn.execute(recount().where(Search.id == search_id))
     engine.dispose()
     return experiment_id
 
