@@ -126,7 +126,19 @@ def open_big(page: Any, big: Any) -> None:
 
 
 def test_the_scatter_plot_is_drawn_before_the_table_and_the_views(page: Any, big: Any) -> None:
+    first_reads: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: (
+            first_reads.append(r.headers.get("accept"))
+            if r.url.endswith("/trials/columns?since=0")
+            else None
+        ),
+    )
     open_big(page, big)
+    # The head's script starts the first read as binary columns and the page takes it over:
+    # one read of every trial, not two.
+    assert first_reads == ["application/vnd.hyperzoom.columns"]
     seen = page.evaluate("window.__seen")
     assert seen["scatter"] < seen["table"], seen
     assert seen["scatter"] < seen["history"], seen

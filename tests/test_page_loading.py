@@ -30,11 +30,11 @@ def test_the_page_preloads_its_first_reads_and_every_module(client: TestClient) 
     # The same URLs experiment.js fetches first, or the browser would fetch them twice.
     assert links(page, "preload") == [f"{base}/tree", base]
     assert page.count('as="fetch" crossorigin') == 2
-    # The trials' read asks for binary columns, which a preload cannot: a script starts it,
-    # for api.js's getColumns to take over (the same URL as experiment.js's first read).
+    # The trials' read asks for binary columns, which a preload cannot: a script file starts
+    # it, for api.js's getColumns to take over (the same URL as experiment.js's first read).
     columns = f"{base}/trials/columns?since=0"
-    assert f'window.hzEarlyReads = {{ "{columns}": fetch("{columns}"' in page
-    assert 'Accept: "application/vnd.hyperzoom.columns"' in page
+    assert f'js/earlyreads.js" data-columns="{columns}"></script>' in page
+    assert "<script>" not in page  # nothing inline
     modules = links(page, "modulepreload")
     for path in ("experiment.js", "scatter.js", "regionpanel.js", "views/splom.js", "format.js"):
         assert f"/static/js/{path}" in modules, path
@@ -56,7 +56,7 @@ def test_a_page_behind_a_token_preloads_no_reads(settings: Settings) -> None:
     with TestClient(create_app(protected)) as c:
         page = c.get("/experiments/1").text
     assert links(page, "preload") == []  # they would be a 401 each, fetched for nothing
-    assert "hzEarlyReads" not in page
+    assert "earlyreads.js" not in page
     assert "/static/js/experiment.js" in links(page, "modulepreload")
 
 
