@@ -25,6 +25,7 @@ from app.store.exporting import export_experiment
 from app.store.models import Direction, Experiment, Search, Trial, TrialState
 from app.store.searches import Reaping, SearchSettings
 from tests.support.processes import ROOT, free_port, stop
+from tests.support.tallies import counted, kept
 
 MODULE = "tests.worker.objectives_for_tests"
 
@@ -227,7 +228,8 @@ def check_integrity(engine: Engine) -> list[str]:
 
 
 def check_searches(factory: sessionmaker[Session]) -> dict[str, int]:
-    """Every search's counters agree with its trials: numbers 0..n-1 once each, budget exact.
+    """Every search's counters agree with its trials: numbers 0..n-1 once each, budget exact,
+    its tallies (per state, best value) those of a fresh count.
 
     Returns totals: searches, trials, complete, failed, lost (sum of trials' lost counters).
     """
@@ -251,6 +253,8 @@ def check_searches(factory: sessionmaker[Session]) -> dict[str, int]:
             totals["complete"] += sum(t.state is TrialState.COMPLETE for t in found)
             totals["failed"] += sum(t.state is TrialState.FAILED for t in found)
             totals["lost"] += sum(t.lost for t in found)
+    engine = factory.kw["bind"]
+    assert kept(engine) == counted(engine)
     return totals
 
 
