@@ -16,8 +16,8 @@ from app.store.clock import db_now
 from app.store.db import session_scope
 from app.store.errors import Conflict
 from app.store.experiments import count_trials, create_experiment, progress
-from app.store.exporting import export_experiment
-from app.store.importing import import_experiment
+from app.store.exporting import export_experiment, export_text
+from app.store.importing import import_experiment, import_stream
 from app.store.models import Direction, Search, Trial, TrialState
 from app.store.reaper import reap_all
 from app.store.recovery import release
@@ -143,18 +143,22 @@ def test_an_import_brings_its_tallies_and_running_trials_come_back_waiting(
     with session_scope(factory) as s:
         experiment_id = s.scalar(select(Search.experiment_id).where(Search.id == root))
         document = export_experiment(s, experiment_id)
+        text = "".join(export_text(s, experiment_id)).encode()
     with session_scope(factory) as s:
         copy = import_experiment(s, document)
         copies = [c.id for c in copy.searches]
+    with session_scope(factory) as s:  # streamed, two trials a batch
+        streamed = [c.id for c in import_stream(s, [text[:100], text[100:]], batch=2).searches]
     fresh = check_tallies(engine)
-    assert fresh["searches"] == 4 and fresh["running"] == 1 and fresh["waiting"] == 1
+    assert fresh["searches"] == 6 and fresh["running"] == 1 and fresh["waiting"] == 2
     tallies = kept(engine)
-    originals = sorted(i for i in tallies if i not in copies)
-    for original, imported in zip(originals, copies, strict=True):
-        counts, best = tallies[original]
-        running = counts["running"]
-        moved = {**counts, "running": 0, "waiting": counts["waiting"] + running}
-        assert tallies[imported] == (moved, best)
+    originals = sorted(i for i in tallies if i not in copies + streamed)
+    for imported in (copies, streamed):
+        for original, search_id in zip(originals, imported, strict=True):
+            counts, best = tallies[original]
+            running = counts["running"]
+            moved = {**counts, "running": 0, "waiting": counts["waiting"] + running}
+            assert tallies[search_id] == (moved, best)
 
 
 def test_reads_answer_from_the_tallies(factory: sessionmaker[Session]) -> None:
