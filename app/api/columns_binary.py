@@ -38,6 +38,7 @@ from fastapi.responses import StreamingResponse
 from pydantic_core import to_json
 
 from app.core.values import MAX_DEPTH, clean_json
+from app.store.column_cache import CODED, FLOAT, INT, STATES, Named, Selection
 from app.store.trial_reads import TrialColumns
 
 MEDIA_TYPE = "application/vnd.hyperzoom.columns"
@@ -209,25 +210,39 @@ def pack(batches: Iterable[TrialColumns], since: int = 0) -> Packed:
         metrics.add(batch.metrics, n, size)
         notes.update(batch.notes)
         cursor, omitted, n = max(cursor, batch.cursor), batch.metrics_omitted, n + size
+    groups = [
+        {name: column.pack() for name, column in group.items()}
+        for group in (fixed, params.columns, metrics.columns)
+    ]
+    return _assemble(n, cursor, omitted, notes, groups)
+
+
+Packs = dict[str, tuple[dict[str, Any], np.ndarray]]  # name -> (header entry, array)
+
+
+def _assemble(
+    n: int, cursor: int, omitted: int, notes: dict[int, str], groups: list[Packs]
+) -> Packed:
+    """The answer's bytes: the header with each array's offset, then the arrays."""
     arrays: list[np.ndarray] = []
 
-    def place(columns: dict[str, _Column]) -> dict[str, Any]:
+    def place(columns: Packs) -> dict[str, Any]:
         out = {}
-        for name, column in columns.items():
-            entry, array = column.pack()
+        for name, (entry, array) in columns.items():
             entry["offset"] = sum(_aligned(a.nbytes) for a in arrays)
             arrays.append(array)
             out[clean_json(name)] = entry  # mended names, as the JSON answer's
         return out
 
+    fixed, params, metrics = groups
     header = {
         "n": n,
         "cursor": cursor,
         "metrics_omitted": omitted,
         "notes": notes,
         "columns": place(fixed),
-        "params": place(params.columns),
-        "metrics": place(metrics.columns),
+        "params": place(params),
+        "metrics": place(metrics),
     }
     text = to_json(header, inf_nan_mode="null")
     chunks: list[bytes | memoryview] = [MAGIC, struct.pack("<I", len(text)), text]
@@ -237,6 +252,90 @@ def pack(batches: Iterable[TrialColumns], since: int = 0) -> Packed:
         chunks.append(memoryview(np.ascontiguousarray(data)).cast("B"))
         chunks.append(b"\0" * (_aligned(data.nbytes) - data.nbytes))
     return Packed(sum(len(c) for c in chunks), [c for c in chunks if len(c)])
+
+
+def pack_selection(selection: Selection) -> Packed:
+    """The binary answer for the kept columns (app/store/column_cache): the same bytes as
+    `pack` of a read of those trials in one batch, made from the arrays (no Python object per
+    trial). The arrays sent are new ones, never the kept arrays a later read changes."""
+    if selection.n == 0:
+        empty = {name: ({"dtype": "int8"}, np.zeros(0, np.int8)) for name in FIXED}
+        return _assemble(0, selection.cursor, 0, {}, [empty, {}, {}])
+    fixed: Packs = {name: _ints(selection.column(name)) for name in FIXED[:3]}
+    states = selection.column("state").astype(np.int64)
+    fixed["state"] = _coded(states, [state.value for state in STATES])
+    fixed["value"] = _floats(selection.column("value"))
+    fixed["duration"] = _floats(selection.column("duration"))
+    groups = [
+        fixed,
+        {name: _named(selection, column) for name, column in selection.params.items()},
+        {name: _named(selection, column) for name, column in selection.metrics.items()},
+    ]
+    return _assemble(selection.n, selection.cursor, 0, selection.notes, groups)
+
+
+def _ints(ints: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """Integers in the narrowest type holding them (float64 past int32, as `pack`)."""
+    dtype, name = _narrowest(int(ints.min()), int(ints.max()))
+    if dtype is None:
+        return _floats(ints.astype(np.float64))
+    return {"dtype": name}, ints.astype(dtype)
+
+
+def _floats(floats: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """Floats (NaN for null) in float32 when every one survives the round trip."""
+    narrow = floats.astype(np.float32)
+    if np.array_equal(narrow.astype(np.float64), floats, equal_nan=True):
+        return {"dtype": "float32"}, narrow
+    return {"dtype": "float64"}, np.array(floats, dtype=np.float64)  # a copy, always
+
+
+def _named(selection: Selection, column: Named) -> tuple[dict[str, Any], np.ndarray]:
+    """A parameter's or metric's column: integers, floats, or a dictionary when any selected
+    cell is coded (then numbers are dictionary values too, ints apart from floats)."""
+    tags = selection.take(column.tag)
+    nums = None if column.num is None else selection.take(column.num)
+    if not (tags == CODED).any():
+        if nums is None:
+            return _floats(np.full(selection.n, np.nan))
+        if (tags == INT).all():
+            return _ints(nums.astype(np.int64))
+        return _floats(nums)
+    keys = np.full(selection.n, -1, np.int64)
+    if column.code is not None:
+        codes = selection.take(column.code)
+        keys[tags == CODED] = codes[tags == CODED]
+    values: list[Any] = list(column.values)
+    if nums is not None:
+        finite = np.isfinite(nums)
+        for kind, cast in ((INT, int), (FLOAT, float)):
+            numbers = (tags == kind) & finite
+            if numbers.any():
+                unique, inverse = np.unique(nums[numbers], return_inverse=True)
+                keys[numbers] = len(values) + inverse.reshape(-1)
+                values.extend(map(cast, unique.tolist()))
+    return _coded(keys, values)
+
+
+def _coded(keys: np.ndarray, values: list[Any]) -> tuple[dict[str, Any], np.ndarray]:
+    """Dictionary codes numbered in order of first appearance (as `pack` numbers them), with
+    only the values the cells use; key -1 is null."""
+    valid = keys >= 0
+    if len(values) <= 64:
+        used = np.flatnonzero(np.bincount(keys[valid], minlength=len(values)))
+        first = np.array([int((keys == k).argmax()) for k in used.tolist()], np.int64)
+    else:
+        used, first = np.unique(keys[valid], return_index=True)
+    used = used[np.argsort(first, kind="stable")]
+    lookup = np.full(len(values) + 1, -1, np.int64)
+    lookup[used] = np.arange(len(used))
+    codes = np.where(valid, lookup[keys], -1)
+    dtype, name = _narrowest(-1, len(used) - 1)
+    entry = {
+        "dtype": name,
+        "values": [clean_json(values[k], MAX_DEPTH - 1) for k in used.tolist()],
+    }
+    return entry, codes.astype(dtype)
 
 
 def _aligned(size: int) -> int:

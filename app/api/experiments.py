@@ -30,6 +30,7 @@ from app.core.metrics import check_metrics
 from app.core.space import SearchSpace
 from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments, notes
+from app.store.column_cache import columns_since
 from app.store.models import Direction
 from app.store.trial_reads import intermediate_values_of, trial_column_batches
 from app.store.trial_reads import trial_columns as read_columns
@@ -132,6 +133,9 @@ def experiment_trial_columns(
     columns_binary)."""
     experiments.get_experiment(session, experiment_id)
     if columns_binary.wants_binary(request.headers.get("accept")):
+        with columns_since(session, experiment_id, since) as kept:  # the kept columns
+            if kept is not None:
+                return columns_binary.response(columns_binary.pack_selection(kept))
         packed = columns_binary.pack(trial_column_batches(session, experiment_id, since), since)
         return columns_binary.response(packed)
     return trial_columns(read_columns(session, experiment_id, since))

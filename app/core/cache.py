@@ -44,6 +44,7 @@ class BoundedCache(Generic[V]):
         """Keep `value`, then drop the oldest entries until the total fits the budget."""
         weight = self.weigh(value)
         if weight > self.budget:
+            self.discard(key)  # not kept, nor an older value under its key
             return
         with self._lock:
             old = self._entries.pop(key, None)
@@ -54,6 +55,13 @@ class BoundedCache(Generic[V]):
             while self._total > self.budget:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._total -= dropped
+
+    def discard(self, key: Hashable) -> None:
+        """Forget `key`'s value, if kept."""
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._total -= old[1]
 
     @property
     def total(self) -> int:

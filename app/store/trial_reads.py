@@ -110,8 +110,8 @@ def trial_columns(session: Session, experiment_id: int, since: int = 0) -> Trial
     columns = TrialColumns(cursor=since)
     # Core, not the ORM: plain tuples, no per-row entity handling.
     omitted: set[str] = set()  # each name once, across batches
-    query = _columns_query(session, experiment_id, since)
-    with _collector_paused():
+    query = columns_query(session, experiment_id, since)
+    with collector_paused():
         for batch in session.connection().execute(query).partitions():
             _append(columns, batch, omitted)
     columns.metrics_omitted = len(omitted)
@@ -128,8 +128,8 @@ def trial_column_batches(
     `metrics_omitted` counts the names past them up to and including this batch."""
     omitted: set[str] = set()
     metric_names: list[str] = []
-    query = _columns_query(session, experiment_id, since)
-    with _collector_paused():
+    query = columns_query(session, experiment_id, since)
+    with collector_paused():
         for batch in session.connection().execute(query).partitions():
             part = TrialColumns(cursor=since, metrics={name: [] for name in metric_names})
             _append(part, batch, omitted)
@@ -138,7 +138,7 @@ def trial_column_batches(
             yield part
 
 
-def _columns_query(session: Session, experiment_id: int, since: int) -> Select[Any]:
+def columns_query(session: Session, experiment_id: int, since: int) -> Select[Any]:
     return (
         select(
             Trial.id,
@@ -161,7 +161,7 @@ def _columns_query(session: Session, experiment_id: int, since: int) -> Select[A
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause CPython's cycle collector: a big read allocates millions of short-lived rows and
     dicts (none of them in cycles), and the collector would walk the whole heap over and over
     for them (a third of the time of a million-trial read). Garbage is still freed at once."""
@@ -188,11 +188,11 @@ def _append(columns: TrialColumns, rows: Sequence[Any], omitted: set[str]) -> No
     columns.duration.extend(durations)
     if notes.count(None) < len(notes):  # at C speed: most batches hold no note at all
         columns.notes.update((i, n) for i, n in zip(ids, notes, strict=True) if n is not None)
-    _extend_named(columns.params, _decode_all(params), done)
-    _extend_named(columns.metrics, _decode_all(metrics), done, MAX_METRIC_COLUMNS, omitted)
+    _extend_named(columns.params, decode_all(params), done)
+    _extend_named(columns.metrics, decode_all(metrics), done, MAX_METRIC_COLUMNS, omitted)
 
 
-def _decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
+def decode_all(texts: Sequence[str | None]) -> list[dict[str, Any] | None]:
     """Many JSON documents decoded in one call: much cheaper than one call each. pydantic's
     parser (already here for the API) takes less than half the time of `json.loads`; anything
     it refuses (say a lone surrogate escape written before those were refused) goes to
