@@ -56,6 +56,12 @@ class BoundedCache(Generic[V]):
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._total -= dropped
 
+    def peek(self, key: Hashable) -> V | None:
+        """The value kept for `key`, without making it the most recently used."""
+        with self._lock:
+            found = self._entries.get(key)
+        return None if found is None else found[0]
+
     def discard(self, key: Hashable) -> None:
         """Forget `key`'s value, if kept."""
         with self._lock:

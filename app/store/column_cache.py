@@ -34,7 +34,7 @@ from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import URL, func, select
 from sqlalchemy.orm import Session
 
 from app.core.cache import BoundedCache
@@ -512,6 +512,12 @@ def _reset(kept: _Kept, created: datetime | None) -> None:
 def forget() -> None:
     """Drop every kept table (tests)."""
     _KEPT.clear()
+
+
+def kept_table(url: URL, experiment_id: int) -> Table | None:
+    """The table kept for an experiment of the database at `url`, if any (tests)."""
+    found = _KEPT.peek((url.render_as_string(), experiment_id))
+    return None if found is None else found.table
 
 
 def kept_bytes() -> int:
