@@ -14,12 +14,20 @@ take ten times as long).
     .venv/bin/python benchmarks/reads.py [--sizes 10000,100000,1000000]
 
 Ours is read twice, from two servers: as JSON (what API users get) and as the page's binary
-columns (`Accept: application/vnd.hyperzoom.columns`), each with its own peak RSS.
+columns (`Accept: application/vnd.hyperzoom.columns`), each with its own peak RSS. With
+`--binary-only` only the binary columns, from one server per size: the cold read (the first
+after the server started, which builds the server's kept columns, app/store/column_cache.py),
+the best of three warm reads, gzip, a poll with nothing new (`since` the cursor), the server's
+RSS after the cold read and its peak over all of them.
+
+    .venv/bin/python benchmarks/reads.py --sizes 100000 --binary-only --workdir DIR
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import struct
 import subprocess
 import sys
 import time
@@ -98,6 +106,59 @@ def read_ours(db: Ours, timeout: float, accept: str = "*/*") -> tuple[dict[str, 
     return result, peak.peak_total
 
 
+def read_binary(db: Ours, timeout: float) -> dict[str, Any]:
+    """The page's binary columns from a server of its own: cold, warm, gzip, a poll."""
+    command = [sys.executable, "-m", "app", "serve", "--db", db.url]
+    with server(command, "/api/experiments") as (base, peak), peak.watching():
+        url = f"{base}/api/experiments/{db.experiment_id}/trials/columns"
+        cold, size = get(url, False, timeout, BINARY)
+        after_cold = peak.peak_total
+        warm = sorted(get(url, False, timeout, BINARY)[0] for _ in range(3))
+        zipped = [get(url, True, timeout, BINARY) for _ in range(2)]
+        since = cursor_of(httpx.get(url, headers={"Accept": BINARY}, timeout=timeout).content)
+        poll = min(get(f"{url}?since={since}", False, timeout, BINARY)[0] for _ in range(5))
+    return {
+        "cold": cold,
+        "warm": warm[0],
+        "warm_median": warm[1],
+        "gzip": min(t for t, _ in zipped),
+        "bytes": size,
+        "gzip_bytes": zipped[0][1],
+        "poll": poll,
+        "rss_cold": after_cold,
+        "rss_peak": peak.peak_total,
+    }
+
+
+def cursor_of(answer: bytes) -> int:
+    """The cursor in a binary answer's header (app/api/columns_binary.py)."""
+    (length,) = struct.unpack("<I", answer[4:8])
+    return int(json.loads(answer[8 : 8 + length])["cursor"])
+
+
+def binary_only(ours: Ours, sizes: list[int], timeout: float) -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for size in sizes:
+        ours.fill(size, rng)
+        got = read_binary(ours, timeout)
+        rows.append(
+            [
+                f"{size:,}",
+                f"{got['cold']:.3f}",
+                f"{got['warm']:.3f} / {got['warm_median']:.3f}",
+                f"{got['gzip']:.3f}",
+                f"{got['poll'] * 1000:.1f}",
+                f"{mb(got['bytes'])} / {mb(got['gzip_bytes'])}",
+                f"{got['rss_cold']:.0f} / {got['rss_peak']:.0f}",
+            ]
+        )
+        print(rows[-1], file=sys.stderr, flush=True)
+    headers = ["trials", "binary cold s", "warm s best / median of 3", "gzip s", "poll ms"]
+    headers += ["MB plain / gzip", "server RSS MB after cold / peak"]
+    print(table(headers, rows))
+
+
 def read_optuna(db: TheirOptuna, timeout: float) -> tuple[dict[str, Any], float]:
     """optuna-dashboard's read; {"timeout": s} when a request got no answer within `timeout`
     (at a million trials it does not answer within 5 minutes, and grows past 12 GB)."""
@@ -126,9 +187,14 @@ def main() -> None:
     parser.add_argument("--optuna-budget", type=float, default=300.0)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-optuna", action="store_true", help="Measure ours only.")
+    parser.add_argument("--binary-only", action="store_true", help="Our binary columns only.")
     args = parser.parse_args()
     print(f"Reading every trial over HTTP; {machine()}\n")
-    ours, theirs = open_pair(args.workdir, "hz-reads-", not args.no_optuna)
+    with_optuna = not (args.no_optuna or args.binary_only)
+    ours, theirs = open_pair(args.workdir, "hz-reads-", with_optuna)
+    if args.binary_only:
+        binary_only(ours, [int(s) for s in args.sizes.split(",")], args.optuna_budget)
+        return
     rng_ours, rng_theirs = np.random.default_rng(0), np.random.default_rng(0)
     rows, binary = [], []
     for size in (int(s) for s in args.sizes.split(",")):
