@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -110,12 +111,16 @@ class Named:
             self.code = np.full(capacity, -1, np.int32)
         if self.code is not None:
             codes = np.full(len(cells), -1, np.int32)
-            for i, cell in coded.items():
-                codes[i] = self._code(cell)
+            if coded:
+                found = list(map(self.keys.get, coded.values()))  # text at C speed
+                if None in found:
+                    pairs = zip(coded.values(), found, strict=True)
+                    found = [self._code(c) if code is None else code for c, code in pairs]
+                codes[list(coded)] = found
             self.code[rows] = codes
 
     def _code(self, cell: Any) -> int:
-        key = cell if isinstance(cell, str) else _key(cell)
+        key = cell if type(cell) is str else _key(cell)
         code = self.keys.get(key)
         if code is None:
             code = self.keys[key] = len(self.values)
@@ -206,7 +211,11 @@ class _Field:
             if name not in self.columns:
                 self.columns[name] = Named(np.zeros(capacity, np.int8))
         for name, column in self.columns.items():
-            column.write(rows, [d.get(name, _MISSING) for d in dicts])
+            try:
+                cells = list(map(itemgetter(name), dicts))  # at C speed when all have it
+            except KeyError:
+                cells = [d.get(name, _MISSING) for d in dicts]
+            column.write(rows, cells)
         rank = {name: i for i, name in enumerate(self.columns)}
         shapes = list(map(tuple, dicts))
         odd = {s for s in set(shapes) if any(rank[a] > rank[b] for a, b in pairwise(s))}
@@ -271,7 +280,7 @@ class Table:
         a["id"][rows] = id_array
         a["search_id"][rows] = search_ids
         a["number"][rows] = numbers
-        a["state"][rows] = [_STATE_CODE[s] for s in states]
+        a["state"][rows] = list(map(_STATE_CODE.__getitem__, states))
         a["value"][rows] = _finite(values)
         a["duration"][rows] = _finite(durations)
         a["seq"][rows] = seqs
