@@ -112,8 +112,9 @@ class Named:
         if self.code is not None:
             codes = np.full(len(cells), -1, np.int32)
             if coded:
-                found = list(map(self.keys.get, coded.values()))  # text at C speed
-                if None in found:
+                text = all(type(cell) is str for cell in coded.values())
+                found = list(map(self.keys.get if text else self._code, coded.values()))
+                if None in found:  # text at C speed, new words one at a time
                     pairs = zip(coded.values(), found, strict=True)
                     found = [self._code(c) if code is None else code for c, code in pairs]
                 codes[list(coded)] = found
