@@ -12,7 +12,7 @@ import pytest
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.importing import import_experiment
 from app.store.migrate import upgrade
-from tests.support.browser import NASTY, shot
+from tests.support.browser import NASTY, drag, plot_geometry, shot
 from tests.support.processes import running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -233,3 +233,103 @@ def test_polls_that_bring_nothing_redraw_nothing(page: Any, big: Any) -> None:
                   document.querySelector('#trials-table tbody tr') === window.__row]"""
     )
     assert same == [True, True]
+
+
+# The first plot's WebGL traces, as the page handed them to plotly.
+TRACES = """() => {
+  const el = document.getElementById('scatter');
+  const typed = (a) => a instanceof Float64Array;
+  return el.data.map((t) => ({
+    uid: t.uid, n: t.customdata.length,
+    typed: [typed(t.x), typed(t.y), typed(t.customdata)],
+    hex: Array.isArray(t.marker.color) && t.marker.color.length > 0
+      && t.marker.color.every((c) => /^#[0-9a-f]{6}$/.test(c)),
+    showscale: Boolean(t.marker.showscale), cmin: t.marker.cmin, cmax: t.marker.cmax,
+    ids: Array.from(t.customdata), y: Array.from(t.y || []),
+    colors: Array.isArray(t.marker.color) ? t.marker.color : null,
+  }));
+}"""
+
+
+def test_the_first_plot_is_drawn_from_typed_columns_without_trial_objects(
+    page: Any, big: Any
+) -> None:
+    open_big(page, big)
+    url, experiment_id = big
+    # The page had built no trial object when the scatter plot was drawn (the table and the
+    # views build them after it).
+    detail = page.evaluate("() => performance.getEntriesByName('hz:scatter')[0].detail")
+    assert detail == {"trialObjects": 0}
+    traces = {t["uid"]: t for t in page.evaluate(TRACES)}
+    search = traces["search-1"]
+    assert search["n"] == N
+    assert search["typed"] == [True, True, True]
+    # One colour per point, from the scale's levels (no colour scale for plotly to run per
+    # point); the bar is on a trace of its own that draws nothing.
+    assert search["hex"] and not search["showscale"]
+    bar = traces["colorbar"]
+    assert bar["showscale"] and bar["n"] == 0
+    columns = httpx.get(f"{url}/api/experiments/{experiment_id}/trials/columns").json()
+    values = dict(zip(columns["id"], columns["value"], strict=True))
+    assert (bar["cmin"], bar["cmax"]) == (min(values.values()), max(values.values()))
+    # Minimized: the best trial is the brightest (viridis' yellow top), the worst the darkest.
+    by_id = dict(zip(search["ids"], search["colors"], strict=True))
+    best = min(values, key=values.__getitem__)
+    worst = max(values, key=values.__getitem__)
+    assert (by_id[best], by_id[worst]) == ("#fde725", "#440154")
+
+
+def test_a_box_on_the_webgl_plot_selects_the_trials_under_it(page: Any, big: Any) -> None:
+    open_big(page, big)
+    url, experiment_id = big
+    page.evaluate(
+        """() => {
+          const el = document.getElementById('scatter');
+          el.on('plotly_selected', (e) => {
+            if (!e || !e.range) return;
+            window.__box = {range: e.range, ids: e.points.map(
+              (p) => el.data[p.curveNumber].customdata[p.pointIndex ?? p.pointNumber])};
+          });
+        }"""
+    )
+    axes = page.evaluate("() => [document.getElementById('x-axis').value,"
+                         " document.getElementById('y-axis').value]")
+    geometry = plot_geometry(page)
+    box = page.locator("#scatter").bounding_box()
+    assert box is not None
+    gx, gy = geometry["x"], geometry["y"]
+    # Most trials have a low value (the bowl's floor): the box spans the plot's lower half.
+    x0 = box["x"] + gx["offset"] + gx["length"] * 0.2
+    x1 = box["x"] + gx["offset"] + gx["length"] * 0.8
+    y0 = box["y"] + gy["offset"] + gy["length"] * 0.55
+    y1 = box["y"] + gy["offset"] + gy["length"] * 0.95
+    drag(page, x0, y0, x1, y1)
+    page.wait_for_function("() => window.__box !== undefined")
+    got = page.evaluate("window.__box")
+    columns = httpx.get(f"{url}/api/experiments/{experiment_id}/trials/columns").json()
+
+    def column(key: str) -> list[Any]:
+        return columns["value"] if key == "value" else columns["params"][key]
+
+    (xlo, xhi), (ylo, yhi) = (sorted(got["range"]["x"]), sorted(got["range"]["y"]))
+    inside = {
+        trial_id
+        for trial_id, x, y in zip(columns["id"], column(axes[0]), column(axes[1]), strict=True)
+        if xlo <= x <= xhi and ylo <= y <= yhi
+    }
+    assert inside and len(inside) < N
+    assert set(got["ids"]) == inside
+    # The page's selection is those trials: the bar counts them, the plot highlights them.
+    page.wait_for_function(
+        "(n) => document.getElementById('selection-text').textContent.startsWith(`${n} trial`)",
+        arg=len(inside),
+    )
+    page.wait_for_function(
+        "() => document.getElementById('scatter').data[0].selectedpoints !== undefined"
+    )
+    highlighted = page.evaluate(
+        """() => document.getElementById('scatter').data.filter((t) => t.selectedpoints)
+          .flatMap((t) => Array.from(t.selectedpoints, (i) => t.customdata[i]))"""
+    )
+    assert set(highlighted) == inside
+    shot(page, "32-box-6000-trials")

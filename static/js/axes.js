@@ -8,6 +8,7 @@ export const VALUE = "value";
 export const NUMBER = "number";
 export const DURATION = "duration";
 const METRIC = "metric:";
+export const METRIC_PREFIX = METRIC; // a metric's axis key is this and its name
 const PARAM = "param:";
 const BUILT_IN = new Set([VALUE, NUMBER, DURATION]);
 
