@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { COLORS, SYMBOLS, bandedColorscale, searchStyles } from "../../static/js/palette.js";
+import { COLORS, SYMBOLS, VIRIDIS, bandedColorscale, channels, colorAt, hexOf, scaleLevels, searchStyles } from "../../static/js/palette.js";
 import { curveFigure } from "../../static/js/trialcurve.js";
 
 test("a search keeps its style by id rank, whatever order or filter", () => {
@@ -27,4 +27,17 @@ test("the trial page's curve is drawn in step order, whole steps on a short one"
   assert.equal(figure.layout.xaxis.dtick, 1);
   const long = curveFigure(Array.from({ length: 21 }, (_, i) => [i, i]));
   assert.equal(long.layout.xaxis.dtick, undefined);
+});
+
+test("a colour scale sampled in levels, as plotly mixes it: in RGB between its stops", () => {
+  assert.deepEqual(channels("#ff8000"), [1, 128 / 255, 0]);
+  assert.equal(hexOf([1, 128 / 255, 0]), "#ff8000");
+  const scale = [[0, "#000000"], [0.25, "#ff0000"], [1, "#ffffff"]];
+  assert.equal(colorAt(scale, 0), "#000000");
+  assert.equal(colorAt(scale, 0.125), "#800000");
+  assert.equal(colorAt(scale, 0.625), "#ff8080");
+  assert.equal(colorAt(scale, 2), "#ffffff"); // clamped
+  const levels = scaleLevels(VIRIDIS);
+  assert.deepEqual([levels.length, levels[0], levels[255]], [256, "#440154", "#fde725"]);
+  assert.deepEqual(scaleLevels(VIRIDIS, { reverse: true, levels: 3 }), ["#fde725", colorAt(VIRIDIS, 0.5), "#440154"]);
 });

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { GL_POINTS, buildFigure, zoomAfter } from "../../static/js/scatter.js";
+import { CATEGORY_COLORS, NO_COLOR } from "../../static/js/palette.js";
+import { GL_POINTS, axisColumn, buildFigure, columnsOfTrials, zoomAfter } from "../../static/js/scatter.js";
 import { CAT, LR, trial } from "./fixtures.mjs";
 
 const SPACE = { lr: LR, x: { type: "float", low: 0, high: 1 }, c: CAT, "<n>": { type: "int", low: 1, high: 9 } };
@@ -126,4 +127,80 @@ test("a zoom is kept in real units, a reset forgets it", () => {
   assert.deepEqual(reset, { zoom: { y: [0, 2] }, changed: true });
   assert.deepEqual(zoomAfter({ "xaxis.autorange": true }, {}, ranges), { zoom: {}, changed: false });
   assert.deepEqual(zoomAfter({ dragmode: "lasso" }, { x: [1, 2] }, ranges), { zoom: { x: [1, 2] }, changed: false });
+});
+
+// The trials as the store holds them (trialstore.js): typed arrays, dictionary codes, NaN for null.
+function storeColumns(n, { failedEvery = 0 } = {}) {
+  const value = Float64Array.from({ length: n }, (_, i) => (i % 10 === 9 ? NaN : i));
+  return {
+    n,
+    id: Float64Array.from({ length: n }, (_, i) => 1000 + i),
+    search_id: Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 2)),
+    number: Float64Array.from({ length: n }, (_, i) => i),
+    state: { codes: Int32Array.from({ length: n }, (_, i) => (failedEvery && i % failedEvery === 0 ? 1 : 0)), values: ["complete", "failed"] },
+    value,
+    duration: new Float64Array(n).fill(NaN),
+    params: {
+      lr: Float64Array.from({ length: n }, (_, i) => 10 ** -(1 + (i % 5))),
+      x: Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? NaN : i / n)),
+      c: { codes: Int32Array.from({ length: n }, (_, i) => i % 3), values: [1, 3, 5] },
+    },
+    metrics: {},
+    trial: (r) => trial(1000 + r, Number.isNaN(value[r]) ? null : r, { lr: 0.1 }),
+  };
+}
+
+test("WebGL from columns: typed x, y and ids, rows without both coordinates left out", () => {
+  const n = GL_POINTS * 2;
+  const columns = storeColumns(n);
+  const figure = buildFigure({ ...ARGS, trials: null, columns, x: "x", y: "lr", showFailed: false });
+  const [first, second] = figure.data;
+  assert.equal(first.type, "scattergl");
+  for (const key of ["x", "y", "customdata"]) assert.ok(first[key] instanceof Float64Array, key);
+  const expected = Array.from({ length: n / 2 }, (_, i) => i).filter((i) => i % 7 !== 3);
+  assert.deepEqual([...first.customdata], expected.map((i) => 1000 + i));
+  assert.deepEqual([...first.x], expected.map((i) => i / n));
+  assert.equal(second.customdata[0], 1000 + n / 2 + (n / 2 % 7 === 3 ? 1 : 0));
+  assert.ok(first.hovertext[0].includes("trial 1000")); // built from the row's trial when read
+});
+
+test("WebGL colours: one level of the scale per point, none for a missing value, the bar on its own trace", () => {
+  const n = GL_POINTS;
+  const figure = buildFigure({ ...ARGS, trials: null, columns: storeColumns(n), x: "x", y: "lr", direction: "maximize" });
+  const [first] = figure.data;
+  assert.equal(first.marker.showscale, undefined);
+  assert.equal(first.marker.colorscale, undefined);
+  const bar = figure.data.find((t) => t.uid === "colorbar");
+  assert.deepEqual([bar.marker.showscale, bar.marker.reversescale, bar.customdata], [true, false, []]);
+  const top = bar.marker.cmax;
+  const at = (id) => first.marker.color[[...first.customdata].indexOf(id)];
+  assert.equal(at(1000), "#440154"); // value 0: the bottom of viridis (maximized: the worst)
+  assert.equal(at(1009), NO_COLOR); // no value
+  assert.equal(bar.marker.cmin, 0);
+  assert.equal(top, n - 2); // row n - 1 has no value
+  assert.equal(new Set(first.marker.color).size <= 257, true);
+});
+
+test("WebGL colours by a category: each point its category's colour", () => {
+  const figure = buildFigure({ ...ARGS, trials: null, columns: storeColumns(GL_POINTS), x: "x", y: "lr", color: "c" });
+  const [first] = figure.data;
+  const ids = [...first.customdata];
+  const colour = (choice) => CATEGORY_COLORS[CAT.choices.indexOf(choice)];
+  for (const k of [0, 1, 2, 4]) assert.equal(first.marker.color[k], colour([1, 3, 5][(ids[k] - 1000) % 3]));
+});
+
+test("failed trials from state codes, a hidden search's rows left out", () => {
+  const columns = storeColumns(GL_POINTS * 2, { failedEvery: 4 });
+  const figure = buildFigure({ ...ARGS, trials: null, columns, x: "x", y: "lr", visible: new Set([2]) });
+  assert.deepEqual(uids(figure), ["search-2", "failed", "legend-2", "colorbar"]);
+  const failed = figure.data[1];
+  assert.ok([...failed.customdata].every((id) => (id - 1000) % 4 === 0 && id - 1000 >= GL_POINTS));
+  assert.ok([...figure.data[0].customdata].every((id) => (id - 1000) % 4 !== 0));
+});
+
+test("columns and trial objects draw the same figure", () => {
+  const fromTrials = buildFigure(ARGS);
+  const fromColumns = buildFigure({ ...ARGS, trials: null, columns: columnsOfTrials(TRIALS) });
+  assert.deepEqual(JSON.stringify(fromColumns), JSON.stringify(fromTrials));
+  assert.equal(axisColumn(columnsOfTrials(TRIALS), "metric:none"), undefined);
 });
