@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
 
 from app.core.problems import Loc, Problem
@@ -35,6 +36,8 @@ MAX_NOTE_CHARS = 10_000
 TOO_DEEP = f"(not shown: nested more than {MAX_DEPTH} levels deep)"
 
 _SCALARS = (bool, int, float, type(None))
+# The largest integer a float holds (larger ones overflow `float()`, which metrics go through).
+FLOAT_MAX_INT = int(sys.float_info.max)
 
 
 class ValueProblem(Problem):
@@ -104,7 +107,7 @@ def _check_item(item: Any, depth: int, loc: Loc, max_depth: int) -> int:
         return len(item) + 2
     if isinstance(item, float) and not math.isfinite(item):
         raise ValueProblem(loc, "NaN and infinite numbers are not allowed")
-    if isinstance(item, int) and item.bit_length() > 1024:
+    if isinstance(item, int) and abs(item) > FLOAT_MAX_INT:
         raise ValueProblem(loc, "is an integer too large for a float")
     if isinstance(item, _SCALARS):
         return 1
@@ -223,7 +226,16 @@ def _small_flat(value: dict[Any, Any], max_bytes: int) -> bool:
             return False
     except (OverflowError, ValueError):  # inf - inf, or a sum past a float: walk it
         return False
-    if ints and max(map(abs, ints)).bit_length() > 1024:
+    if ints and max(map(abs, ints)) > FLOAT_MAX_INT:
         return False
     text = sum(map(len, value)) + sum(len(v) for v in values if type(v) is str)
     return 6 * text + 330 * len(value) + 2 <= max_bytes
+
+
+def metric_number(value: Any) -> float:
+    """A stored metric as a float: NaN unless it is a number a float holds (strings, booleans
+    and integers past a float's range, which data stored before that limit may hold, are not:
+    a sampler or the front reads such a trial as missing the metric instead of failing)."""
+    if (type(value) is float or type(value) is int) and abs(value) <= FLOAT_MAX_INT:
+        return float(value)
+    return math.nan

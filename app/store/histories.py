@@ -37,6 +37,7 @@ from app.core.region import inside
 from app.core.space import SearchSpace
 from app.core.states import TrialState
 from app.core.trial_log import TrialLog
+from app.core.values import metric_number
 from app.store.models import Direction, Experiment, Search, Trial
 from app.store.statements import FINAL
 
@@ -187,13 +188,7 @@ def _vector(
     if value is None:
         return [math.nan] * len(objectives.names)
     found = metrics or {}
-    return [value, *(_number(found.get(name)) for name in objectives.names[1:])]
-
-
-def _number(value: Any) -> float:
-    if type(value) is float or type(value) is int:
-        return float(value)
-    return math.nan
+    return [value, *(metric_number(found.get(name)) for name in objectives.names[1:])]
 
 
 def forget() -> None:

@@ -19,6 +19,7 @@ from pydantic_core import from_json
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from app.core.values import metric_number
 from app.store.models import Experiment, Trial, TrialState
 
 BATCH = 20_000
@@ -64,7 +65,7 @@ def _read(
         if others:
             decoded = _decode_all(texts)
             for j, name in enumerate(others, start=1):
-                columns[j].extend(_number((d or {}).get(name)) for d in decoded)
+                columns[j].extend(metric_number((d or {}).get(name)) for d in decoded)
 
 
 @contextmanager
@@ -78,13 +79,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _number(value: Any) -> float:
-    """A metric as a float, NaN unless it is a finite number (strings and booleans are not)."""
-    if type(value) is float or type(value) is int:
-        return float(value)
-    return math.nan
 
 
 def _decode_all(texts: Sequence[str | None]) -> list[Any]:

@@ -60,6 +60,9 @@ def test_the_quick_path_for_flat_values_lets_nothing_through(flat: dict) -> None
         ({"m": [1.0, math.nan]}, ("metrics", "m", 1), "NaN"),
         ({"m": math.inf}, ("metrics", "m"), "infinite"),
         ({"m": 10**400}, ("metrics", "m"), "too large for a float"),
+        # 1024 bits, yet past the largest float: float() of it overflows.
+        ({"m": 2**1024 - 1}, ("metrics", "m"), "too large for a float"),
+        ({"m": -(2**1024 - 2**970)}, ("metrics", "m"), "too large for a float"),
         ({"m": "cannot open \udcff.csv"}, ("metrics", "m"), "lone surrogate"),
         ({"\ud800": 1}, ("metrics", "\ud800"), "lone surrogate"),
         ({1: 1}, ("metrics",), "keys must be strings"),
