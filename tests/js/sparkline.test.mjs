@@ -42,3 +42,14 @@ test("log scale when the values are positive and span more than a factor of 100"
   assert.equal(line.d, "M10 2H18V15.3H82V22"); // 10 sits two thirds of the way down
   assert.equal(sparkline([[1, 1000], [2, -1]], BOX).log, false);
 });
+
+test("a search that improves at every one of 200,000 trials: one step per column, same line", () => {
+  const points = Array.from({ length: 200_000 }, (_, i) => [i + 1, -i]);
+  const line = sparkline(points, BOX);
+  const steps = line.d.split("H").length - 1;
+  assert.ok(steps <= 801, `${steps} steps for 80 px`); // one per tenth of a pixel at most
+  assert.ok(line.d.startsWith("M2 2H")); // the first point, the largest value, at the top
+  assert.ok(line.d.endsWith("H82V22")); // the last best, the smallest, at the bottom right
+  // Thinning keeps every column's last level: a few points give the path they gave before.
+  assert.equal(sparkline([[1, 1.5], [2, 0.9], [3, 0.7], [5, 0.6]], BOX).d, "M18 2H34V15.3H50V19.8H82V22");
+});
