@@ -15,6 +15,8 @@ from hyperzoom.connection import Connection, connect
 # so only `optimize`, which asks for one search's trials, ever takes them.
 PYTHON_OBJECTIVE = "python"
 _DESCRIPTION = "Trials run by a Python function through hyperzoom's optimize (no worker)"
+# Past this many trials on a front, `pareto` reads the subtree's trials search by search.
+_FRONT_BY_ID = 200
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,18 @@ class Search:
         """The non-dominated feasible trials of this search and its refinements over the
         experiment's declared metrics (GET /api/experiments/{id}/pareto?search=), by id."""
         where = f"/api/experiments/{self.experiment_id}"
-        wanted = set(self.connection.get(f"{where}/pareto", search=self.id)["trial_ids"])
-        if not wanted:
-            return []
-        rows = self.connection.get(f"{where}/trials", state="complete")
-        front = (TrialRecord.from_api(t) for t in rows if t["id"] in wanted)
-        return sorted(front, key=lambda t: t.id)
+        wanted = sorted(self.connection.get(f"{where}/pareto", search=self.id)["trial_ids"])
+        if len(wanted) <= _FRONT_BY_ID:  # the usual front: a read per trial on it
+            return [TrialRecord.from_api(self.connection.get(f"/api/trials/{i}")) for i in wanted]
+        # A wide front: the complete trials of the subtree, a read per search, not per trial.
+        keep = set(wanted)
+        rows = [
+            t
+            for search_id in _subtree(self.connection.get(f"{where}/tree"), self.id)
+            for t in self.connection.get(f"/api/searches/{search_id}/trials", state="complete")
+            if t["id"] in keep
+        ]
+        return sorted((TrialRecord.from_api(t) for t in rows), key=lambda t: t.id)
 
     def optimize(
         self,
@@ -268,6 +276,19 @@ def _search(connection: Connection, search: dict[str, Any]) -> Search:
     read = connection.get(f"/api/searches/{int(search['id'])}")
     experiment = connection.get(f"/api/experiments/{read['experiment_id']}")
     return Search(connection, read, experiment)
+
+
+def _subtree(tree: list[dict[str, Any]], root: int) -> list[int]:
+    """The ids of `root` and the searches refined from it, in the API's tree."""
+    found: list[int] = []
+    stack = [(node, False) for node in tree]
+    while stack:
+        node, inside = stack.pop()
+        inside = inside or node["search"]["id"] == root
+        if inside:
+            found.append(node["search"]["id"])
+        stack.extend((child, inside) for child in node["children"])
+    return found
 
 
 def _without_none(**fields: Any) -> dict[str, Any]:

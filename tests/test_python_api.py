@@ -9,11 +9,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 import hyperzoom as hz
+from hyperzoom import search as hz_search
 from hyperzoom.connection import close_all
 from tests.support.processes import ROOT, free_port, running_server
 from tests.support.python_api import (
@@ -331,9 +333,14 @@ def test_a_trial_given_up_mid_run_is_not_counted_and_runs_again(sqlite_db_url: s
     assert len(calls) == 4 and calls[1] == calls[2]  # the same configuration, run again
 
 
-def test_several_metrics_from_python_give_the_apis_front(sqlite_db_url: str) -> None:
+@pytest.mark.parametrize("by_id", [200, 0], ids=["front-by-id", "front-by-search"])
+def test_several_metrics_from_python_give_the_apis_front(
+    sqlite_db_url: str, by_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`metrics=` declares two objectives and a bound; the function returns a dict of them;
-    `pareto()` is exactly the brute-force non-dominated set of the feasible trials."""
+    `pareto()` is exactly the brute-force non-dominated set of the feasible trials, read
+    trial by trial or, for a wide front, search by search."""
+    monkeypatch.setattr(hz_search, "_FRONT_BY_ID", by_id)
     metrics = [
         {"name": "error", "direction": "minimize"},
         {"name": "cost", "direction": "minimize", "upper": 0.8},
@@ -363,3 +370,39 @@ def test_several_metrics_from_python_give_the_apis_front(sqlite_db_url: str) -> 
     expected = sorted(t.id for t in feasible if not dominated(t))
     assert expected and len(expected) < len(trials)
     assert [t.id for t in s.pareto()] == expected
+
+
+def test_the_front_of_a_refinement_reads_only_its_own_trials(sqlite_db_url: str) -> None:
+    """Found by review: pareto() read every complete trial of the experiment to keep a few."""
+    metrics = [
+        {"name": "error", "direction": "minimize"},
+        {"name": "cost", "direction": "minimize"},
+    ]
+    root = hz.create_search(
+        "wide",
+        {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        metrics=metrics,
+        n_trials=30,
+        seed=3,
+        db=sqlite_db_url,
+    )
+
+    def fn(p: dict[str, float]) -> dict[str, float]:
+        return {"error": 1 - p["x"], "cost": p["x"]}
+
+    root.optimize(fn, show_progress=False)
+    child = root.refine({"x": [0.0, 0.1]}, n_trials=3)
+    child.optimize(fn, show_progress=False)
+    read: list[int] = []
+    request = child.connection.request
+
+    def counting(method: str, path: str, **kwargs: Any) -> Any:
+        answer = request(method, path, **kwargs)
+        rows = answer if isinstance(answer, list) else [answer]
+        read.extend(r["id"] for r in rows if isinstance(r, dict) and "state" in r)
+        return answer
+
+    child.connection.request = counting  # type: ignore[method-assign]
+    front = child.pareto()
+    assert sorted(t.id for t in front) == sorted(read)  # no trial read that is not on it
+    assert len(front) == 3 and {t.search_id for t in front} == {child.id}
