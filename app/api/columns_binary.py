@@ -2,9 +2,10 @@
 packed so that the browser reads it with TypedArray views and no parsing per trial.
 
 A million trials are 96 MB of JSON, which the server spent seconds building (and held whole,
-with a million Python lists' cells behind it) and the browser seconds parsing. Here each batch
-of the store's read is packed into numpy arrays at once and let go, and the arrays are sent as
-they are.
+with a million Python lists' cells behind it) and the browser seconds parsing. The answer is
+packed from the process's kept columns (app/store/column_cache, `pack_selection`: no Python
+object per trial); an experiment not kept is read batch by batch, each batch packed into numpy
+arrays at once and let go (`pack`). Either way the arrays are sent as they are.
 
 The answer (MEDIA_TYPE): the bytes `HZC1`, the header's length (uint32, little-endian), the
 header (UTF-8 JSON), zero bytes up to a multiple of 8, then the body. The header:
