@@ -57,12 +57,37 @@ _INTS = ((np.int8, "int8"), (np.int16, "int16"), (np.int32, "int32"))
 
 
 def wants_binary(accept: str | None) -> bool:
-    """Whether an Accept header names the binary columns (with no q=0 refusing them)."""
-    for item in (accept or "").split(","):
-        media, *options = (part.strip() for part in item.split(";"))
-        if media.lower() == MEDIA_TYPE:
-            return not any(o.replace(" ", "") in ("q=0", "q=0.0", "q=0.00") for o in options)
-    return False
+    """Whether to answer binary columns: the Accept header names them (only a client that
+    asks for them by name gets them) with a q above 0 and no lower than JSON's (RFC 9110: the
+    most specific range that matches a type gives its q; parameter names in any case)."""
+    ranges = [_media_range(item) for item in (accept or "").split(",")]
+    binary = max((q for media, q in ranges if media == MEDIA_TYPE), default=0.0)
+    return binary > 0 and binary >= _quality(ranges, "application/json")
+
+
+def _media_range(item: str) -> tuple[str, float]:
+    """(media range in lower case, q) of one item of an Accept header; a bad q refuses."""
+    media, *params = (part.strip() for part in item.split(";"))
+    q = 1.0
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                q = 0.0
+            q = q if 0.0 <= q <= 1.0 else 0.0
+    return media.lower(), q
+
+
+def _quality(ranges: list[tuple[str, float]], media: str) -> float:
+    """The q the header gives `media`: from its most specific matching range, else 0."""
+    kind = media.split("/")[0] + "/*"
+    for candidate in (media, kind, "*/*"):
+        found = [q for m, q in ranges if m == candidate]
+        if found:
+            return max(found)
+    return 0.0
 
 
 @dataclass

@@ -212,3 +212,35 @@ def test_the_js_fixture_is_what_the_server_writes(
     )
     assert same(decode(packed), plain)
     assert (FIXTURES / "columns.bin").read_bytes() == packed, "write the fixtures again"
+
+
+@pytest.mark.parametrize(
+    ("accept", "binary"),
+    [
+        (MEDIA_TYPE, True),
+        (f"{MEDIA_TYPE}, */*;q=0.8", True),
+        (f"application/json, {MEDIA_TYPE}", True),  # a tie: what it names, ours
+        (f"{MEDIA_TYPE};q=0.5", True),  # nothing else accepted
+        (None, False),
+        ("*/*", False),  # only a client asking by name gets binary
+        ("application/json", False),
+        # Refused (found by review: three decimals, a Q in capitals) or less preferred.
+        (f"{MEDIA_TYPE};q=0", False),
+        (f"{MEDIA_TYPE};q=0.000", False),
+        (f"{MEDIA_TYPE};Q=0", False),
+        (f"{MEDIA_TYPE}; q = 0", False),
+        (f"{MEDIA_TYPE};q=zero", False),
+        (f"application/json, {MEDIA_TYPE};q=0.1", False),
+        (f"{MEDIA_TYPE};q=0.5, */*", False),  # JSON gets q=1 from */*
+        (f"{MEDIA_TYPE};q=0.5, application/*;q=0.6", False),
+    ],
+)
+def test_the_accept_header_chooses_by_quality(
+    client: TestClient, accept: str | None, binary: bool
+) -> None:
+    created = client.post("/api/experiments", json=body()).json()
+    headers = {} if accept is None else {"Accept": accept}
+    answer = client.get(f"/api/experiments/{created['id']}/trials/columns", headers=headers)
+    assert answer.status_code == 200
+    kind = answer.headers["content-type"]
+    assert kind.startswith(MEDIA_TYPE if binary else "application/json"), kind
