@@ -391,8 +391,10 @@ def test_a_large_experiment_is_drawn_with_webgl_and_box_select_still_works(
     play(factory, 3)
     open_dashboard(page, f"{live_server}/experiments/{created['id']}", 1)
     got = page.evaluate(GL_FIGURE, 6000)
-    # The search's points and its legend entry; failed trials have no value to plot on y.
-    assert got["types"] == ["scattergl", "scattergl"]
+    # The search's points, its legend entry and the colour bar (WebGL points get their colour
+    # as a level of the scale, so the scale rides on a trace of its own); failed trials have
+    # no value to plot on y.
+    assert got["types"] == ["scattergl", "scattergl", "scattergl"]
     assert set(got["small"]) == {"scatter"}
     assert got["x"]["type"] == "log"
     # Box over the middle of the x axis, the whole height: the points inside come back.
