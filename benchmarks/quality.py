@@ -535,8 +535,8 @@ def duration(seconds: float) -> str:
 def ask_row(
     sampler: str, sizes: list[int], histories: dict[int, Trials], args: Any
 ) -> tuple[str, dict[int, list[float]]]:
-    """One markdown row of ask times, the median ask (and the first) at each history size,
-    and the seconds of each ask by size."""
+    """One markdown row of ask times, the median ask (and the first, and the slowest after it)
+    at each history size, and the seconds of each ask by size."""
     cells: list[str] = []
     raw: dict[int, list[float]] = {}
     if missing(sampler) is None:  # imports and first calls (torch, scipy) out of the way
@@ -557,7 +557,10 @@ def ask_row(
                 cells.append(f"> {args.ask_cap:g} s")
                 continue
             raw[n] = times
-            cells.append(f"{duration(float(np.median(times[1:])))} (first {duration(times[0])})")
+            median, slowest = float(np.median(times[1:])), max(times[1:])
+            cells.append(
+                f"{duration(median)} (first {duration(times[0])}, slowest {duration(slowest)})"
+            )
     return f"| {sampler} | " + " | ".join(cells) + " |", raw
 
 
@@ -565,6 +568,12 @@ def main(argv: list[str] | None = None) -> None:
     """Parse options, run every (objective, sampler) pair, then the ask times; print tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    parser.add_argument(
+        "--seed-offset",
+        type=int,
+        default=0,
+        help="start the seeds here: OFFSET..OFFSET+N-1, to confirm on seeds not tuned on (0)",
+    )
     parser.add_argument("--budgets", default="60,150", help="comma-separated (default 60,150)")
     parser.add_argument(
         "--objectives",
@@ -610,7 +619,8 @@ def ask_table(samplers: list[str], sizes: list[int], args: Any) -> dict[str, Any
     """Print the ask-time rows; return the seconds of each ask by sampler and size."""
     histories = {n: random_trials(args.ask_objective, n) for n in sizes}
     print(
-        f"Ask time: median of {args.asks} asks (and the first) after n random trials of "
+        f"Ask time: median of {args.asks} asks (the first, the slowest of the others) after n "
+        f"random trials of "
         f"{args.ask_objective}, each ask told before the next; capped at {args.ask_cap:g} s"
     )
     print()
@@ -626,12 +636,12 @@ def ask_table(samplers: list[str], sizes: list[int], args: Any) -> dict[str, Any
 
 def quality_table(objectives: list[str], samplers: list[str], args: Any) -> dict[str, Any]:
     """Print one row per (objective, sampler); return the best values by budget."""
-    seeds = list(range(args.seeds))
+    seeds = list(range(args.seed_offset, args.seed_offset + args.seeds))
     budgets = sorted(int(b) for b in args.budgets.split(","))
     heads = " | ".join(f"best at {b}: median [min, max]" for b in budgets)
     print(
-        f"{len(seeds)} seeds. Optimal category: in how many seeds the best trial used it "
-        "(and each of its values alone)"
+        f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]}). Optimal category: in how many seeds the "
+        "best trial used it (and each of its values alone)"
     )
     print()
     print(f"| objective | sampler | {heads} | % floats on a bound | optimal category | seconds |")
