@@ -7,9 +7,21 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.core.categories import levels
+from app.core.local_gp import LocalGP, fit_hyperparameters
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, SpaceError
-from app.core.zoom import ZoomSampler
+from app.core.trial_log import TrialLog
+from app.core.zoom import (
+    TrustRegion,
+    ZoomSampler,
+    _free_dims,
+    _model_input,
+    box,
+    hyperparameters,
+    propose,
+    sides,
+)
 from tests.support.spaces import CONDITIONAL
 
 BOWL = SearchSpace.from_dict(
@@ -177,3 +189,101 @@ def test_an_integer_with_few_values_is_explored_like_a_category() -> None:
         trials = zoom_search(LAYERS, layered, seed, 120)
         winners.append(min(trials, key=lambda t: t[1])[0]["layers"])
     assert winners.count(4) >= 7, winners
+
+
+# Issue 16, item 5: the candidates, the box's shape and the GP that ranks them.
+FLAT = SearchSpace.from_dict(
+    {name: {"type": "float", "low": 0.0, "high": 1.0} for name in ("a", "b", "c", "d")}
+)
+
+
+def test_candidates_stay_in_the_box_and_move_a_random_share_of_the_axes() -> None:
+    region = TrustRegion(np.array([0.5, 0.05, 0.7, 0.3]), 0.0, 0.2)
+    low, side = box(region)
+    u = propose(FLAT, region, np.random.default_rng(0), 4096)
+    assert (u >= low).all() and (u <= low + side).all()
+    moved = u != region.center
+    assert moved.any(axis=1).all()  # every candidate moves at least one axis
+    assert moved[:1024].all()  # a quarter moves all of them (uniform in the box)
+    # The others move each axis with probability p ~ U[1/d, 1] and one random axis anyway:
+    # for d = 4, E[p + (1 - p) / 4] = 0.72 of the axes; about one in ten moves a single axis,
+    # two in three fewer than all four.
+    rest = moved[1024:]
+    assert 0.69 < rest.mean() < 0.75, rest.mean()
+    assert 0.07 < (rest.sum(axis=1) == 1).mean() < 0.14
+    assert 0.6 < (rest.sum(axis=1) < 4).mean() < 0.72
+
+
+def test_candidates_keep_categories_and_inactive_axes_to_the_bandit() -> None:
+    space = COND
+    history = random_history(space, 40)
+    log = TrialLog.of(space, history, "minimize")
+    center = log.x[int(np.argmin(log.y))].copy()
+    region = TrustRegion(center, 0.0, 0.3)
+    chosen = {j: float(c[0]) for j, c in levels(space).items()}
+    u = propose(space, region, np.random.default_rng(1), 512, chosen)
+    for j, c in chosen.items():
+        assert (u[:, j] == c).all()
+    free = set(_free_dims(space, center, chosen))
+    assert not free & set(chosen)
+    # Every candidate moves an axis that counts (not only the bandit's, not an inactive one).
+    assert (u[:, sorted(free)] != center[sorted(free)]).any(axis=1).all()
+
+
+def test_the_box_is_long_where_the_lengthscales_are_long_at_the_same_volume() -> None:
+    weights = sides(np.array([0.05, 0.8, 0.2, 3.0]), chosen={3})
+    assert weights is not None
+    assert weights[3] == 1.0  # the bandit's axis is not drawn from the box
+    assert np.prod(weights[:3]) == pytest.approx(1.0)
+    assert weights[1] / weights[0] == pytest.approx(16.0)
+    region = TrustRegion(np.array([0.5, 0.5, 0.02, 0.5]), 0.0, 0.1)
+    low, side = box(region, weights)
+    assert side[1] == pytest.approx(16 * side[0])
+    assert low[2] == 0.0  # slid inside the cube, not clipped
+
+
+def test_the_gp_learns_which_axis_is_flat_and_expects_improvement_near_the_minimum() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 2))
+    y = 40 * (x[:, 0] - 0.3) ** 2 + 0.1 * (x[:, 1] - 0.8) ** 2
+    y = (y - y.mean()) / y.std()
+    theta = fit_hyperparameters(x, y)
+    assert np.exp(theta[1]) > 5 * np.exp(theta[0])  # b is far flatter than a
+    gp = LocalGP.fit(x, y, theta)
+    assert gp is not None
+    mean, sd = gp.predict(x[:5])
+    assert np.allclose(mean, y[:5], atol=0.05) and (sd < 0.1).all()
+    grid = np.column_stack([np.linspace(0, 1, 101), np.full(101, 0.8)])
+    assert abs(grid[np.argmax(gp.expected_improvement(grid, float(y.min()))), 0] - 0.3) < 0.05
+
+
+def test_the_hyperparameters_are_fitted_every_few_trials_and_kept_in_the_log() -> None:
+    history = random_history(PLAIN, 43)
+    log = TrialLog.of(PLAIN, history[:41], "minimize")
+    first = hyperparameters(log)
+    assert hyperparameters(log) is first  # kept: fitted on the first 40 trials
+    log.merge([(41, *history[41]), (42, *history[42])])
+    assert hyperparameters(log) is first  # 43 trials: still the fit of the first 40
+    fresh = TrialLog.of(PLAIN, history[:40], "minimize")
+    assert np.array_equal(hyperparameters(fresh), first)  # a function of those 40 alone
+
+
+def steep_and_flat(p: dict[str, Any]) -> float:
+    """lr-cliff's trouble: one axis 400 times steeper than the others."""
+    return float(40 * (p["x"] - 0.3) ** 2 + 0.1 * (p["y"] - 0.8) ** 2 + 0.1 * (p["z"] - 0.1) ** 2)
+
+
+def test_a_flat_axis_is_tuned_beside_a_steep_one() -> None:
+    bests = [min(v for _, v in zoom_search(PLAIN, steep_and_flat, seed, 80)) for seed in range(3)]
+    assert max(bests) < 1e-4, bests
+
+
+def test_candidates_sharing_the_bandits_parents_share_one_pattern_of_inactive_axes() -> None:
+    # The solver, momentum's and beta_1's parent, is the bandit's: one decoding serves all.
+    rng = np.random.default_rng(2)
+    for choice in levels(COND)[0]:
+        u = rng.random((50, COND.ndim))
+        u[:, 0] = choice
+        fast = _model_input(COND, u, {0: float(choice)})
+        each = _model_input(COND, u)  # every candidate decoded
+        assert np.array_equal(fast == -0.5, each == -0.5)
