@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from app.api import (
     errors,
@@ -26,6 +27,7 @@ from app.api import (
     searches,
     trials,
 )
+from app.api.columns_binary import MEDIA_TYPE as COLUMNS_MEDIA_TYPE
 from app.api.deps import ReadAuthorized, Refused, refused_response
 from app.api.exchange import IMPORT_PATH
 from app.api.limits import BodyLimit
@@ -77,8 +79,14 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added innermost first; a request meets them in the reverse order."""
     # Compress large answers (100k trials as columns). Level 1, not the default 9: on 100k
     # trials as columns level 9 took 3.7 s, level 1 0.4 s, for a body only 7% smaller
-    # (docs/benchmarks.md).
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    # (docs/benchmarks.md). Not the page's binary columns: float64 mantissas barely compress
+    # (39 MB to 26 MB at a million trials) and gzip took 1.7-2.8 s of a 0.6 s read.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        compresslevel=1,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, COLUMNS_MEDIA_TYPE),
+    )
     if settings.cors_origins:  # off unless the operator lists origins
         app.add_middleware(
             CORSMiddleware,
