@@ -162,11 +162,20 @@ def test_a_study_with_two_objectives_says_what_it_imports(
     assert result.exit_code == 0, result.output + result.stderr
     output = " ".join(result.output.split())
     assert (
-        "note: the study has 2 objectives (error, speed), directions minimize, maximize: "
-        "Hyperzoom optimizes one, so each trial's value is the first objective (the "
-        "experiment minimizes it) and the others are stored as the metrics objective_1"
+        "note: the study has 2 objectives (error, speed): the experiment declares them as its "
+        "metrics objective_0 (minimize), objective_1 (maximize); each trial's value is "
+        "objective_0"
     ) in output
-    assert client.get("/api/experiments/1").json()["direction"] == "minimize"
+    experiment = client.get("/api/experiments/1").json()
+    assert experiment["direction"] == "minimize"
+    assert [(m["name"], m["direction"]) for m in experiment["metrics"]] == [
+        ("objective_0", "minimize"),
+        ("objective_1", "maximize"),
+    ]
+    # The front the API gives is Optuna's own (study.best_trials), trial for trial.
+    front = client.get("/api/experiments/1/pareto").json()["trial_ids"]
+    numbers = {t["id"]: t["number"] for t in _trials(client, 1)}
+    assert sorted(numbers[i] for i in front) == sorted(t.number for t in study.best_trials)
     for mine, theirs in zip(_trials(client, 1), study.get_trials(), strict=True):
         assert mine["value"] == theirs.values[0]
         assert mine["metrics"] == {"objective_1": theirs.values[1]}

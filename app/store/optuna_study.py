@@ -91,6 +91,7 @@ def study_document(
     state = optuna.trial.TrialState
     notes = _Notes()
     direction = _direction(study, notes)
+    metrics = _metrics_declared(study, direction, notes)
     trials = []
     for trial in study.get_trials(deepcopy=False):
         if trial.state in (state.RUNNING, state.WAITING):
@@ -120,6 +121,7 @@ def study_document(
             "direction": direction.value,
             "space": space.to_dict(),
             "created_at": created,
+            **({"metrics": metrics} if metrics else {}),
         },
         "searches": [
             {
@@ -212,24 +214,35 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def _direction(study: Study, notes: _Notes) -> Direction:
-    """The first objective's direction. A study with several says, in a notice, that the
-    first is the value and the others are metrics `objective_1`, ...; nothing is dropped."""
-    directions = [d.name.lower() for d in study.directions]
-    first = directions[0]
+    """The first objective's direction (an undefined one: minimize, said in a notice)."""
+    first = study.directions[0].name.lower()
     if first not in ("minimize", "maximize"):
         notes.lines.append(f"the study's direction is {first}: the experiment minimizes")
         first = "minimize"
-    if len(directions) > 1:
-        names = study.metric_names
-        named = f" ({', '.join(names)})" if names else ""
-        others = ", ".join(f"objective_{i}" for i in range(1, len(directions)))
-        notes.lines.append(
-            f"the study has {len(directions)} objectives{named}, "
-            f"directions {', '.join(directions)}: Hyperzoom optimizes one, so each trial's value "
-            f"is the first objective (the experiment {first}s it) and the others are stored as "
-            f"the metrics {others}"
-        )
     return Direction(first)
+
+
+def _metrics_declared(study: Study, direction: Direction, notes: _Notes) -> list[dict[str, str]]:
+    """A study with several objectives declares them as the experiment's metrics: the first is
+    each trial's value (`objective_0`), the others the metrics `objective_1`, ... its trials
+    carry, so the Trade-offs tab shows the front and tpe / nsga2 refinements learn from all of
+    them. A notice says so, with the study's own names; one objective declares none."""
+    directions = [d.name.lower() for d in study.directions]
+    if len(directions) < 2:
+        return []
+    metrics = [{"name": "objective_0", "direction": direction.value}]
+    for i, way in enumerate(directions[1:], start=1):
+        metrics.append(
+            {"name": f"objective_{i}", "direction": way if way == "maximize" else "minimize"}
+        )
+    names = study.metric_names
+    named = f" ({', '.join(names)})" if names else ""
+    declared = ", ".join(f"{m['name']} ({m['direction']})" for m in metrics)
+    notes.lines.append(
+        f"the study has {len(directions)} objectives{named}: the experiment declares them as its "
+        f"metrics {declared}; each trial's value is objective_0"
+    )
+    return metrics
 
 
 # --- the space ---------------------------------------------------------------------------------
