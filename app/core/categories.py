@@ -72,9 +72,10 @@ class CategoryBandit:
                     self.best[j][int(k)] = x[active[i]]
 
     def choose(
-        self, rng: np.random.Generator, center: np.ndarray
+        self, rng: np.random.Generator, center: np.ndarray, uniform: bool = False
     ) -> tuple[dict[int, float], np.ndarray]:
-        """One Thompson draw per dimension: the coordinates of the values to try next.
+        """One Thompson draw per dimension: the coordinates of the values to try next (with
+        `uniform`, a value drawn uniformly instead: the alternative zoom's GP weighs).
 
         Also the centre to draw the other coordinates around: the box's, with the coordinates
         it lacks (parameters inactive there, active under a newly chosen value) taken from the
@@ -83,7 +84,10 @@ class CategoryBandit:
         out: dict[int, float] = {}
         center = center.copy()
         for j, (n, g) in self.counts.items():
-            k = int(np.argmax(rng.beta(1.0 + g, 1.0 + n - g)))
+            if uniform:
+                k = int(rng.integers(len(n)))
+            else:
+                k = int(np.argmax(rng.beta(1.0 + g, 1.0 + n - g)))
             out[j] = float(self.levels[j][k])
             donor = self.best[j].get(k)
             if donor is not None and out[j] != center[j]:

@@ -7,18 +7,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.core.categories import levels
+from app.core.categories import CategoryBandit, levels
 from app.core.local_gp import LocalGP, fit_hyperparameters
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace, SpaceError
 from app.core.trial_log import TrialLog
 from app.core.zoom import (
+    Surrogate,
     TrustRegion,
+    ZoomOptions,
     ZoomSampler,
     _free_dims,
     _model_input,
     box,
     hyperparameters,
+    pick,
     propose,
     sides,
 )
@@ -287,3 +290,44 @@ def test_candidates_sharing_the_bandits_parents_share_one_pattern_of_inactive_ax
         fast = _model_input(COND, u, {0: float(choice)})
         each = _model_input(COND, u)  # every candidate decoded
         assert np.array_equal(fast == -0.5, each == -0.5)
+
+
+def test_a_uniform_draw_of_the_bandit_tries_every_value_alike() -> None:
+    history = [(p, penalized(p)) for p, _ in random_history(CATEGORY, 60)]
+    log = TrialLog.of(CATEGORY, history, "minimize")
+    bandit = CategoryBandit(CATEGORY, log.x, log.y)
+    rng = np.random.default_rng(0)
+    center = log.x[int(np.argmin(log.y))]
+    drawn = [bandit.choose(rng, center, uniform=True)[0][0] for _ in range(900)]
+    counts = np.unique(drawn, return_counts=True)[1]
+    assert len(counts) == 3 and counts.min() > 250, counts
+    # Thompson's draw mostly takes adam, which holds the good trials (penalty 0).
+    thompson = [bandit.choose(rng, center)[0][0] for _ in range(300)]
+    assert np.mean(np.isclose(thompson, levels(CATEGORY)[0][2])) > 0.6
+
+
+class _Prefers:
+    """A stand-in GP expecting improvement only where axis 0 holds `value`."""
+
+    def __init__(self, value: float) -> None:
+        self.value, self.seen = value, 0
+
+    def expected_improvement(self, u: np.ndarray, best: float) -> np.ndarray:
+        self.seen += len(u)
+        return np.isclose(u[:, 0], self.value) + 0.01 * u[:, 1]
+
+
+def test_a_quarter_of_the_candidates_try_another_category_and_win_when_the_gp_says_so() -> None:
+    adam, sgd = (float(c) for c in levels(CATEGORY)[0][[2, 0]])
+    center = np.array([adam, 0.4, 0.5, 0.5, 0.5, 0.5])
+    region = TrustRegion(center, 0.0, 0.2)
+    other = (TrustRegion(center.copy(), 0.0, 0.2), {0: sgd})
+    gp = _Prefers(sgd)
+    model = Surrogate(gp, 0.0)  # type: ignore[arg-type]
+    options = ZoomOptions()
+    row = pick(CATEGORY, region, model, np.random.default_rng(0), options, {0: adam}, None, other)
+    assert row[0] == sgd and gp.seen == options.candidates
+    gp = _Prefers(adam)
+    model = Surrogate(gp, 0.0)  # type: ignore[arg-type]
+    row = pick(CATEGORY, region, model, np.random.default_rng(0), options, {0: adam}, None, other)
+    assert row[0] == adam
