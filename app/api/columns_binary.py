@@ -15,7 +15,8 @@ header (UTF-8 JSON), zero bytes up to a multiple of 8, then the body. The header
      "params": {name: COLUMN}, "metrics": {name: COLUMN}}
 
 and a COLUMN is `{"dtype": "int8" | "int16" | "int32" | "float32" | "float64", "offset": o}`,
-`n` little-endian values of that type at byte `o` of the body (a multiple of 8). With
+`n` little-endian values of that type at byte `o` of the body (a multiple of 8); `cursor` is
+the JSON answer's (the experiment's change number as of the read: see TrialColumns). With
 `"values": [...]` it is dictionary-encoded: cell i is `values[code]`, code -1 being null (text,
 booleans, categories, nested JSON, numbers that would not fit a float exactly). A float column
 holds NaN where the JSON answer holds null (which is also where that answer holds NaN or an

@@ -32,7 +32,7 @@ from app.serving import MAX_ID, ExperimentId, SessionDep
 from app.store import experiments, notes
 from app.store.column_cache import columns_since
 from app.store.models import Direction
-from app.store.trial_reads import intermediate_values_of, trial_column_batches
+from app.store.trial_reads import cursor_floor, intermediate_values_of, trial_column_batches
 from app.store.trial_reads import trial_columns as read_columns
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -127,16 +127,18 @@ def list_experiment_trials(
 def experiment_trial_columns(
     experiment_id: ExperimentId, session: SessionDep, request: Request, since: Since = 0
 ) -> TrialColumns | Response:
-    """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes.
-    With `Accept: application/vnd.hyperzoom.columns` the same columns as typed arrays (the
-    page's way: no JSON to build or parse, nor a Python object per trial held; see
-    columns_binary)."""
+    """Trials as columns for plotting; pass the returned `cursor` as `since` to get changes
+    (a cursor that moved with no trials: the experiment or its tree changed; one that did not
+    move: nothing did). With `Accept: application/vnd.hyperzoom.columns` the same columns as
+    typed arrays (the page's way: no JSON to build or parse, nor a Python object per trial
+    held; see columns_binary)."""
     experiments.get_experiment(session, experiment_id)
     if columns_binary.wants_binary(request.headers.get("accept")):
         with columns_since(session, experiment_id, since) as kept:  # the kept columns
             if kept is not None:
                 return columns_binary.response(columns_binary.pack_selection(kept))
-        packed = columns_binary.pack(trial_column_batches(session, experiment_id, since), since)
+        floor = cursor_floor(session, experiment_id, since)  # before the trials are read
+        packed = columns_binary.pack(trial_column_batches(session, experiment_id, since), floor)
         return columns_binary.response(packed)
     return trial_columns(read_columns(session, experiment_id, since))
 

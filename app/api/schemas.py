@@ -383,7 +383,14 @@ class TrialDetail(TrialRead):
 class TrialColumns(BaseModel):
     """Trials as columns, compact for plotting; `cursor` goes into the next `since`."""
 
-    cursor: int
+    cursor: int = Field(
+        description="Pass it as the next `since`. The experiment's change number as of this "
+        "read (read before the trials; never less than `since` nor than a trial's `seq` here): "
+        "every trial write takes the next one, and so does every other change to what "
+        "GET /api/experiments/{id} and its /tree show (a new search, a stop or resume, a note, "
+        "a rename). A cursor that did not move: nothing changed; one that moved with no trials: "
+        "the experiment or its searches changed."
+    )
     id: list[int]
     search_id: list[int]
     number: list[int]

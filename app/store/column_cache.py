@@ -9,7 +9,11 @@ whose `seq` passed the kept mark: every trial write (a note too) takes the next 
 experiment's `seq` under the experiment row's lock, so the committed values are a prefix and
 "seq above the mark" is exactly what changed (see app/store/histories.py). A changed trial
 replaces its row in place, a new one is appended; an answer `since` a cursor is a mask on the
-kept `seq` column, in seq order.
+kept `seq` column, in seq order. Changes that write no trial (a new search, a note, a rename:
+statements.changed) take a `seq` too, so the mark is the experiment's `seq` read before the
+trials, or the largest trial `seq` read if larger (trial_reads.cursor_floor says why nothing is
+skipped), and an answer's cursor is the mark: a page whose cursor did not move knows that
+nothing changed at all.
 
 Checked, not trusted: the experiment's `created_at` (an id re-used after a delete) and `seq`
 (lower than the mark: a database replaced) and, once the kept columns have caught up to exactly
@@ -245,7 +249,7 @@ class Table:
     params: _Field = field(default_factory=_Field)
     metrics: _Field = field(default_factory=_Field)
     notes: dict[int, str] = field(default_factory=dict)  # row -> note
-    mark: int = -1  # the largest seq read
+    mark: int = -1  # the experiment's seq read before the trials, or the largest trial seq read
     _ids_sorted: bool = True  # row order is id order (no index needed to find a trial)
     _by_id: np.ndarray | None = None  # else the rows in id order, once needed
     _by_seq: np.ndarray | None = None  # rows in seq order, once needed (None: not known)
@@ -379,7 +383,7 @@ def select_since(table: Table, since: int) -> Selection:
     """What an answer since `since` holds, read from the kept table."""
     start, rows = table.rows_since(since)
     n = table.size - start if rows is None else len(rows)
-    cursor = since if n == 0 else max(since, table.mark)
+    cursor = max(since, table.mark)  # the experiment's seq as of the read at least
     selection = Selection(n, cursor, table, start, rows, {}, {}, {})
     selection.params = _present(selection, table.params)
     selection.metrics = _present(selection, table.metrics)
@@ -487,7 +491,7 @@ def _catch_up(session: Session, kept: _Kept, experiment_id: int, facts: _Facts) 
     for _ in range(4):
         if kept.table.mark < 0:
             kept.table.reserve(facts.trials)  # a first read: room for them at once
-        _read_changes(session, kept.table, experiment_id)
+        _read_changes(session, kept.table, experiment_id, facts.seq)
         facts = _facts(session, experiment_id)
         if facts.created != kept.created or facts.seq < kept.table.mark:
             _reset(kept, facts.created)
@@ -507,12 +511,16 @@ def _catch_up(session: Session, kept: _Kept, experiment_id: int, facts: _Facts) 
     # answer's cursor); the next read checks again.
 
 
-def _read_changes(session: Session, table: Table, experiment_id: int) -> None:
+def _read_changes(session: Session, table: Table, experiment_id: int, seq: int) -> None:
+    """Merge the trials past the mark; `seq` is the experiment's, read before them (so every
+    change numbered up to it is committed and in these rows or already kept: the mark becomes
+    at least `seq`, see trial_reads.cursor_floor)."""
     fresh = table.mark < 0
     query = trial_reads.columns_query(session, experiment_id, table.mark)
     with trial_reads.collector_paused():
         for batch in session.connection().execute(query).partitions():
             table.merge(batch, fresh)
+    table.mark = max(table.mark, seq)
 
 
 def _reset(kept: _Kept, created: datetime | None) -> None:

@@ -19,6 +19,7 @@ from app.store.models import (
     TrialState,
 )
 from app.store.searches import Reaping, SearchSettings, new_search
+from app.store.statements import changed
 from app.store.tallies import tally
 
 
@@ -152,6 +153,7 @@ def add_root_search(
     search = new_search(space, settings, policy or Reaping(), note, experiment_id=experiment.id)
     session.add(search)
     session.flush()
+    changed(session, experiment.id)  # the tree has a new search
     return search
 
 
@@ -160,7 +162,8 @@ def rename_experiment(session: Session, experiment_id: int, name: str) -> Experi
     experiment = get_experiment(session, experiment_id)
     experiment.name = name
     session.flush()
-    return experiment
+    changed(session, experiment_id)
+    return get_experiment(session, experiment_id)  # with its new seq
 
 
 def delete_experiment(session: Session, experiment_id: int, confirm: str | None) -> None:

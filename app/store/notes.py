@@ -4,7 +4,8 @@ Each write starts with its UPDATE (see docs/architecture.md: a SQLite writer the
 busy timeout), touches only the note, and is refused as a 404 when the row does not exist.
 A trial's note takes the experiment's next change number like any trial write, so a page
 following the trials with `since` sees it; the trial keeps its place (its id), so the page
-replaces it rather than adding it twice.
+replaces it rather than adding it twice. The experiment's and a search's note take one too
+(`statements.changed`): the page's cursor moves, and it reads the experiment and its tree again.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ from app.store.errors import NotFound
 from app.store.experiments import get_experiment
 from app.store.models import Experiment, Search, Trial
 from app.store.searches import get_search
-from app.store.statements import stamp
+from app.store.statements import changed, stamp
 
 
 def set_experiment_note(session: Session, experiment_id: int, note: str | None) -> Experiment:
     """Replace the experiment's note (None or blank text clears it)."""
-    _write(session, Experiment, Experiment.id, "experiment", experiment_id, note)
+    changed(session, _write(session, Experiment, Experiment.id, "experiment", experiment_id, note))
     return get_experiment(session, experiment_id)
 
 
 def set_search_note(session: Session, search_id: int, note: str | None) -> Search:
     """Replace the search's note (None or blank text clears it)."""
-    _write(session, Search, Search.experiment_id, "search", search_id, note)
+    changed(session, _write(session, Search, Search.experiment_id, "search", search_id, note))
     return get_search(session, search_id)
 
 

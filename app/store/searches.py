@@ -27,7 +27,7 @@ from app.store.models import (
     Trial,
     TrialState,
 )
-from app.store.statements import FINAL
+from app.store.statements import FINAL, changed
 
 
 def new_seed() -> int:
@@ -94,6 +94,7 @@ def refine_search(
     )
     session.add(child)
     session.flush()
+    changed(session, child.experiment_id)  # the tree has a new search
     return child
 
 
@@ -205,6 +206,7 @@ def stop_search(session: Session, search_id: int) -> Search:
         .values(status=SearchStatus.STOPPED)
         .execution_options(synchronize_session=False)
     )
+    changed(session, search.experiment_id)
     return get_search(session, search_id)
 
 
@@ -222,4 +224,5 @@ def resume_search(session: Session, search_id: int) -> Search:
         .values(status=status)
         .execution_options(synchronize_session=False)
     )
+    changed(session, search.experiment_id)
     return get_search(session, search_id)

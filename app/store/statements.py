@@ -1,7 +1,9 @@
 """What the worker protocol's modules share: statements run as Core on the session's connection
 (built once, with bound parameters: building a statement and the ORM's execution path each
 cost more Python than SQLite spends on it, see docs/benchmarks.md), and the experiment's change
-number (`seq`) that every trial change takes, so since-cursors see it."""
+number (`seq`) that every trial change takes, so since-cursors see it; a change to what the
+experiment or its tree shows without a trial (a new search, a stop, a note, a rename) takes one
+too (`changed`), so that a page whose cursor did not move knows nothing changed."""
 
 from __future__ import annotations
 
@@ -56,6 +58,16 @@ def bump_seq(session: Session, experiment_id: int) -> tuple[int, str, Direction,
     is a trial's value (the first declared; None for one objective)."""
     seq, objective, direction, metrics = run(session, _BUMP_SEQ, experiment_id=experiment_id).one()
     return seq, objective, direction, first_metric(metrics)
+
+
+def changed(session: Session, experiment_id: int) -> int:
+    """A change to the experiment's row or to one of its searches that writes no trial (a new
+    search, a stop or resume, a note, a rename) takes the experiment's next change number, in
+    the caller's transaction: a read of the columns since a cursor then answers a cursor that
+    moved with no trials, and the page reads the experiment and its tree again. Call it after
+    the write to the search (rows are locked trial, search, experiment: see
+    docs/architecture.md); the experiment row stays locked to commit, as for a trial write."""
+    return bump_seq(session, experiment_id)[0]
 
 
 def stamp(

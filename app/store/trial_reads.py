@@ -23,7 +23,7 @@ from pydantic_core import from_json
 from sqlalchemy import ColumnElement, Float, Select, String, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.store.models import IntermediateValue, Trial, TrialState
+from app.store.models import Experiment, IntermediateValue, Trial, TrialState
 
 # Rows per batch of the columnar read: large enough to amortise the per-batch work, small
 # enough that a million trials never sit in memory as rows.
@@ -86,8 +86,9 @@ def _trials_query(experiment_id: int | None, search_id: int | None, since: int) 
 class TrialColumns:
     """Trials as parallel lists (item i of every list is one trial), in change order.
 
-    A parameter or metric a trial lacks is None in its column; `cursor` is the largest `seq`
-    read (or the `since` asked for), to pass as the next `since`. `metrics_omitted` counts the
+    A parameter or metric a trial lacks is None in its column; `cursor` is the experiment's
+    `seq` as of the read (see `cursor_floor`), or the largest trial `seq` read, or the `since`
+    asked for, whichever is largest: pass it as the next `since`. `metrics_omitted` counts the
     metric names past MAX_METRIC_COLUMNS, which have no column. `notes` is sparse (trial id ->
     note): nearly every trial has none, and a column of nulls would cost a million-trial read.
     """
@@ -105,9 +106,29 @@ class TrialColumns:
     notes: dict[int, str] = field(default_factory=dict)  # only trials that have one
 
 
+def cursor_floor(session: Session, experiment_id: int, since: int = 0) -> int:
+    """The least cursor of an answer since `since`: the experiment's `seq` now, read BEFORE the
+    trials (a statement of its own), or `since` when larger.
+
+    Every trial write, and every change to the experiment or its searches without one
+    (statements.changed), takes the next `seq` under the experiment row's lock and holds it to
+    commit, so the committed values are a prefix: whoever takes seq + 1 waited for the commit
+    of seq. A `seq` S read here is committed, and so is every change numbered up to S; the
+    trials are read after it (on PostgreSQL READ COMMITTED, a later snapshot; on SQLite, or
+    in a transaction's one snapshot, the same or a later one), so they hold every trial
+    stamped up to S, and any trial they hold above S is committed too. An answer's cursor is
+    then max(S, the seqs read): everything up to it has been answered, nothing is skipped. A
+    cursor that moved with no trials says that something else changed (a search, a note, a
+    name: the page reads the experiment and its tree again). Read the other way round (the
+    trials, then S) a trial committed between the two would be passed over for good."""
+    seq = session.execute(select(Experiment.seq).where(Experiment.id == experiment_id)).scalar()
+    return max(since, seq or 0)
+
+
 def trial_columns(session: Session, experiment_id: int, since: int = 0) -> TrialColumns:
-    """Every trial of the experiment that changed after `since`, as columns."""
-    columns = TrialColumns(cursor=since)
+    """Every trial of the experiment that changed after `since`, as columns; the cursor is at
+    least the experiment's `seq` read before them (`cursor_floor`)."""
+    columns = TrialColumns(cursor=cursor_floor(session, experiment_id, since))
     # Core, not the ORM: plain tuples, no per-row entity handling.
     omitted: set[str] = set()  # each name once, across batches
     query = columns_query(session, experiment_id, since)
@@ -125,7 +146,9 @@ def trial_column_batches(
     packs each batch away (the page's binary columns) never holds a million trials' Python
     objects. A batch has a column for each parameter it holds and for every metric name that
     has a column so far (the same first MAX_METRIC_COLUMNS as `trial_columns`); its
-    `metrics_omitted` counts the names past them up to and including this batch."""
+    `metrics_omitted` counts the names past them up to and including this batch. A batch's
+    cursor is only its trials' largest `seq`: the caller reads `cursor_floor` before it
+    iterates (with no trials changed there is no batch at all)."""
     omitted: set[str] = set()
     metric_names: list[str] = []
     query = columns_query(session, experiment_id, since)

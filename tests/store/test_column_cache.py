@@ -29,7 +29,7 @@ from app.store.reaper import reap_all
 from app.store.recovery import release
 from app.store.results import tell
 from app.store.searches import Reaping, SearchSettings, refine_search
-from app.store.trial_reads import trial_column_batches
+from app.store.trial_reads import cursor_floor, trial_column_batches
 from tests.support.columns import MEDIA_TYPE, decode
 
 SPACE = SearchSpace.from_dict(
@@ -106,7 +106,8 @@ def _answers(
         with column_cache.columns_since(s, experiment_id, since) as kept:
             assert kept is not None, "the experiment is kept"
             cached = pack_selection(kept).join()
-        fresh = pack(trial_column_batches(s, experiment_id, since), since).join()
+        floor = cursor_floor(s, experiment_id, since)  # as the server: before the trials
+        fresh = pack(trial_column_batches(s, experiment_id, since), floor).join()
     return cached, fresh
 
 
