@@ -14,7 +14,7 @@ Uniform draws in the box converge slowly on smooth functions, so each point is t
 `candidates` (1,024) points in the box as ranked by a surrogate of the trials nearest to the
 box (losses above their median cut to the median, so that cliffs and failed trials do not
 dominate it). The box still decides where to look and when to give up on a region; the
-surrogate only decides which point of the box comes next. Three choices there, all TuRBO's,
+surrogate only decides which point of the box comes next. Four choices there, three TuRBO's,
 measured against Optuna's GP in docs/benchmarks.md (issue 16):
 
 - The surrogate is a Gaussian process (Matérn-5/2, a lengthscale per axis,
@@ -26,6 +26,9 @@ measured against Optuna's GP in docs/benchmarks.md (issue 16):
 - Three quarters of the candidates move only a random subset of the axes and keep the
   incumbent's values on the others (`propose`), so one parameter can be tuned while another,
   already right, is left alone.
+- A quarter of each point's candidates take a uniformly drawn value of the categories instead
+  of the bandit's (`pick`), and the expected improvement weighs the two: the bandit alone kept
+  `conditional-net` in the second-best optimizer.
 
 Two rules keep the box from getting stuck (issue 16). Categories, and integers with at most
 eight values, are not drawn from the box: a Thompson-sampling bandit over their values, fed by
