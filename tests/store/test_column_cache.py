@@ -120,6 +120,9 @@ def check(factory: sessionmaker[Session], experiment_id: int, *cursors: int) -> 
         assert decode(cached) == decode(fresh), since
         assert cached == fresh, since
         whole = whole or decode(cached)["cursor"]
+    table = _table(factory, experiment_id)
+    if table is not None:  # the states counted as rows are written, as a count of them finds
+        assert table.counts() == table.recount()
     return whole
 
 
