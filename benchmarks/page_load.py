@@ -35,10 +35,14 @@ from benchmarks.fill import Ours  # noqa: E402
 from benchmarks.report import fmt, machine, median, table, wait_for_http  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-# True at the first frame in which the scatter's traces hold `n` points between them.
+# True at the first frame in which the scatter's traces hold `n` points between them, or, in
+# density mode (static/js/density.js), its heatmap counts `n` drawn trials (`meta.trials`).
 PLOTTED = """(n) => {
   const gd = document.getElementById("scatter");
-  const points = (gd && gd.data || []).reduce((sum, t) => sum + (t.x ? t.x.length : 0), 0);
+  const data = gd && gd.data || [];
+  const density = data.find((t) => t.type === "heatmap" && t.meta && t.meta.trials !== undefined);
+  const points = density ? density.meta.trials
+    : data.reduce((sum, t) => sum + (t.x ? t.x.length : 0), 0);
   if (points >= n && window.__firstPlot === undefined) window.__firstPlot = performance.now();
   return points >= n;
 }"""

@@ -5,6 +5,7 @@
 // happened through events and the shared selection, never by calling back into it.
 import { AnalysisViews } from "./analysis.js";
 import { getColumns, getJSON } from "./api.js";
+import { CELL_PX, densityThreshold, idsInBox, idsInPolygon, topCount } from "./density.js";
 import { searchLabel, setValueLabels } from "./labels.js";
 import { NoteEditor } from "./notes.js";
 import { AXES, currentAxes, fillAxisPickers } from "./pickers.js";
@@ -37,6 +38,13 @@ const state = {
   selection: new Selection(), // trials selected in any view, highlighted in all of them
   zoom: {}, // {x, y}: where the user zoomed the scatter's axes (real units), for its ticks
   noteSearch: null, // the search whose note is being edited (null: none)
+  // Density mode (density.js): from `threshold` drawn trials on the scatter plot shows their
+  // density and the best trials as points; `figure` is the density figure drawn last (null: points).
+  density: {
+    threshold: densityThreshold(window.location.search),
+    given: new URLSearchParams(window.location.search).get("density"), // kept in the page's links
+    figure: null,
+  },
 };
 
 // Notes: the experiment's, and one search's at a time (opened from its row in the tree).
@@ -180,7 +188,11 @@ function plottedTrials() {
 function selectBox() {
   // The span of trials boxed on the trade-offs plot: those trials stay the selection.
   if (panel.box && panel.suggested?.span !== undefined && state.selection.madeBy("pareto")) return;
-  if (panel.box) {
+  if (panel.box && state.density.figure) {
+    // Density mode: what the box covers, read from the columns (most trials are no point).
+    const shown = { visible: visibleIds(), showFailed: state.showFailed };
+    state.selection.set(idsInBox(state.store.columns(), panel.box, state.experiment.space, shown), "scatter");
+  } else if (panel.box) {
     state.selection.set(trialsInside(plottedTrials(), panel.box, state.experiment.space).map((t) => t.id), "scatter");
   } else if (state.selection.madeBy("scatter")) {
     state.selection.clear();
@@ -196,7 +208,10 @@ function syncUrl() {
     box: panel.box,
     view: views.active,
   }));
-  if (query !== window.location.search) history.replaceState(null, "", query);
+  const kept = new URLSearchParams(query);
+  if (state.density.given !== null) kept.set("density", state.density.given); // a lowered threshold stays
+  const url = `?${kept.toString()}`;
+  if (url !== window.location.search) history.replaceState(null, "", url);
 }
 
 // plotly.js loads async (experiment_detail.html), so the trials' fetch and decoding overlap its
@@ -244,6 +259,16 @@ function renderOthers() {
   panel.update({ trials, axes: currentAxes(), version: state.store.version, selected });
 }
 
+// The cells of density mode: CELL_PX pixels square over the plot area (before the first plot,
+// the plot's box less plotly's usual margins).
+function densityCells() {
+  const layout = $("scatter")._fullLayout;
+  const el = $("scatter");
+  const width = layout?.xaxis?._length || Math.max(100, el.clientWidth - 140);
+  const height = layout?.yaxis?._length || Math.max(100, el.clientHeight - 140);
+  return { nx: Math.ceil(width / CELL_PX), ny: Math.ceil(height / CELL_PX) };
+}
+
 function drawScatter() {
   const exp = state.experiment;
   const figure = buildFigure({
@@ -260,7 +285,18 @@ function drawScatter() {
     showFailed: state.showFailed,
     selected: state.selection.ids,
     zoom: state.zoom,
+    density: { threshold: state.density.threshold, top: topCount(state.density.threshold), cells: densityCells() },
   });
+  state.density.figure = figure.density || null;
+  const note = $("density-note");
+  if (note) {
+    note.hidden = !figure.density;
+    const top = topCount(state.density.threshold);
+    const over = state.density.threshold.toLocaleString("en");
+    if (figure.density) {
+      note.textContent = `Over ${over} trials the plot shows their density: each cell is coloured as its best trial, and the best ${top.toLocaleString("en")} and the selected trials are drawn as points. A box or a lasso selects every trial under it.`;
+    }
+  }
   if (!state.plotted) performance.mark("hz:figure"); // the first plot only, for the benchmark
   Plotly.react("scatter", figure.data, figure.layout, { displaylogo: false, responsive: true });
   if (!state.plotted) {
@@ -270,7 +306,10 @@ function drawScatter() {
       if (!event) return;
       if (event.lassoPoints) {
         panel.setBox(null);
-        state.selection.set(idsOfEvent(event, el.data), "scatter");
+        const lasso = { x: $("x-axis").value, y: $("y-axis").value, space: state.experiment.space, polygon: event.lassoPoints };
+        const density = state.density.figure; // most trials are no point: the lasso reads the columns
+        const ids = density ? idsInPolygon(state.store.columns(), density.drawn, lasso) : idsOfEvent(event, el.data);
+        state.selection.set(ids, "scatter");
         return;
       }
       // Plotly also fires this when a redraw adds or drops the box we drew ourselves: only a

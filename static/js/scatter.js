@@ -12,6 +12,7 @@ import { DURATION, METRIC_PREFIX, NUMBER, VALUE, axisLabel, axisLayout, paramNam
 import { cellReader } from "./columns.js";
 import { escapeHtml } from "./format.js";
 import { hoverOf, searchLabel } from "./labels.js";
+import { SELECTED_POINTS, axisReader, bestRows, binRows, bins, categoryBins, cellText } from "./density.js";
 import { CATEGORY_COLORS, NO_COLOR, VIRIDIS, bandedColorscale, scaleLevels, searchStyles } from "./palette.js";
 import { selectedIndices } from "./selection.js";
 import { axisTicks, linearTicks, logTicks } from "./ticks.js";
@@ -422,9 +423,15 @@ export function buildFigure({
   showFailed = true,
   selected = null, // a Set of trial ids that other views selected, or null
   zoom = {}, // {x, y}: the range (real units) the user zoomed an axis to; ticks follow it
+  density = null, // {threshold, top, cells: {nx, ny}}: from `threshold` drawn trials on, density mode
 }) {
   const table = columns || columnsOfTrials(trials);
   const rows = plottedRows(table, { x, y, visible });
+  const drawnCount = [...rows.groups.values()].reduce((sum, r) => sum + r.length, 0) + (showFailed ? rows.failed.length + rows.pruned.length : 0);
+  if (density && drawnCount >= density.threshold) {
+    const args = { space, searches, x, y, color, direction, objective, box, visible, showFailed, selected, zoom };
+    return densityFigure(table, rows, drawnCount, density, args);
+  }
   const type = rows.shown >= GL_POINTS ? "scattergl" : "scatter";
   const axis = colorAxis(color, space, objective, direction);
   const colors = { axis, scale: axis.scale, ...colorNumbers(rows.groups, axis.of(axisColumn(table, color))) };
@@ -440,6 +447,120 @@ export function buildFigure({
   if (showFailed) drawn.push(rows.failed, rows.pruned);
   const spans = { x: spanOf(axisColumn(table, x), drawn), y: spanOf(axisColumn(table, y), drawn) };
   return { data, layout: scatterLayout({ x, y, space, objective, spans, zoom, box }) };
+}
+
+// Density mode: the drawn trials binned into cells over the plotted (or zoomed) span, as a
+// heatmap under the points; each cell takes the colour its best trial's point would have (by the
+// objective, on the points' colour scale and bar) and says in its hover how many trials it
+// holds and its best value. Failed and pruned trials (when shown) count in their cells but
+// colour none. The best `density.top` finished trials and the selected ones (at most
+// SELECTED_POINTS) stay points, with their searches' symbols, hover and clicks.
+function densityFigure(table, rows, drawnCount, density, args) {
+  const { space, searches, x, y, color, direction, objective, box, visible, showFailed, selected, zoom } = args;
+  const minimize = direction !== "maximize";
+  const finishedLists = [...rows.groups.values()];
+  const drawn = showFailed ? [...finishedLists, rows.failed, rows.pruned] : finishedLists;
+  const valueCell = reader(table.value);
+  const valueOf = (r) => {
+    const v = valueCell(r);
+    return isNumber(v) ? v : NaN;
+  };
+  const finishedRow = stateOf(table.state);
+  const finishedValue = (r) => (finishedRow(r) === COMPLETE ? valueOf(r) : NaN);
+  // The colour axis over every drawn trial, as the points would have it.
+  const axis = colorAxis(color, space, objective, direction);
+  const colorOf = axis.of(axisColumn(table, color));
+  const all = colorNumbers(rows.groups, colorOf);
+  // The cells: a category axis has one per choice; a numeric one covers the zoom, else the span.
+  const spans = { x: spanOf(axisColumn(table, x), drawn), y: spanOf(axisColumn(table, y), drawn) };
+  const [xAxis, yAxis] = [axisReader(table, x, space), axisReader(table, y, space)];
+  const binsOf = (a, key, n) => {
+    if (a.category) return categoryBins(a.choices);
+    const span = spans[key];
+    let [lo, hi] = zoom[key] || (a.log ? [span.minPositive, span.max] : [span.min, span.max]);
+    if (!(lo <= hi)) [lo, hi] = [Math.min(lo, hi), Math.max(lo, hi)];
+    let [p, q] = [a.plane(lo), a.plane(hi)];
+    if (!Number.isFinite(p) || !Number.isFinite(q)) [p, q] = [0, 1];
+    return bins(p, q, Math.max(1, Math.round(n)));
+  };
+  const xBins = binsOf(xAxis, "x", density.cells.nx);
+  const yBins = binsOf(yAxis, "y", density.cells.ny);
+  const grid = binRows(drawn, { xAxis, yAxis, xBins, yBins, value: finishedValue, minimize });
+  const numberCell = reader(table.number);
+  const z = [];
+  const text = [];
+  for (let j = 0; j < grid.ny; j += 1) {
+    const zRow = new Array(grid.nx).fill(null);
+    const textRow = new Array(grid.nx).fill("");
+    for (let i = 0; i < grid.nx; i += 1) {
+      const c = j * grid.nx + i;
+      if (!grid.count[c]) continue;
+      const r = grid.bestRow[c];
+      if (r >= 0) zRow[i] = colorOf(r);
+      textRow[i] = cellText(grid.count[c], grid.unfinished[c], grid.best[c], r >= 0 ? numberCell(r) : null);
+    }
+    z.push(zRow);
+    text.push(textRow);
+  }
+  // Numeric axes get the cells' edges (real units: plotly places them on a log axis itself),
+  // category axes the categories' names.
+  const edges = (a, b) => {
+    if (a.category) return a.choices.map((c) => escapeHtml(String(c)));
+    return Array.from({ length: b.n + 1 }, (_, i) => {
+      const p = b.lo + ((b.hi - b.lo) * i) / b.n;
+      return a.log ? 10 ** p : p;
+    });
+  };
+  const scale = axis.scale(all.cmin, all.cmax);
+  const heatmap = {
+    type: "heatmap",
+    uid: "density",
+    name: "density",
+    x: edges(xAxis, xBins),
+    y: edges(yAxis, yBins),
+    z,
+    text,
+    hovertemplate: "%{text}<extra></extra>",
+    hoverongaps: false,
+    zsmooth: false,
+    colorscale: scale.colorscale,
+    reversescale: Boolean(scale.reversescale),
+    zmin: scale.cmin,
+    zmax: scale.cmax,
+    zauto: false,
+    colorbar: scale.colorbar,
+    showscale: true,
+    showlegend: false,
+    meta: { trials: drawnCount },
+  };
+  // The points: the best finished trials, then the selected ones, by search.
+  const top = bestRows(finishedLists, finishedValue, density.top, { minimize });
+  const pointRows = new Set(top);
+  if (selected) {
+    const ids = table.id;
+    let room = SELECTED_POINTS;
+    for (const list of drawn) {
+      for (let k = 0; k < list.length && room > 0; k += 1) {
+        const r = list[k];
+        if (selected.has(ids[r]) && !pointRows.has(r)) {
+          pointRows.add(r);
+          room -= 1;
+        }
+      }
+    }
+  }
+  const keep = (list) => list.filter((r) => pointRows.has(r));
+  const groups = new Map([...rows.groups].map(([search, list]) => [search, keep(list)]));
+  const colors = { axis, scale: axis.scale, ...colorNumbers(groups, colorOf), cmin: all.cmin, cmax: all.cmax };
+  const styles = searchStyles(searches);
+  const shown = searches.filter((s) => !visible || visible.has(s.id));
+  const at = { x, y, space, type: "scattergl", size: 6 };
+  const data = searchTraces(shown, groups, colors, table, styles, at);
+  if (showFailed) data.push(...unfinishedTraces({ failed: keep(rows.failed), pruned: keep(rows.pruned) }, table, at));
+  if (selected) markSelected(data, selected);
+  data.push(...legendTraces(shown, styles, at));
+  const layout = scatterLayout({ x, y, space, objective, spans, zoom, box });
+  return { data: [heatmap, ...data], layout, density: { drawn, count: drawnCount, points: pointRows.size } };
 }
 
 // Where the user zoomed (or reset) the axes after plotly's relayout `event`, in real units:
