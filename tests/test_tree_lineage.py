@@ -88,11 +88,19 @@ def test_the_tree_shows_each_childs_gain_in_its_region_and_follows_a_better_tria
     assert (first["gain"], first["to-beat"], first["best"]) == ("–", "–", "0.2")
     assert first["spark"] and not first["baseline"]
 
-    # Polls that bring no finished trial do not read the lineage again.
+    # Polls that bring nothing read neither the tree nor the lineage again (the columns' cursor
+    # did not move), and one that brings no finished trial (a search's note) reads the tree,
+    # not the lineage.
     lineage_reads = page.evaluate(READS, "/lineage")
     assert lineage_reads == 1
     tree_reads = page.evaluate(READS, "/tree")
-    page.wait_for_function(f"() => ({READS})('/tree') >= {tree_reads + 3}")
+    column_reads = page.evaluate(READS, "/trials/columns")
+    page.wait_for_function(f"() => ({READS})('/trials/columns') >= {column_reads + 3}")
+    assert page.evaluate(READS, "/tree") == tree_reads
+    noted = api.put(f"/api/searches/{root}/note", json={"note": "coarse first"})
+    assert noted.status_code == 200, noted.text
+    page.wait_for_selector(f"#searches tr[data-search-id='{root}'] .note-text")
+    assert page.evaluate(READS, "/tree") == tree_reads + 1
     assert page.evaluate(READS, "/lineage") == lineage_reads
     shot(page, "42-tree-lineage")
 

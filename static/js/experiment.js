@@ -359,6 +359,15 @@ function proposeSpan(ids) {
   panel.propose({ region: spanRegion(boxed, state.experiment.space), span: boxed.length });
 }
 
+// The experiment's name and what it optimizes, in the heading and the tab's title (a rename
+// shows at the next poll).
+function showHeading() {
+  const exp = state.experiment;
+  $("experiment-name").textContent = exp.name;
+  $("experiment-subtitle").textContent = `${exp.objective} · ${exp.direction}`;
+  document.title = `${exp.name} · Hyperzoom`;
+}
+
 async function refreshExperiment() {
   const [experiment, tree] = await Promise.all([
     getJSON(`${api}/experiments/${experimentId}`),
@@ -368,17 +377,24 @@ async function refreshExperiment() {
   state.tree = tree;
   if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
   panel.setExperiment(experiment);
+  showHeading();
   renderSearches();
   showNotes();
   refreshLineage();
 }
 
-// Fetch what changed; returns how many trials were new or changed.
+// Fetch what changed; returns how many trials were new or changed. The columns' cursor is the
+// experiment's change number, which every trial write takes and every other change the
+// experiment or its tree shows too (a new search, a stop, a note, a rename: docs/architecture.md),
+// so a poll whose cursor did not move brings nothing and is that one request; one that moved
+// (and the first) reads the experiment and its tree again. Always after the columns, never
+// beside them: an experiment read older than the cursor would miss a change (a new search) that
+// no later cursor brings back.
 async function refresh() {
-  const [columns] = await Promise.all([
-    getColumns(`${api}/experiments/${experimentId}/trials/columns?since=${state.store.cursor}`),
-    refreshExperiment(),
-  ]);
+  const since = state.store.cursor;
+  const columns = await getColumns(`${api}/experiments/${experimentId}/trials/columns?since=${since}`);
+  // Merged only once the experiment is read: if that read fails, the next poll asks again.
+  if (state.experiment === null || columns.cursor !== since) await refreshExperiment();
   const changed = state.store.merge(columns);
   refreshMetrics();
   const n = state.store.size;
@@ -447,9 +463,6 @@ async function start() {
     setStatus(`Could not load the experiment: ${error.message}`, true);
     return;
   }
-  $("experiment-name").textContent = state.experiment.name;
-  $("experiment-subtitle").textContent = `${state.experiment.objective} · ${state.experiment.direction}`;
-  document.title = `${state.experiment.name} · Hyperzoom`;
   restore(readState(window.location.search));
   wire();
   renderSearches();

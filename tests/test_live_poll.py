@@ -1,0 +1,122 @@
+"""The experiment page's poll in Chromium (issue 18): with nothing new it is one request, the
+columns since the cursor; a change made by another client that writes no trial (a refinement, a
+rename, a search's and the experiment's note, a stop) moves the cursor, and the page reads the
+experiment and its tree again and shows it without a reload.
+
+Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.browser import shot
+from tests.support.dashboard import experiment, open_dashboard, play
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+POLLS = 4  # quiet polls to watch (the tests' poll interval is 0.3 s)
+
+
+def api_requests(page: Any) -> list[str]:
+    """The API requests the page makes from now on (paths with their queries), as it makes
+    them."""
+    seen: list[str] = []
+
+    def record(request: Any) -> None:
+        path = httpx.URL(request.url).raw_path.decode()
+        if path.startswith("/api/"):
+            seen.append(path)
+
+    page.on("request", record)
+    return seen
+
+
+def quiet_polls(page: Any, seen: list[str], eid: int) -> None:
+    """Watch POLLS polls that bring nothing: each is one request, the columns since a cursor."""
+    page.wait_for_timeout(1000)  # a poll that was on its way when the change came finishes
+    seen.clear()
+    deadline = time.monotonic() + 60
+    while len(seen) < POLLS and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # Playwright hands over events while it waits
+    columns = f"/api/experiments/{eid}/trials/columns?since="
+    assert len(seen) >= POLLS, seen
+    assert all(path.startswith(columns) for path in seen), seen
+    assert len(set(seen)) == 1, seen  # the cursor did not move
+
+
+def reread(page: Any, seen: list[str], eid: int) -> None:
+    """The page read the experiment and its tree (after the columns that moved)."""
+    wanted = {f"/api/experiments/{eid}", f"/api/experiments/{eid}/tree"}
+    deadline = time.monotonic() + 30
+    while not wanted <= set(seen) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert wanted <= set(seen), seen
+
+
+def test_a_quiet_poll_is_one_request_and_other_clients_changes_show_live(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    created = experiment(api, 12)
+    play(factory, 8)
+    eid, root = created["id"], created["root_search_id"]
+    seen = api_requests(page)
+    open_dashboard(page, f"{live_server}/experiments/{eid}", 6)
+    quiet_polls(page, seen, eid)
+
+    # Another client refines the root search: the tree shows the child without a reload.
+    space = created["space"]
+    name = next(n for n, p in space.items() if p["type"] == "float")
+    low, high = space[name]["low"], space[name]["high"]
+    region = {name: [low, low + (high - low) / 2]}
+    seen.clear()
+    refined = api.post(f"/api/searches/{root}/refine", json={"region": region, "n_trials": 3})
+    assert refined.status_code == 201, refined.text
+    child = refined.json()["id"]
+    page.wait_for_selector(f"#searches tr[data-search-id='{child}']")
+    reread(page, seen, eid)
+    quiet_polls(page, seen, eid)
+
+    # A rename: the heading and the tab's title follow.
+    renamed = api.patch(f"/api/experiments/{eid}", json={"name": "renamed live"})
+    assert renamed.status_code == 200, renamed.text
+    page.wait_for_function(
+        "() => document.getElementById('experiment-name').textContent === 'renamed live'"
+    )
+    assert page.title() == "renamed live · Hyperzoom"
+    quiet_polls(page, seen, eid)
+
+    # A search's note and the experiment's.
+    noted = api.put(f"/api/searches/{root}/note", json={"note": "why this box, live"})
+    assert noted.status_code == 200, noted.text
+    cell = f"#searches tr[data-search-id='{root}'] .note-text"
+    page.wait_for_selector(cell)
+    assert page.locator(cell).text_content() == "why this box, live"
+    noted = api.put(f"/api/experiments/{eid}/note", json={"note": "what it is for"})
+    assert noted.status_code == 200, noted.text
+    page.wait_for_function(
+        "() => document.getElementById('experiment-note-text').value === 'what it is for'"
+    )
+    quiet_polls(page, seen, eid)
+
+    # A stop: the child's status.
+    stopped = api.post(f"/api/searches/{child}/stop")
+    assert stopped.status_code == 200, stopped.text
+    status = f"#searches tr[data-search-id='{child}'] .search-status"
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel)?.textContent === 'stopped'", arg=status
+    )
+    quiet_polls(page, seen, eid)
+
+    # Trials as before: new ones reach the table and the tree's counts.
+    play(factory, 2)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#trials-table tbody tr').length === 10"
+    )
+    quiet_polls(page, seen, eid)
+    shot(page, "live-poll")
