@@ -1,14 +1,18 @@
 """One live poll of the experiment page with nothing new, at 100,000 and 1,000,000 trials.
 
-The page polls three requests (static/js/experiment.js `refresh()`): the experiment, its tree of
-searches, and the trials changed since its cursor. With nothing new, their cost is what a poll
-costs while a user only looks, and it should not grow with the trials (issue 18: under 5 ms at a
-million). Each size gets a SQLite database filled with finished trials (benchmarks/fill.py),
-kept in `--workdir` and reused by a later run; a real `hyperzoom serve` process answers. The
-cursor is the experiment's change number, which the page holds after its first read. Each
-request is timed on its own, one after another, `--repeats` times after a warm-up; the table
-gives the median of each and of their sum, and of a poll as the page makes it: the three
-requests at once, until the last answer.
+The page polled three requests: the experiment, its tree of searches, and the trials changed
+since its cursor. Now (static/js/experiment.js `refresh()`) it reads the columns since its
+cursor first, as binary columns, and reads the experiment and its tree only when the cursor
+moved: every change they show takes the experiment's change number too. With nothing new, a
+poll is that one request, and its cost is what a poll costs while a user only looks; it should
+not grow with the trials (issue 18: under 5 ms at a million). Each size gets a SQLite database
+filled with finished trials (benchmarks/fill.py), kept in `--workdir` and reused by a later run;
+a real `hyperzoom serve` process answers. The cursor is the experiment's change number, which
+the page holds after its first read. Each request of the three-request poll is timed on its
+own, one after another, `--repeats` times after a warm-up (the columns as JSON); the table gives
+the median of each and of their sum, of the three requests at once (`Promise.all`) until the
+last answer, and of the page's poll now: the binary columns since the cursor, alone (the
+server's kept columns, read whole at the first poll of the warm-up).
 
     .venv/bin/python benchmarks/poll.py [--sizes 100000,1000000] [--workdir /tmp/hz-poll]
 """
@@ -16,6 +20,7 @@ requests at once, until the last answer.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -36,7 +41,13 @@ from benchmarks.report import ROOT, free_port, machine, median, table, wait_for_
 
 WARM_UP = 5
 NAMES = ("experiment", "tree", "columns since cursor")
-HEADERS = [*(f"{name} (ms)" for name in NAMES), "one after another (ms)", "at once (ms)"]
+HEADERS = [
+    *(f"{name} (ms)" for name in NAMES),
+    "one after another (ms)",
+    "at once (ms)",
+    "the page's poll now: binary columns alone (ms)",
+]
+BINARY = {"Accept": "application/vnd.hyperzoom.columns"}  # as static/js/api.js getColumns
 
 
 def database(workdir: Path, size: int) -> Ours:
@@ -79,9 +90,28 @@ def time_at_once(client: httpx.Client, urls: list[str], pool: ThreadPoolExecutor
     return (time.perf_counter() - started) * 1000
 
 
+def binary_cursor(content: bytes) -> tuple[int, int]:
+    """(trials, cursor) of a binary columns answer (app/api/columns_binary.py): its header."""
+    assert content[:4] == b"HZC1", content[:4]
+    size = int.from_bytes(content[4:8], "little")
+    header = json.loads(content[8 : 8 + size])
+    return header["n"], header["cursor"]
+
+
+def time_page_poll(client: httpx.Client, url: str, since: int) -> float:
+    """Milliseconds of the page's poll with nothing new: the binary columns since the cursor,
+    whose cursor did not move (so the page reads nothing else)."""
+    started = time.perf_counter()
+    response = client.get(url, headers=BINARY)
+    response.raise_for_status()
+    took = (time.perf_counter() - started) * 1000
+    assert binary_cursor(response.content) == (0, since), "the cursor moved: not a quiet poll"
+    return took
+
+
 def measure(ours: Ours, repeats: int) -> list[float]:
-    """Median ms of each request, of their sum, and of the three at once, against a fresh
-    server."""
+    """Median ms of each request, of their sum, of the three at once, and of the page's
+    one-request poll, against a fresh server."""
     port = free_port()
     command = [sys.executable, "-m", "app", "serve", "--db", ours.url, "--port", str(port)]
     command += ["--log-level", "warning"]
@@ -91,16 +121,20 @@ def measure(ours: Ours, repeats: int) -> list[float]:
         wait_for_http(f"{base}/api/experiments")
         urls = poll_urls(base, ours)
         with httpx.Client(timeout=60) as client:
+            since = cursor(ours)
             empty = client.get(urls[2]).json()
             assert not empty["id"], "the poll found new trials: nothing should change here"
+            assert empty["cursor"] == since, "the cursor moved: nothing should change here"
             polls = [time_poll(client, urls) for _ in range(WARM_UP + repeats)][WARM_UP:]
             with ThreadPoolExecutor(len(urls)) as pool:
                 together = [time_at_once(client, urls, pool) for _ in range(WARM_UP + repeats)]
+            page = [time_page_poll(client, urls[2], since) for _ in range(WARM_UP + repeats)]
     finally:
         child.terminate()
         child.wait(30)
     columns = [median(times) for times in zip(*polls, strict=True)]
-    return [*columns, median([sum(p) for p in polls]), median(together[WARM_UP:])]
+    alone = median(page[WARM_UP:])
+    return [*columns, median([sum(p) for p in polls]), median(together[WARM_UP:]), alone]
 
 
 def commit() -> str:
