@@ -39,7 +39,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import URL, func, select
+from sqlalchemy import URL, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.core.cache import BoundedCache
@@ -452,16 +452,23 @@ class _Facts:
     trials: int
 
 
+# The experiment's identity, its seq and its searches' tallies, in one statement (so in one
+# snapshot); built once (building it took longer than running it).
+_FACTS = (
+    select(
+        Experiment.created_at,
+        Experiment.seq,
+        *(func.coalesce(func.sum(tally(state)), 0) for state in STATES),
+    )
+    .outerjoin(Search, Search.experiment_id == Experiment.id)
+    .where(Experiment.id == bindparam("experiment_id"))
+    .group_by(Experiment.id, Experiment.created_at, Experiment.seq)
+)
+
+
 def _facts(session: Session, experiment_id: int) -> _Facts:
-    """The experiment's identity, its seq and its searches' tallies, in one statement (so in
-    one snapshot)."""
-    sums = [func.coalesce(func.sum(tally(state)), 0) for state in STATES]
-    row = session.execute(
-        select(Experiment.created_at, Experiment.seq, *sums)
-        .outerjoin(Search, Search.experiment_id == Experiment.id)
-        .where(Experiment.id == experiment_id)
-        .group_by(Experiment.id, Experiment.created_at, Experiment.seq)
-    ).one()
+    """The experiment's identity, its seq and its searches' tallies (`_FACTS`)."""
+    row = session.connection().execute(_FACTS, {"experiment_id": experiment_id}).one()
     tallies = [int(n) for n in row[2:]]
     return _Facts(row[0], row[1], tallies, sum(tallies))
 

@@ -20,7 +20,18 @@ from itertools import chain
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import ColumnElement, Float, Select, String, Text, cast, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from app.store.models import Experiment, IntermediateValue, Trial, TrialState
@@ -121,8 +132,11 @@ def cursor_floor(session: Session, experiment_id: int, since: int = 0) -> int:
     cursor that moved with no trials says that something else changed (a search, a note, a
     name: the page reads the experiment and its tree again). Read the other way round (the
     trials, then S) a trial committed between the two would be passed over for good."""
-    seq = session.execute(select(Experiment.seq).where(Experiment.id == experiment_id)).scalar()
+    seq = session.connection().execute(_SEQ, {"experiment_id": experiment_id}).scalar()
     return max(since, seq or 0)
+
+
+_SEQ = select(Experiment.seq).where(Experiment.id == bindparam("experiment_id"))
 
 
 def trial_columns(session: Session, experiment_id: int, since: int = 0) -> TrialColumns:
@@ -162,6 +176,20 @@ def trial_column_batches(
 
 
 def columns_query(session: Session, experiment_id: int, since: int) -> Select[Any]:
+    """The trials of the experiment changed after `since`, in seq order, as the columns read
+    them (the statement is built once per database kind: building it cost more than a read
+    that finds nothing)."""
+    dialect = session.get_bind().dialect.name
+    statement = _COLUMNS.get(dialect)
+    if statement is None:
+        statement = _COLUMNS[dialect] = _columns_statement(dialect)
+    return statement.params(experiment_id=experiment_id, since=since)
+
+
+_COLUMNS: dict[str, Select[Any]] = {}
+
+
+def _columns_statement(dialect: str) -> Select[Any]:
     return (
         select(
             Trial.id,
@@ -174,10 +202,10 @@ def columns_query(session: Session, experiment_id: int, since: int) -> Select[An
             # would otherwise decode each value by itself).
             cast(Trial.params, Text),
             cast(Trial.metrics, Text),
-            _duration(session.get_bind().dialect.name),
+            _duration(dialect),
             Trial.note,
         )
-        .where(Trial.experiment_id == experiment_id, Trial.seq > since)
+        .where(Trial.experiment_id == bindparam("experiment_id"), Trial.seq > bindparam("since"))
         .order_by(Trial.seq)
         .execution_options(yield_per=BATCH)
     )
