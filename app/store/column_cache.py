@@ -254,9 +254,16 @@ class Table:
     # compares them with the tallies without counting a million states again.
     state_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(STATES), np.int64))
     _ids_sorted: bool = True  # row order is id order (no index needed to find a trial)
-    _by_id: np.ndarray | None = None  # else the rows in id order, once needed
-    _by_seq: np.ndarray | None = None  # rows in seq order, once needed (None: not known)
+    _by_id: np.ndarray | None = None  # else the rows in id order as of the last sort
+    _sorted_ids: np.ndarray | None = None  # their ids, in that order
+    _id_tail: dict[int, int] = field(default_factory=dict)  # id -> row appended since the sort
+    _by_seq: np.ndarray | None = None  # rows in seq order as of the last sort (None: none)
+    _sorted_seqs: np.ndarray | None = None  # their seqs then, in that order
     _seq_sorted: bool | None = None  # row order is seq order (None: not known)
+    # Rows merged since the last sort, in seq order (all after the sorted ones): a poll reads
+    # what changed from here, without sorting every row again (issue 18: O(changes)).
+    _tail_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _tail_seqs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def capacity(self) -> int:
@@ -308,6 +315,9 @@ class Table:
             else:
                 self.notes[row] = note
         self._index(id_array[new], grown, changed=len(new) < len(rows))
+        if self._by_seq is not None:  # after every sorted row: the tail
+            self._tail_rows = np.concatenate([self._tail_rows, rows])
+            self._tail_seqs = np.concatenate([self._tail_seqs, np.array(seqs, np.int64)])
         self.mark = max(self.mark, *seqs)
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
@@ -315,20 +325,31 @@ class Table:
         if self.size == 0:
             return np.full(len(ids), -1, np.int64)
         known = self.arrays["id"][: self.size]
-        if not self._ids_sorted and self._by_id is None:
+        if self._ids_sorted:
+            at = np.searchsorted(known, ids).clip(0, self.size - 1)
+            return np.where(known[at] == ids, at, -1).astype(np.int64)
+        # Rows are in change order (trials finish out of order): a sort of the ids, and the
+        # rows appended since in a dict, so that a catch-up costs what it merges, not a sort of
+        # every id again; sorted again once the dict holds an eighth of the rows.
+        if self._by_id is None or len(self._id_tail) > max(4096, self.size // 8):
             self._by_id = np.argsort(known, kind="stable")
-        order = self._by_id
-        in_order = known if order is None else known[order]
-        at = np.searchsorted(in_order, ids).clip(0, self.size - 1)
-        rows = at if order is None else order[at]
-        return np.where(in_order[at] == ids, rows, -1).astype(np.int64)
+            self._sorted_ids = known[self._by_id]
+            self._id_tail = {}
+        assert self._sorted_ids is not None
+        at = np.searchsorted(self._sorted_ids, ids).clip(0, len(self._by_id) - 1)
+        rows = np.where(self._sorted_ids[at] == ids, self._by_id[at], -1).astype(np.int64)
+        if self._id_tail:
+            for i in np.flatnonzero(rows < 0).tolist():
+                rows[i] = self._id_tail.get(int(ids[i]), -1)
+        return rows
 
     def _index(self, new_ids: np.ndarray, size: int, changed: bool) -> None:
         """After appending `new_ids`: whether rows are still in id order, and in seq order
         (appended trials come after every kept one; a row changed in place moved)."""
         ids = self.arrays["id"]
         before, self.size = self.size, size
-        self._by_id, self._by_seq = None, None
+        if self._by_id is not None:  # the appended rows, until the ids are sorted again
+            self._id_tail.update(zip(new_ids.tolist(), range(before, size), strict=True))
         if changed:
             self._seq_sorted = False
         elif before == 0:
@@ -345,10 +366,24 @@ class Table:
             self._seq_sorted = bool(np.all(np.diff(seqs) > 0))
         if self._seq_sorted:
             return int(np.searchsorted(seqs, since, side="right")), None
-        if self._by_seq is None:
+        if self._by_seq is None or len(self._tail_rows) > max(4096, self.size // 8):
             self._by_seq = np.argsort(seqs, kind="stable")
-        order = self._by_seq
-        return 0, order[int(np.searchsorted(seqs[order], since, side="right")) :]
+            self._sorted_seqs = seqs[self._by_seq]
+            self._tail_rows = self._tail_seqs = np.zeros(0, np.int64)
+        assert self._sorted_seqs is not None
+        # Sorted rows past `since`, then the tail's: an entry whose row has changed since
+        # (its seq is no longer the one it was placed by) is left out, so each row comes
+        # once, at its last change. A poll since the last cursor touches only the tail's end.
+        parts = []
+        for rows, placed in (
+            (self._by_seq, self._sorted_seqs),
+            (self._tail_rows, self._tail_seqs),
+        ):
+            at = int(np.searchsorted(placed, since, side="right"))
+            if at < len(rows):
+                rows, placed = rows[at:], placed[at:]
+                parts.append(rows[seqs[rows] == placed])
+        return 0, np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def counts(self) -> list[int]:
         """Trials per state, in STATES order (as `recount` finds them, kept up to date)."""
@@ -361,7 +396,9 @@ class Table:
 
     def nbytes(self) -> int:
         arrays = sum(a.nbytes for a in self.arrays.values())
-        index = sum(a.nbytes for a in (self._by_id, self._by_seq) if a is not None)
+        kept = (self._by_id, self._sorted_ids, self._by_seq, self._sorted_seqs)
+        index = sum(a.nbytes for a in (*kept, self._tail_rows, self._tail_seqs) if a is not None)
+        index += 100 * len(self._id_tail)
         notes = sum(_weight(n) for n in self.notes.values())
         return arrays + index + notes + self.params.nbytes() + self.metrics.nbytes()
 

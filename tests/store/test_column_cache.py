@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -291,3 +292,42 @@ def test_an_experiment_of_more_metric_names_than_columns_is_not_kept(
     _tell(factory, claim, TrialState.COMPLETE, 1.0, {f"m{k}": k for k in range(101)})
     with session_scope(factory) as s, column_cache.columns_since(s, experiment_id, 0) as kept:
         assert kept is None  # read batch by batch, as before (tests/api/test_columns_binary.py)
+
+
+def test_a_table_in_change_order_answers_since_any_cursor_as_a_sort_would() -> None:
+    """Rows in change order (trials finish out of order, ids not sorted): the rows since a
+    cursor and the row of an id come from sorts kept between catch-ups plus what was merged
+    since (O(changes)), re-sorted past a size; always what sorting everything finds."""
+    rng = np.random.default_rng(7)
+    table = column_cache.Table()
+    seq = 0
+    current: dict[int, int] = {}  # id -> its last seq
+
+    def batch(ids: list[int]) -> list[tuple[Any, ...]]:
+        nonlocal seq
+        rows = []
+        for trial_id in ids:
+            seq += 1
+            current[trial_id] = seq
+            rows.append((trial_id, 1, trial_id, "complete", 0.5, seq, '{"x": 1}', None, 1.0, None))
+        return rows
+
+    first = [int(i) for i in rng.permutation(3000) + 1]
+    table.merge(batch(first), fresh=True)
+    for step in range(60):
+        known = list(current)
+        size = int(rng.integers(1, 300))
+        changed = [int(i) for i in rng.choice(known, size=size, replace=False)]
+        new = [max(current) + 1 + i for i in range(int(rng.integers(0, 40)))]
+        mixed = [int(i) for i in rng.permutation(changed + new)]
+        table.merge(batch(mixed))
+        if step % 7 == 0:
+            rows = table._rows_of(np.array([*known[:50], 10**9], np.int64))
+            assert table.arrays["id"][rows[:-1]].tolist() == known[:50] and rows[-1] == -1
+        for since in (0, seq - 1, seq - int(rng.integers(1, 2000)), seq):
+            start, rows = table.rows_since(since)
+            picked = np.arange(start, table.size) if rows is None else rows
+            got = [(int(table.arrays["seq"][r]), int(table.arrays["id"][r])) for r in picked]
+            wanted = sorted((s, i) for i, s in current.items() if s > since)
+            assert got == wanted, (step, since)
+    assert table.counts() == table.recount()
