@@ -12,7 +12,10 @@ the page holds after its first read. Each request of the three-request poll is t
 own, one after another, `--repeats` times after a warm-up (the columns as JSON); the table gives
 the median of each and of their sum, of the three requests at once (`Promise.all`) until the
 last answer, and of the page's poll now: the binary columns since the cursor, alone (the
-server's kept columns, read whole at the first poll of the warm-up).
+server's kept columns, read whole at the first poll of the warm-up). Last, a poll that brings
+something, to show it costs what changed: another client sets a trial's note (the database
+keeps them: the only change a run leaves), and the page's poll brings that trial and reads the
+experiment and its tree at once.
 
     .venv/bin/python benchmarks/poll.py [--sizes 100000,1000000] [--workdir /tmp/hz-poll]
 """
@@ -46,6 +49,7 @@ HEADERS = [
     "one after another (ms)",
     "at once (ms)",
     "the page's poll now: binary columns alone (ms)",
+    "a poll bringing one changed trial (ms)",
 ]
 BINARY = {"Accept": "application/vnd.hyperzoom.columns"}  # as static/js/api.js getColumns
 
@@ -109,6 +113,27 @@ def time_page_poll(client: httpx.Client, url: str, since: int) -> float:
     return took
 
 
+def time_changed_poll(
+    client: httpx.Client, urls: list[str], since: int, pool: ThreadPoolExecutor
+) -> tuple[float, int]:
+    """Milliseconds of the page's poll right after another client set a trial's note (a trial
+    changed in place, as a tell does): the binary columns bring that one trial and a moved
+    cursor, then the experiment and its tree at once; and the new cursor. The notes (on the
+    trial changed longest ago, so another each time) are the only change a run leaves."""
+    trial = client.get(f"{urls[0]}/trials", params={"limit": 1}).json()[0]["id"]
+    noted = client.put(f"{urls[0].split('/api/')[0]}/api/trials/{trial}/note", json={"note": "x"})
+    noted.raise_for_status()
+    started = time.perf_counter()
+    response = client.get(urls[2].rsplit("=", 1)[0] + f"={since}", headers=BINARY)
+    response.raise_for_status()
+    n, moved = binary_cursor(response.content)
+    for read in pool.map(client.get, urls[:2]):
+        read.raise_for_status()
+    took = (time.perf_counter() - started) * 1000
+    assert n == 1 and moved > since, (n, moved, since)
+    return took, moved
+
+
 def measure(ours: Ours, repeats: int) -> list[float]:
     """Median ms of each request, of their sum, of the three at once, and of the page's
     one-request poll, against a fresh server."""
@@ -129,12 +154,17 @@ def measure(ours: Ours, repeats: int) -> list[float]:
             with ThreadPoolExecutor(len(urls)) as pool:
                 together = [time_at_once(client, urls, pool) for _ in range(WARM_UP + repeats)]
             page = [time_page_poll(client, urls[2], since) for _ in range(WARM_UP + repeats)]
+            changed = []
+            with ThreadPoolExecutor(2) as pool:
+                for _ in range(WARM_UP + repeats):
+                    took, since = time_changed_poll(client, urls, since, pool)
+                    changed.append(took)
     finally:
         child.terminate()
         child.wait(30)
     columns = [median(times) for times in zip(*polls, strict=True)]
-    alone = median(page[WARM_UP:])
-    return [*columns, median([sum(p) for p in polls]), median(together[WARM_UP:]), alone]
+    alone, one = median(page[WARM_UP:]), median(changed[WARM_UP:])
+    return [*columns, median([sum(p) for p in polls]), median(together[WARM_UP:]), alone, one]
 
 
 def commit() -> str:
