@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.core import zoom as zoom_module
 from app.core.categories import CategoryBandit, levels
 from app.core.local_gp import LocalGP, fit_hyperparameters
 from app.core.samplers import Position, make_sampler, trial_rng
@@ -326,8 +327,41 @@ def test_a_quarter_of_the_candidates_try_another_category_and_win_when_the_gp_sa
     model = Surrogate(gp, 0.0)  # type: ignore[arg-type]
     options = ZoomOptions()
     row = pick(CATEGORY, region, model, np.random.default_rng(0), options, {0: adam}, None, other)
-    assert row[0] == sgd and gp.seen == options.candidates
+    assert row[0] == sgd and gp.seen == options.candidates + 3 * 256  # and the refinement
     gp = _Prefers(adam)
     model = Surrogate(gp, 0.0)  # type: ignore[arg-type]
     row = pick(CATEGORY, region, model, np.random.default_rng(0), options, {0: adam}, None, other)
     assert row[0] == adam
+
+
+class _Towards:
+    """A stand-in GP expecting more improvement the nearer a point is to `target`."""
+
+    def __init__(self, target: np.ndarray) -> None:
+        self.target = target
+
+    def expected_improvement(self, u: np.ndarray, best: float) -> np.ndarray:
+        return -np.abs(u - self.target).sum(axis=1)
+
+
+def test_the_pick_is_refined_in_smaller_boxes_that_stay_inside_the_box(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The box touches the bound x = 0 and the best point is on it: refined picks get several
+    # times nearer than the best of the 1,024 candidates, and stay inside the box, off the bound.
+    region = TrustRegion(np.array([0.05, 0.5, 0.5]), 0.0, 0.2)
+    low, side = box(region)
+    target = np.array([0.0, 0.5123, 0.4871])
+    model = Surrogate(_Towards(target), 0.0)  # type: ignore[arg-type]
+
+    def misses() -> np.ndarray:
+        options = ZoomOptions()
+        rows = [pick(PLAIN, region, model, np.random.default_rng(s), options) for s in range(5)]
+        for row in rows:
+            assert (row >= low).all() and (row <= low + side).all() and row[0] > 0.0
+        return np.array([np.abs(row - target).sum() for row in rows])
+
+    refined = misses()
+    monkeypatch.setattr(zoom_module, "_REFINE_STEPS", ())
+    plain = misses()
+    assert (refined < plain).all() and np.median(plain / refined) > 3, (refined, plain)
