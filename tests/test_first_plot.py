@@ -292,8 +292,9 @@ def test_a_box_on_the_webgl_plot_selects_the_trials_under_it(page: Any, big: Any
           });
         }"""
     )
-    axes = page.evaluate("() => [document.getElementById('x-axis').value,"
-                         " document.getElementById('y-axis').value]")
+    axes = page.evaluate(
+        "() => [document.getElementById('x-axis').value, document.getElementById('y-axis').value]"
+    )
     geometry = plot_geometry(page)
     box = page.locator("#scatter").bounding_box()
     assert box is not None
