@@ -9,6 +9,8 @@ Screenshots land in test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,10 +19,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.browser import shot
 from tests.support.dashboard import experiment, open_dashboard, play
+from tests.support.processes import running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-POLLS = 4  # quiet polls to watch (the tests' poll interval is 0.3 s)
+POLLS = 4  # quiet polls to watch
+
+
+@pytest.fixture
+def live_server(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The conftest's server, polled every 0.3 s (not 2): the polls watched come quickly."""
+    log = tmp_path / "server.log"
+    with running_server(db_url, log, HYPERZOOM_POLL_INTERVAL="0.3") as url:
+        yield url
+    if getattr(request.node, "failed", False):
+        print("server log:", log.read_text(), sep="\n")
 
 
 def api_requests(page: Any) -> list[str]:
