@@ -39,7 +39,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import URL, bindparam, func, select
+from sqlalchemy import URL, Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.core.cache import BoundedCache
@@ -503,9 +503,11 @@ _FACTS = (
 )
 
 
-def _facts(session: Session, experiment_id: int) -> _Facts:
-    """The experiment's identity, its seq and its searches' tallies (`_FACTS`)."""
-    row = session.connection().execute(_FACTS, {"experiment_id": experiment_id}).one()
+def _facts(source: Session | Connection, experiment_id: int) -> _Facts:
+    """The experiment's identity, its seq and its searches' tallies (`_FACTS`), as `source`'s
+    snapshot sees them."""
+    connection = source.connection() if isinstance(source, Session) else source
+    row = connection.execute(_FACTS, {"experiment_id": experiment_id}).one()
     tallies = [int(n) for n in row[2:]]
     return _Facts(row[0], row[1], tallies, sum(tallies))
 
@@ -518,7 +520,7 @@ def columns_since(session: Session, experiment_id: int, since: int) -> Iterator[
     facts = _facts(session, experiment_id)
     kept = _KEPT.get_or_make(key, _Kept)
     with kept.lock:
-        if kept.created != facts.created or facts.seq < kept.table.mark:
+        if _replaced(session, kept, facts, experiment_id):
             _reset(kept, facts.created)
         fresh = kept.table.size == 0 and kept.table.mark < 0
         if kept.uncacheable or (fresh and facts.trials * _ROW_GUESS > BUDGET):
@@ -534,9 +536,11 @@ def columns_since(session: Session, experiment_id: int, since: int) -> Iterator[
             _reset(kept, None)  # half merged: start over next time
             raise
         yield select_since(kept.table, since)
-    if kept.nbytes() > _KEPT.budget:
-        _KEPT.discard(key)
-    else:
+        # Weighed under the lock (a merge changes what is weighed). Over the budget, the
+        # experiment is read batch by batch from now on, which costs a quiet poll nothing;
+        # dropped instead, every poll would read every trial again.
+        if kept.nbytes() > _KEPT.budget:
+            kept.table, kept.uncacheable = Table(), True
         _KEPT.put(key, kept)  # weigh it again: it grew
 
 
@@ -549,12 +553,14 @@ def _catch_up(session: Session, kept: _Kept, experiment_id: int, facts: _Facts) 
             kept.table.reserve(facts.trials)  # a first read: room for them at once
         _read_changes(session, kept.table, experiment_id, facts.seq)
         facts = _facts(session, experiment_id)
-        if facts.created != kept.created or facts.seq < kept.table.mark:
+        if _replaced(session, kept, facts, experiment_id):
             _reset(kept, facts.created)
             rebuilt = True
             continue
         if facts.seq > kept.table.mark:
             continue  # written meanwhile: read those too before comparing
+        if facts.seq < kept.table.mark:
+            return  # this read's snapshot is older than the table: serve it, check next time
         skew = [t - c for t, c in zip(facts.tallies, kept.table.counts(), strict=True)]
         if rebuilt or kept.skew is None:
             kept.skew = skew
@@ -565,6 +571,22 @@ def _catch_up(session: Session, kept: _Kept, experiment_id: int, facts: _Facts) 
         rebuilt = True
     # Trials kept being written between the reads: serve what was read (as of its mark, the
     # answer's cursor); the next read checks again.
+
+
+def _replaced(session: Session, kept: _Kept, facts: _Facts, experiment_id: int) -> bool:
+    """Whether the table is no longer the experiment's as the database holds it: another
+    experiment under its id, or a database put back to an earlier state (its seq below the
+    table's mark). A seq below the mark is checked again in a snapshot of its own: a read
+    whose snapshot began before another request of this process caught the table up sees a
+    lower seq too (SQLite keeps a transaction's snapshot), and that is no reason to read every
+    trial again."""
+    if kept.created != facts.created:  # also a table never read (its created is None)
+        return True
+    if facts.seq >= kept.table.mark:
+        return False
+    with session.get_bind().connect() as connection:
+        now = _facts(connection, experiment_id)
+    return now.created != kept.created or now.seq < kept.table.mark
 
 
 def _read_changes(session: Session, table: Table, experiment_id: int, seq: int) -> None:
@@ -589,9 +611,10 @@ def forget() -> None:
 
 
 def kept_table(url: URL, experiment_id: int) -> Table | None:
-    """The table kept for an experiment of the database at `url`, if any (tests)."""
+    """The table kept for an experiment of the database at `url`, if any (tests); None also
+    for one known not to be kept (read batch by batch)."""
     found = _KEPT.peek((url.render_as_string(), experiment_id))
-    return None if found is None else found.table
+    return None if found is None or found.uncacheable else found.table
 
 
 def kept_bytes() -> int:
