@@ -402,8 +402,8 @@ def pick(
     if model is None or options.candidates <= 1:
         return propose(space, region, rng, 1, chosen, weights)[0]
     groups = [(region, chosen, options.candidates)]
-    if other is not None:
-        aside = options.candidates // 4
+    aside = options.candidates // 4  # none when there are fewer than four candidates
+    if other is not None and aside:
         groups = [(region, chosen, options.candidates - aside), (*other, aside)]
     cands, gains, group = [], [], []
     for g, (box_, values, k) in enumerate(groups):
@@ -460,7 +460,7 @@ def _model_input(
     of active parameters, read off the first; else each is decoded (1,024 decodings cost
     10-20 ms on `conditional-net`).
     """
-    if space.conditional:  # what decoding would drop, encoding marks NaN
+    if space.conditional and len(u):  # what decoding would drop, encoding marks NaN
         index = {p.name: j for j, p in enumerate(space.dims)}
         parents = {index.get(name) for p in space.params.values() for name, _ in p.condition}
         parents.discard(None)

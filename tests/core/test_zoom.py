@@ -365,3 +365,17 @@ def test_the_pick_is_refined_in_smaller_boxes_that_stay_inside_the_box(
     monkeypatch.setattr(zoom_module, "_REFINE_STEPS", ())
     plain = misses()
     assert (refined < plain).all() and np.median(plain / refined) > 3, (refined, plain)
+
+
+@pytest.mark.parametrize("candidates", [2, 3])
+def test_a_conditional_space_with_few_candidates_still_asks(candidates: int) -> None:
+    """Found by review: with 2 or 3 candidates the other categories' quarter was a group of
+    none, whose decoding raised IndexError at every ask of a conditional space."""
+    space = SearchSpace.from_dict(CONDITIONAL)
+    rng = np.random.default_rng(0)
+    history = [(p, float(p["lr"])) for p in space.decode(rng.random((40, space.ndim)))]
+    sampler = ZoomSampler({"candidates": candidates})
+    asked = sampler.suggest(
+        space, history, np.random.default_rng(1), 2, position=Position(1, 40, 60)
+    )
+    assert len(asked) == 2 and all(space.contains(p) for p in asked)
