@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,3 +134,62 @@ def test_a_quiet_poll_is_one_request_and_other_clients_changes_show_live(
     )
     quiet_polls(page, seen, eid)
     shot(page, "live-poll")
+
+
+def test_a_late_experiment_read_does_not_bring_back_an_old_name_for_good(
+    live_server: str, factory: sessionmaker[Session], page: Any, api: httpx.Client
+) -> None:
+    """Found by review: saving a search's note reads the experiment beside the polls; an
+    answer landing after a poll's newer one brought the old name back for good (the cursor
+    had passed the rename, so no poll read it again). Older answers are dropped now."""
+    created = experiment(api, 12)
+    play(factory, 6)
+    eid, root = created["id"], created["root_search_id"]
+    open_dashboard(page, f"{live_server}/experiments/{eid}", 4)
+
+    held: list[tuple[Any, Any]] = []
+    polls: list[Any] = []  # the polls' columns reads, held while the note's read is in flight
+    armed = {"on": False}
+
+    def hold_experiment(route: Any) -> None:
+        if armed["on"] and not held and route.request.method == "GET":
+            held.append((route, route.fetch()))  # read now (the old name), answered later
+            return
+        route.continue_()
+
+    def hold_polls(route: Any) -> None:
+        if armed["on"]:
+            polls.append(route)  # so the one experiment read meanwhile is the note's
+            return
+        route.continue_()
+
+    def arm_at_note(route: Any) -> None:
+        armed["on"] = True
+        route.continue_()
+
+    page.route(re.compile(rf".*/api/experiments/{eid}$"), hold_experiment)
+    page.route(re.compile(rf".*/api/experiments/{eid}/trials/columns.*"), hold_polls)
+    page.route(re.compile(r".*/api/searches/\d+/note$"), arm_at_note)
+
+    page.click(f"#searches tr[data-search-id='{root}'] .note-edit")
+    page.fill("#search-note-text", "a note")
+    page.click("#search-note .note-save")
+    deadline = time.monotonic() + 20
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert held, "the note's refresh read the experiment"
+
+    renamed = api.patch(f"/api/experiments/{eid}", json={"name": "renamed"})
+    assert renamed.status_code == 200, renamed.text
+    armed["on"] = False
+    for route in polls:  # the polls go on: the next reads the renamed experiment
+        route.continue_()
+    page.wait_for_function(
+        "() => document.getElementById('experiment-name').textContent === 'renamed'",
+        timeout=20000,
+    )
+    route, old = held[0]
+    route.fulfill(response=old)  # the older answer lands last
+    page.wait_for_timeout(1500)  # five polls (every 0.3 s): nothing else changes
+    shown = page.locator("#experiment-name").text_content()
+    assert shown == "renamed", f"the heading went back to {shown!r} and stays so"

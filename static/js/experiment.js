@@ -368,11 +368,19 @@ function showHeading() {
   document.title = `${exp.name} · Hyperzoom`;
 }
 
+// Reads of the experiment started, and the latest applied: a note's save and a refine read it
+// beside the polls, and an answer that lands after a later one's is older, so it is dropped
+// (applied, it would stay: the cursor has moved past the change it misses).
+const experimentReads = { started: 0, applied: 0 };
+
 async function refreshExperiment() {
+  const ticket = (experimentReads.started += 1);
   const [experiment, tree] = await Promise.all([
     getJSON(`${api}/experiments/${experimentId}`),
     getJSON(`${api}/experiments/${experimentId}/tree`),
   ]);
+  if (ticket < experimentReads.applied) return;
+  experimentReads.applied = ticket;
   state.experiment = experiment;
   state.tree = tree;
   if (state.selectedSearch !== null && !subtreeIds(tree, state.selectedSearch)) state.selectedSearch = null;
