@@ -3,6 +3,7 @@ views and panel after it; hover texts are built when hovered; unchanged polls re
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -180,9 +181,16 @@ def test_hover_text_is_built_when_a_point_is_hovered(page: Any, big: Any) -> Non
     page.mouse.move(where[0] - 30, where[1] - 30)
     page.mouse.move(*where, steps=3)
     page.wait_for_function("() => window.__hovered.length > 0")
-    label = page.locator("#scatter .hoverlayer .hovertext").first.text_content()
-    hovered = page.evaluate("window.__hovered[window.__hovered.length - 1]")
-    number, solver = trials[hovered]
+    # The label of the last hover event: plotly's events and its label can be a step apart
+    # while the mouse's moves are handled (seen under load), so wait until they agree.
+    deadline = time.monotonic() + 10
+    while True:
+        label = page.locator("#scatter .hoverlayer .hovertext").first.text_content() or ""
+        hovered = page.evaluate("window.__hovered[window.__hovered.length - 1]")
+        number, solver = trials[hovered]
+        if f"trial {number}" in label or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
     assert f"search 1 (coarse) · trial {number}" in label
     assert f"solver: {solver}" in label and "lr: " in label
     shot(page, "31-hover-6000-trials")
