@@ -26,8 +26,8 @@ export function topCount(threshold) {
   return Math.max(1, Math.min(TOP_POINTS, Math.floor(threshold / 10)));
 }
 
-// The column an axis key reads (undefined: none).
-function columnOf(columns, key) {
+// The column an axis key reads (undefined: none, every cell missing).
+export function axisColumn(columns, key) {
   if (key === VALUE) return columns.value;
   if (key === NUMBER) return columns.number;
   if (key === DURATION) return columns.duration;
@@ -44,7 +44,7 @@ function columnOf(columns, key) {
 // `plane(v)`, where plotly puts the number v (log10 on a log axis, NaN for v <= 0 there).
 export function axisReader(columns, key, space) {
   const spec = paramSpec(key, space);
-  const column = columnOf(columns, key);
+  const column = axisColumn(columns, key);
   const category = Boolean(spec && spec.type === "categorical");
   const log = Boolean(spec && spec.log);
   const plane = log ? (v) => (v > 0 ? Math.log10(v) : NaN) : (v) => v;

@@ -8,11 +8,11 @@
 // levels of the colour scale (a colour number costs plotly the scale and two strings per point:
 // seconds at a million), the colour bar on a trace of its own; hover texts are built when
 // plotly reads them.
-import { DURATION, METRIC_PREFIX, NUMBER, VALUE, axisLabel, axisLayout, paramName, paramSpec } from "./axes.js";
+import { NUMBER, VALUE, axisLabel, axisLayout, paramSpec } from "./axes.js";
 import { cellReader } from "./columns.js";
 import { escapeHtml } from "./format.js";
 import { hoverOf, searchLabel } from "./labels.js";
-import { SELECTED_POINTS, axisReader, bestRows, binRows, bins, categoryBins, cellText } from "./density.js";
+import { SELECTED_POINTS, axisColumn, axisReader, bestRows, binRows, bins, categoryBins, cellText } from "./density.js";
 import { CATEGORY_COLORS, NO_COLOR, VIRIDIS, bandedColorscale, scaleLevels, searchStyles } from "./palette.js";
 import { selectedIndices } from "./selection.js";
 import { axisTicks, linearTicks, logTicks } from "./ticks.js";
@@ -43,18 +43,8 @@ export function columnsOfTrials(trials) {
   };
 }
 
-// The column an axis key reads (undefined: none, every cell missing).
-export function axisColumn(columns, key) {
-  if (key === VALUE) return columns.value;
-  if (key === NUMBER) return columns.number;
-  if (key === DURATION) return columns.duration;
-  if (key.startsWith(METRIC_PREFIX)) {
-    const name = key.slice(METRIC_PREFIX.length);
-    return Object.hasOwn(columns.metrics, name) ? columns.metrics[name] : undefined;
-  }
-  const name = paramName(key);
-  return Object.hasOwn(columns.params, name) ? columns.params[name] : undefined;
-}
+// The column an axis key reads (undefined: none, every cell missing): density.js keeps it.
+export { axisColumn };
 
 // Cell r of a column, null when missing (or no column at all).
 function reader(column) {
