@@ -21,6 +21,8 @@ outside every exhausted box) still reach the other categories' own best trials.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from app.core.params import CategoricalParam, IntParam
@@ -60,7 +62,7 @@ class CategoryBandit:
         loss = np.where(finite, y, np.inf)
         for j, coords in self.levels.items():
             active = np.flatnonzero(~np.isnan(x[:, j]))
-            idx = _nearest(coords, x[active, j])
+            idx = nearest(coords, x[active, j])
             n = np.bincount(idx, minlength=len(coords)).astype(float)
             g = np.bincount(idx, weights=good[active], minlength=len(coords))
             self.counts[j] = (n, g)
@@ -72,7 +74,11 @@ class CategoryBandit:
                     self.best[j][int(k)] = x[active[i]]
 
     def choose(
-        self, rng: np.random.Generator, center: np.ndarray, uniform: bool = False
+        self,
+        rng: np.random.Generator,
+        center: np.ndarray,
+        uniform: bool = False,
+        fixed: Mapping[int, int] | None = None,
     ) -> tuple[dict[int, float], np.ndarray]:
         """One Thompson draw per dimension: the coordinates of the values to try next (with
         `uniform`, a value drawn uniformly instead: the alternative zoom's GP weighs).
@@ -80,11 +86,14 @@ class CategoryBandit:
         Also the centre to draw the other coordinates around: the box's, with the coordinates
         it lacks (parameters inactive there, active under a newly chosen value) taken from the
         best trial with that value, so a switch to it is tried with that value's own numbers.
+        A dimension in `fixed` takes that value index, drawn or not (a race's value).
         """
         out: dict[int, float] = {}
         center = center.copy()
         for j, (n, g) in self.counts.items():
-            if uniform:
+            if fixed and j in fixed:
+                k = fixed[j]
+            elif uniform:
                 k = int(rng.integers(len(n)))
             else:
                 k = int(np.argmax(rng.beta(1.0 + g, 1.0 + n - g)))
@@ -95,7 +104,7 @@ class CategoryBandit:
         return out, center
 
 
-def _nearest(coords: np.ndarray, u: np.ndarray) -> np.ndarray:
+def nearest(coords: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The index of the value whose coordinate is nearest to each of u (coords ascending)."""
     if not len(u):
         return np.zeros(0, dtype=int)

@@ -34,7 +34,9 @@ measured against Optuna's GP in docs/benchmarks.md (issue 16):
 
 Two rules keep the box from getting stuck (issue 16). Categories, and integers with at most
 eight values, are not drawn from the box: a Thompson-sampling bandit over their values, fed by
-where each value's trials rank, picks them for each point (`app/core/categories.py` says why).
+where each value's trials rank, picks them for each point (`app/core/categories.py` says why);
+where a categorical switches other parameters on and off, its values first race for a share of
+the trials (`app/core/race.py`).
 And the box is kept inside the unit cube by shifting it, as TuRBO's box is kept inside its
 bounds, rather than by clipping the candidates: clipping piled 3-13% of all float values exactly
 onto a bound; a shifted box touches a bound but draws there only with probability 0, so values
@@ -53,6 +55,7 @@ import numpy as np
 
 from app.core.categories import CategoryBandit
 from app.core.designs import sobol_points
+from app.core.race import Race
 from app.core.sampling import History, Position, check_options, number_option
 from app.core.space import Params, SearchSpace
 from app.core.trial_log import TrialLog
@@ -173,16 +176,18 @@ class ZoomSampler:
             if self.options.candidates > 1:
                 model = fit_surrogate(log, region.center)
         weights = None if model is None else sides(model.gp.lengthscales, set(bandit.levels))
+        race = Race.plan(space, n_init, budget)
         rows = []
         for i in range(n):
             if region is None or bandit is None or number + i < n_init:
                 rows.append(_explore(space, rng, position, number + i, budget))
             else:
-                chosen, center = bandit.choose(rng, region.center)
+                fixed = race.fixed(number + i, log.x, log.y) if race is not None else {}
+                chosen, center = bandit.choose(rng, region.center, fixed=fixed)
                 here = TrustRegion(center, region.best, region.length)
                 other = None
-                if model is not None and bandit.levels:
-                    alt, alt_center = bandit.choose(rng, region.center, uniform=True)
+                if model is not None and set(bandit.levels) - set(fixed):
+                    alt, alt_center = bandit.choose(rng, region.center, uniform=True, fixed=fixed)
                     other = (TrustRegion(alt_center, region.best, region.length), alt)
                 rows.append(pick(space, here, model, rng, self.options, chosen, weights, other))
         return space.decode(np.array(rows).reshape(n, space.ndim))

@@ -4,6 +4,7 @@ encoded once, and a zoom replay kept in it that equals a replay from scratch (is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,12 @@ def test_a_merge_drops_the_checkpoints_it_invalidates() -> None:
 
 
 def finish_out_of_order(
-    space: SearchSpace, sampler: ZoomSampler, budget: int, workers: int, seed: int
+    space: SearchSpace,
+    sampler: ZoomSampler,
+    budget: int,
+    workers: int,
+    seed: int,
+    fn: Callable[[dict[str, Any]], float | None] = loss,
 ) -> None:
     """Run a search with `workers` trials in flight that finish in random order; at every ask
     the kept log must give what a log built from scratch gives."""
@@ -90,7 +96,7 @@ def finish_out_of_order(
         while len(running) >= workers or (number == budget - 1 and running):
             done = int(rng.choice(list(running)))
             params = running.pop(done)
-            finished[done] = (params, loss(params))
+            finished[done] = (params, fn(params))
             kept.merge([(done, params, finished[done][1])])
 
 
