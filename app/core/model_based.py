@@ -33,21 +33,13 @@ if TYPE_CHECKING:
 CONSTRAINTS = "constraints"
 
 
-class TpeSampler:
-    """Optuna's TPESampler (multivariate, grouped for conditional spaces) on our history.
+class StudySampler:
+    """A sampler that rebuilds an in-memory Optuna study from the history at every ask and
+    asks it; subclasses say which study (`study`). The seed comes from `rng`, itself from
+    (search seed, trial number), so the same history gives the same points in any process."""
 
-    Args (options):
-        n_startup_trials: random trials before the model takes over (default 10).
-    """
-
-    name = "tpe"
+    name = "study"
     needs_history = True
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        check_options(self.name, options, {"n_startup_trials"})
-        self.n_startup = int(
-            number_option(options, "n_startup_trials", 10, 0, 10_000, integer=True)
-        )
 
     def check(self, space: SearchSpace, n_trials: int) -> None:
         """Any budget works."""
@@ -62,10 +54,32 @@ class TpeSampler:
         position: Position,
         direction: str = "minimize",
     ) -> list[Params]:
-        """Ask TPE `n` times; the seed comes from `rng`, itself from (search seed, number)."""
+        """Ask the study `n` times."""
         with quiet_optuna():
             study = self.study(space, history, int(rng.integers(2**31)), direction)
             return [ask(study, space) for _ in range(n)]
+
+    def study(
+        self, space: SearchSpace, history: History, seed: int, direction: str
+    ) -> optuna.Study:
+        """The in-memory study to ask from, holding the history (inside `quiet_optuna`)."""
+        raise NotImplementedError
+
+
+class TpeSampler(StudySampler):
+    """Optuna's TPESampler (multivariate, grouped for conditional spaces) on our history.
+
+    Args (options):
+        n_startup_trials: random trials before the model takes over (default 10).
+    """
+
+    name = "tpe"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        check_options(self.name, options, {"n_startup_trials"})
+        self.n_startup = int(
+            number_option(options, "n_startup_trials", 10, 0, 10_000, integer=True)
+        )
 
     def study(
         self, space: SearchSpace, history: History, seed: int, direction: str

@@ -17,17 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from app.core.model_based import ask, constraint_args, frozen_trials, new_study, quiet_optuna
-from app.core.sampling import History, Position, check_options, number_option
-from app.core.space import Params, SearchSpace
+from app.core.model_based import StudySampler, constraint_args, frozen_trials, new_study
+from app.core.sampling import History, check_options, number_option
+from app.core.space import SearchSpace
 
 if TYPE_CHECKING:
     import optuna
 
 
-class Nsga2Sampler:
+class Nsga2Sampler(StudySampler):
     """Optuna's NSGAIISampler on our history.
 
     Args (options):
@@ -37,7 +35,6 @@ class Nsga2Sampler:
     """
 
     name = "nsga2"
-    needs_history = True
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         check_options(self.name, options, {"population_size", "crossover_prob", "mutation_prob"})
@@ -51,21 +48,6 @@ class Nsga2Sampler:
 
     def check(self, space: SearchSpace, n_trials: int) -> None:
         """Any budget works; one below `population_size` is a random search."""
-
-    def suggest(
-        self,
-        space: SearchSpace,
-        history: History,
-        rng: np.random.Generator,
-        n: int,
-        *,
-        position: Position,
-        direction: str = "minimize",
-    ) -> list[Params]:
-        """Ask NSGA-II `n` times; the seed comes from `rng`, itself from (search seed, number)."""
-        with quiet_optuna():
-            study = self.study(space, history, int(rng.integers(2**31)), direction)
-            return [ask(study, space) for _ in range(n)]
 
     def study(
         self, space: SearchSpace, history: History, seed: int, direction: str
