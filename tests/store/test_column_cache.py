@@ -5,7 +5,6 @@ second process writing and reading, and within their memory budget; on both back
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +18,6 @@ from app.core.cache import BoundedCache
 from app.core.space import SearchSpace
 from app.store import column_cache
 from app.store.claims import Claim, ask, enqueue
-from app.store.clock import db_now
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.experiments import create_experiment, delete_experiment
 from app.store.exporting import export_experiment
@@ -32,6 +30,7 @@ from app.store.results import tell
 from app.store.searches import Reaping, SearchSettings, refine_search
 from app.store.trial_reads import cursor_floor, trial_column_batches
 from tests.support.columns import MEDIA_TYPE, decode
+from tests.support.heartbeats import silent_for
 
 SPACE = SearchSpace.from_dict(
     {
@@ -86,17 +85,6 @@ def _tell(
 ) -> None:
     with session_scope(factory) as s:
         tell(s, claim.trial_id, ticket=claim.ticket, state=state, value=value, metrics=metrics)
-
-
-def _silence(factory: sessionmaker[Session], trial_id: int) -> None:
-    """Make a running trial's last heartbeat a minute old, so a reaper takes it."""
-    with session_scope(factory) as s:
-        now = s.scalar(select(db_now()))
-        s.execute(
-            update(Trial)
-            .where(Trial.id == trial_id)
-            .values(heartbeat_at=now - timedelta(seconds=60))
-        )
 
 
 def _answers(
@@ -157,7 +145,7 @@ def test_the_kept_columns_follow_every_trial_write(
         assert release(s, waiting.trial_id, waiting.ticket)  # given back: waiting again
     check(factory, experiment_id, middle)
     again = _ask(factory)
-    _silence(factory, again.trial_id)
+    silent_for(factory, again.trial_id)
     assert reap_all(factory) == [again.trial_id]  # lost: retried (requeued)
     check(factory, experiment_id, middle)
     with session_scope(factory) as s:

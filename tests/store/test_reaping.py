@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store import recovery
 from app.store.claims import Claim, ask
-from app.store.clock import db_now
 from app.store.db import session_scope
 from app.store.experiments import create_experiment
 from app.store.models import Direction, Trial, TrialState
 from app.store.reaper import reap_all
 from app.store.searches import Reaping, SearchSettings, refine_search
+from tests.support.heartbeats import silent_for
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
 
@@ -38,17 +37,6 @@ def _claim(factory: sessionmaker[Session], policy: Reaping, name: str) -> Claim:
     return claim
 
 
-def _silent_for(factory: sessionmaker[Session], trial_id: int, seconds: float) -> None:
-    """Make the trial's last heartbeat `seconds` old on the database's clock."""
-    with session_scope(factory) as s:
-        now = s.scalar(select(db_now()))
-        s.execute(
-            update(Trial)
-            .where(Trial.id == trial_id)
-            .values(heartbeat_at=now - timedelta(seconds=seconds))
-        )
-
-
 def _state(factory: sessionmaker[Session], trial_id: int) -> tuple[TrialState, int]:
     with session_scope(factory) as s:
         trial = s.get_one(Trial, trial_id)
@@ -60,11 +48,11 @@ def test_each_search_is_reaped_by_its_own_policy(factory: sessionmaker[Session])
     patient = _claim(factory, Reaping(heartbeat_timeout=60, max_retries=2), "patient")
     assert (strict.heartbeat_timeout, patient.heartbeat_timeout) == (1, 60)
     for claim in (strict, patient):
-        _silent_for(factory, claim.trial_id, 5)
+        silent_for(factory, claim.trial_id, 5)
     assert reap_all(factory) == [strict.trial_id]
     assert _state(factory, strict.trial_id) == (TrialState.FAILED, 1)  # no retries left
     assert _state(factory, patient.trial_id) == (TrialState.RUNNING, 0)  # 5 s of its 60
-    _silent_for(factory, patient.trial_id, 61)
+    silent_for(factory, patient.trial_id, 61)
     assert reap_all(factory) == [patient.trial_id]
     assert _state(factory, patient.trial_id) == (TrialState.WAITING, 1)  # retried
 

@@ -4,25 +4,23 @@ GROUP BY count and MIN or MAX of the trials (tests/support/tallies.py), on both 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.space import SearchSpace
 from app.store.claims import Claim, ask, enqueue
-from app.store.clock import db_now
 from app.store.db import session_scope
 from app.store.errors import Conflict
 from app.store.experiments import count_trials, create_experiment, progress
 from app.store.exporting import export_experiment, export_text
 from app.store.importing import import_experiment, import_stream
-from app.store.models import Direction, Search, Trial, TrialState
+from app.store.models import Direction, Search, TrialState
 from app.store.reaper import reap_all
 from app.store.recovery import release
 from app.store.results import tell
 from app.store.searches import Reaping, SearchSettings, refine_search, stop_search
+from tests.support.heartbeats import silent_for
 from tests.support.tallies import check_tallies, kept
 
 SPACE = SearchSpace.from_dict({"x": {"type": "float", "low": 0.0, "high": 1.0}})
@@ -54,17 +52,6 @@ def _tell(factory: sessionmaker[Session], claim: Claim, state: TrialState, value
         tell(s, claim.trial_id, ticket=claim.ticket, state=state, value=value)
 
 
-def _silence(factory: sessionmaker[Session], trial_id: int) -> None:
-    """Make a running trial's last heartbeat a minute old, so a reaper takes it."""
-    with session_scope(factory) as s:
-        now = s.scalar(select(db_now()))
-        s.execute(
-            update(Trial)
-            .where(Trial.id == trial_id)
-            .values(heartbeat_at=now - timedelta(seconds=60))
-        )
-
-
 @pytest.mark.parametrize("direction", [Direction.MINIMIZE, Direction.MAXIMIZE])
 def test_every_trial_write_keeps_the_tallies_exact(
     factory: sessionmaker[Session], engine: Engine, direction: Direction
@@ -91,11 +78,11 @@ def test_every_trial_write_keeps_the_tallies_exact(
     check_tallies(engine)
     again = _ask(factory)
     assert again.trial_id == waiting.trial_id
-    _silence(factory, again.trial_id)
+    silent_for(factory, again.trial_id)
     assert reap_all(factory) == [again.trial_id]  # lost: retried, running -> waiting
     check_tallies(engine)
     lost = _ask(factory)
-    _silence(factory, lost.trial_id)
+    silent_for(factory, lost.trial_id)
     assert reap_all(factory) == [lost.trial_id]  # lost again, no retry left: failed
     check_tallies(engine)
     with session_scope(factory) as s:
