@@ -20,7 +20,7 @@ from app.worker.isolate import InProcess
 from app.worker.loop import Worker
 from app.worker.registry import load
 from tests.support.bodies import OWN, announce_own
-from tests.support.browser import NASTY, drag, format_like_page, plot_geometry, shot
+from tests.support.browser import NASTY, drag_on_plot, format_like_page, plot_geometry, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -53,22 +53,12 @@ def test_box_on_a_log_axis_refines_into_a_child_search(
     )
     assert page.locator("#x-axis").input_value() == "learning_rate"
     assert page.locator("#y-axis").input_value() == "value"
-    geo = plot_geometry(page)
-    assert geo["x"]["type"] == "log"
+    assert plot_geometry(page)["x"]["type"] == "log"
     shot(page, "1-coarse-search")
 
     # Draw a box over the middle of the x axis (30%..65%), the whole height of the plot.
-    box = page.locator("#scatter").bounding_box()
     fx0, fx1 = 0.30, 0.65
-    left = box["x"] + geo["x"]["offset"]
-    top = box["y"] + geo["y"]["offset"]
-    drag(
-        page,
-        left + fx0 * geo["x"]["length"],
-        top + 1,
-        left + fx1 * geo["x"]["length"],
-        top + geo["y"]["length"] - 1,
-    )
+    geo = drag_on_plot(page, fx0, 0.0, fx1, 1.0)
     page.wait_for_selector("#region-details:not([hidden])")
     shot(page, "2-box-drawn")
 

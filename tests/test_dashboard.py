@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.browser import NASTY, drag, plot_geometry, shot
+from tests.support.browser import NASTY, drag_on_plot, shot
 from tests.support.dashboard import STEPS, experiment, open_dashboard, play, table_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -167,11 +167,7 @@ def test_the_url_restores_axes_metrics_and_the_box(
     page.select_option("#y-axis", "metric:acc")
     page.select_option("#color-axis", "duration")
     page.wait_for_function("() => document.getElementById('scatter').data[0].y.every(v => v > 0)")
-    geo = plot_geometry(page)
-    box = page.locator("#scatter").bounding_box()
-    left, top = box["x"] + geo["x"]["offset"], box["y"] + geo["y"]["offset"]
-    drag(page, left + 0.2 * geo["x"]["length"], top + 2, left + 0.6 * geo["x"]["length"],
-         top + geo["y"]["length"] - 2)  # fmt: skip
+    drag_on_plot(page, 0.2, 0.0, 0.6, 1.0, inset=2)
     page.wait_for_selector("#region-details:not([hidden])")
     page.wait_for_selector("#region-panel:not([data-pending])", state="attached")
     page.wait_for_function("() => location.search.includes('box=')")

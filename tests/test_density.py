@@ -18,7 +18,7 @@ from app.store.importing import import_experiment
 from app.store.migrate import upgrade
 from app.store.models import TrialState
 from app.store.results import tell
-from tests.support.browser import drag, format_like_page, plot_geometry, shot
+from tests.support.browser import drag_on_plot, format_like_page, plot_geometry, shot
 from tests.support.processes import running_server
 from tests.test_first_plot import CREATED, SPACE, finished_trials
 
@@ -130,15 +130,7 @@ def test_a_box_selects_every_trial_under_it_and_the_panel_proposes_it(
         """() => document.getElementById('scatter').on('plotly_selected', (e) => {
           if (e && e.range) window.__range = e.range; })"""
     )
-    geometry = plot_geometry(page)
-    box = page.locator("#scatter").bounding_box()
-    assert box is not None
-    gx, gy = geometry["x"], geometry["y"]
-    x0 = box["x"] + gx["offset"] + gx["length"] * 0.3
-    x1 = box["x"] + gx["offset"] + gx["length"] * 0.7
-    y0 = box["y"] + gy["offset"] + gy["length"] * 0.4
-    y1 = box["y"] + gy["offset"] + gy["length"] * 0.9
-    drag(page, x0, y0, x1, y1)
+    drag_on_plot(page, 0.3, 0.4, 0.7, 0.9)
     page.wait_for_function("() => window.__range !== undefined")
     got = page.evaluate("window.__range")
     (xlo, xhi), (ylo, yhi) = sorted(got["x"]), sorted(got["y"])

@@ -13,7 +13,7 @@ import pytest
 from app.store.db import make_engine, make_sessionmaker, session_scope
 from app.store.importing import import_experiment
 from app.store.migrate import upgrade
-from tests.support.browser import NASTY, drag, plot_geometry, shot
+from tests.support.browser import NASTY, drag_on_plot, shot
 from tests.support.processes import running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -303,16 +303,8 @@ def test_a_box_on_the_webgl_plot_selects_the_trials_under_it(page: Any, big: Any
     axes = page.evaluate(
         "() => [document.getElementById('x-axis').value, document.getElementById('y-axis').value]"
     )
-    geometry = plot_geometry(page)
-    box = page.locator("#scatter").bounding_box()
-    assert box is not None
-    gx, gy = geometry["x"], geometry["y"]
     # Most trials have a low value (the bowl's floor): the box spans the plot's lower half.
-    x0 = box["x"] + gx["offset"] + gx["length"] * 0.2
-    x1 = box["x"] + gx["offset"] + gx["length"] * 0.8
-    y0 = box["y"] + gy["offset"] + gy["length"] * 0.55
-    y1 = box["y"] + gy["offset"] + gy["length"] * 0.95
-    drag(page, x0, y0, x1, y1)
+    drag_on_plot(page, 0.2, 0.55, 0.8, 0.95)
     page.wait_for_function("() => window.__box !== undefined")
     got = page.evaluate("window.__box")
     columns = httpx.get(f"{url}/api/experiments/{experiment_id}/trials/columns").json()

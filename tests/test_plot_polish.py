@@ -21,7 +21,13 @@ from app.store.claims import ask
 from app.store.db import session_scope
 from app.store.models import TrialState
 from app.store.results import report, tell
-from tests.support.browser import ARTIFACTS, NASTY, drag, format_like_page, plot_geometry, shot
+from tests.support.browser import (
+    ARTIFACTS,
+    NASTY,
+    drag_on_plot,
+    format_like_page,
+    shot,
+)
 from tests.support.dashboard import experiment, open_dashboard, play, table_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -195,11 +201,7 @@ def test_each_search_keeps_a_symbol_and_colour_of_its_own(
 
     # Selecting trials changes neither the points' style nor the legend.
     page.select_option("#y-axis", "x")
-    geo = plot_geometry(page)
-    box = page.locator("#scatter").bounding_box()
-    left, top = box["x"] + geo["x"]["offset"], box["y"] + geo["y"]["offset"]
-    drag(page, left + 0.4 * geo["x"]["length"], top + 1, left + geo["x"]["length"] - 1,
-         top + geo["y"]["length"] - 1)  # fmt: skip
+    drag_on_plot(page, 0.4, 0.0, 1.0, 1.0)
     page.wait_for_selector("#selection-text:has-text('scatter plot')")
     page.wait_for_function(
         "() => document.getElementById('scatter').data.some((t) => t.selectedpoints)"

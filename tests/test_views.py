@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.browser import ARTIFACTS, NASTY, drag, plot_geometry, shot
+from tests.support.browser import ARTIFACTS, NASTY, drag, drag_on_plot, shot
 from tests.support.dashboard import STEPS, experiment, open_dashboard, play, table_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -173,11 +173,7 @@ def test_views_draw_lazily_and_share_one_selection(
 
     # A box on the scatter plot selects too: the parallel coordinates follow it.
     page.locator("#scatter").scroll_into_view_if_needed()
-    geo = plot_geometry(page)
-    box = page.locator("#scatter").bounding_box()
-    left, top = box["x"] + geo["x"]["offset"], box["y"] + geo["y"]["offset"]
-    drag(page, left + 0.5 * geo["x"]["length"], top + 1, left + geo["x"]["length"] - 1,
-         top + geo["y"]["length"] - 1)  # fmt: skip
+    drag_on_plot(page, 0.5, 0.0, 1.0, 1.0)
     page.wait_for_selector("#selection-text:has-text('scatter plot')")
     boxed = page.evaluate(
         """() => document.getElementById('scatter').data.filter(t => t.name.startsWith('search'))

@@ -84,6 +84,27 @@ def drag(page: Any, x0: float, y0: float, x1: float, y1: float) -> None:
     page.mouse.up()
 
 
+def drag_on_plot(
+    page: Any, fx0: float, fy0: float, fx1: float, fy1: float, inset: float = 1.0
+) -> dict[str, Any]:
+    """Draw a box on the scatter plot from (fx0, fy0) to (fx1, fy1), fractions of its axes'
+    lengths from the left and the top, kept `inset` pixels inside the plot's edges; return
+    the geometry it was drawn on (`plot_geometry`)."""
+    geometry = plot_geometry(page)
+    frame = page.locator("#scatter").bounding_box()
+    assert frame is not None
+    gx, gy = geometry["x"], geometry["y"]
+
+    def at(frame_start: float, axis: dict[str, Any], f: float) -> float:
+        start = frame_start + axis["offset"]
+        pixel = start + f * axis["length"]
+        return min(max(pixel, start + inset), start + axis["length"] - inset)
+
+    drag(page, at(frame["x"], gx, fx0), at(frame["y"], gy, fy0), at(frame["x"], gx, fx1),
+         at(frame["y"], gy, fy1))  # fmt: skip
+    return geometry
+
+
 def shot(page: Any, name: str) -> None:
     """Save a screenshot as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)
