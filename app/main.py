@@ -34,6 +34,7 @@ from app.api.limits import BodyLimit
 from app.api.origin import SameOrigin
 from app.paths import resource
 from app.settings import Settings
+from app.store import column_warmup
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import check_schema
 from app.store.reaper import Reaper
@@ -52,7 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         check_schema(engine)
         reaper = Reaper(app.state.sessionmaker)
         reaper.start()
+        stop_warming = threading.Event()
+        if settings.warm_columns:
+            column_warmup.start(app.state.sessionmaker, stop_warming)
         yield
+        stop_warming.set()
         reaper.stop()
         engine.dispose()
 

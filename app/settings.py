@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         "the built-in ones.",
     )
     poll_interval: float = Field(2.0, gt=0, description="Seconds between page refreshes.")
+    warm_columns: bool = Field(
+        True,
+        description="Build the page's kept columns of the largest recent experiments (200,000 "
+        "trials and more) in the background when the server starts, so that the first page "
+        "after a restart does not wait for them.",
+    )
     heartbeat_timeout: float = Field(
         60.0,
         gt=0,

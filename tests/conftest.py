@@ -7,6 +7,7 @@ Helpers shared by test modules live in tests/support/ (test modules never import
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ from app.store.migrate import upgrade
 from tests.support.processes import running_server
 
 pytest_plugins = ["tests.support.postgres", "tests.support.browser", "tests.support.dashboard"]
+
+# No server of the suite builds kept columns as it starts (a thread reading the database beside
+# the test); tests/store/test_column_warmup.py turns it on where it is the subject.
+os.environ["HYPERZOOM_WARM_COLUMNS"] = "false"
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ from app.store.tallies import tally
 BUDGET = 128 * 2**20
 # Bytes a trial is guessed to need before a first read (fixed columns, four parameters): an
 # experiment whose guess exceeds the budget is not read into the cache at all.
-_ROW_GUESS = 80
+ROW_GUESS = 80
 STATES: tuple[TrialState, ...] = tuple(TrialState)
 _STATE_CODE = {state.value: code for code, state in enumerate(STATES)}
 _FLOAT_EXACT = 2**53
@@ -523,7 +523,7 @@ def columns_since(session: Session, experiment_id: int, since: int) -> Iterator[
         if _replaced(session, kept, facts, experiment_id):
             _reset(kept, facts.created)
         fresh = kept.table.size == 0 and kept.table.mark < 0
-        if kept.uncacheable or (fresh and facts.trials * _ROW_GUESS > BUDGET):
+        if kept.uncacheable or (fresh and facts.trials * ROW_GUESS > BUDGET):
             yield None
             return
         try:
