@@ -18,7 +18,10 @@ columns (`Accept: application/vnd.hyperzoom.columns`), each with its own peak RS
 `--binary-only` only the binary columns, from one server per size: the cold read (the first
 after the server started, which builds the server's kept columns, app/store/column_cache.py),
 the best of three warm reads, gzip, a poll with nothing new (`since` the cursor), the server's
-RSS after the cold read and its peak over all of them.
+RSS after the cold read and its peak over all of them. The cold read is taken with the
+start-up build of the kept columns off (HYPERZOOM_WARM_COLUMNS=false); a second server, as it
+starts by default, gives the seconds until it logged that build, the first read after it (the
+first page after a restart, app/store/column_warmup.py) and its peak RSS.
 
     .venv/bin/python benchmarks/reads.py --sizes 100000 --binary-only --workdir DIR
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -46,14 +50,19 @@ from benchmarks.report import ROOT, PeakRss, fmt, free_port, machine, ratio, tab
 
 
 @contextmanager
-def server(command: list[str], ready: str) -> Iterator[tuple[str, PeakRss]]:
-    """Start a server subprocess on a free port; yield its base URL and a memory sampler."""
+def server(
+    command: list[str], ready: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[tuple[str, PeakRss]]:
+    """Start a server subprocess on a free port (its output to `log`, if given); yield its
+    base URL and a memory sampler."""
     port = free_port()
+    out = log.open("wb") if log else subprocess.DEVNULL
     child = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -70,6 +79,8 @@ def server(command: list[str], ready: str) -> Iterator[tuple[str, PeakRss]]:
     finally:
         child.terminate()
         child.wait(30)
+        if log:
+            out.close()  # type: ignore[union-attr]
 
 
 BINARY = "application/vnd.hyperzoom.columns"  # the page's binary columns (columns_binary.py)
@@ -106,10 +117,33 @@ def read_ours(db: Ours, timeout: float, accept: str = "*/*") -> tuple[dict[str, 
     return result, peak.peak_total
 
 
-def read_binary(db: Ours, timeout: float) -> dict[str, Any]:
-    """The page's binary columns from a server of its own: cold, warm, gzip, a poll."""
+# What a starting server logs once it has built the kept columns (app/store/column_warmup.py).
+WARMED = b"kept the columns of experiments"
+
+
+def read_after_warm_up(db: Ours, timeout: float, log: Path) -> dict[str, Any]:
+    """A server as it starts by default: seconds until it logged its warm-up, then the first
+    read (what the first page after a restart waits for) and the server's RSS then."""
     command = [sys.executable, "-m", "app", "serve", "--db", db.url]
-    with server(command, "/api/experiments") as (base, peak), peak.watching():
+    started = time.perf_counter()
+    env = {"HYPERZOOM_WARM_COLUMNS": "true"}
+    with server(command, "/api/experiments", env, log) as (base, peak), peak.watching():
+        while WARMED not in log.read_bytes():
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(f"no warm-up logged in {log}")
+            time.sleep(0.05)
+        warmed = time.perf_counter() - started
+        url = f"{base}/api/experiments/{db.experiment_id}/trials/columns"
+        first, _ = get(url, False, timeout, BINARY)
+    return {"warm_up": warmed, "first": first, "rss": peak.peak_total}
+
+
+def read_binary(db: Ours, timeout: float) -> dict[str, Any]:
+    """The page's binary columns from a server of its own without the warm-up (the first read
+    builds the kept columns): cold, warm, gzip, a poll."""
+    command = [sys.executable, "-m", "app", "serve", "--db", db.url]
+    env = {"HYPERZOOM_WARM_COLUMNS": "false"}
+    with server(command, "/api/experiments", env) as (base, peak), peak.watching():
         url = f"{base}/api/experiments/{db.experiment_id}/trials/columns"
         cold, size = get(url, False, timeout, BINARY)
         after_cold = peak.peak_total
@@ -142,10 +176,12 @@ def binary_only(ours: Ours, sizes: list[int], timeout: float) -> None:
     for size in sizes:
         ours.fill(size, rng)
         got = read_binary(ours, timeout)
+        after = read_after_warm_up(ours, timeout, Path(ours.url.split("///", 1)[1] + ".log"))
         rows.append(
             [
                 f"{size:,}",
                 f"{got['cold']:.3f}",
+                f"{after['warm_up']:.2f} / {after['first']:.3f} / {after['rss']:.0f}",
                 f"{got['warm']:.3f} / {got['warm_median']:.3f}",
                 f"{got['gzip']:.3f}",
                 f"{got['poll'] * 1000:.1f}",
@@ -154,7 +190,8 @@ def binary_only(ours: Ours, sizes: list[int], timeout: float) -> None:
             ]
         )
         print(rows[-1], file=sys.stderr, flush=True)
-    headers = ["trials", "binary cold s", "warm s best / median of 3", "gzip s", "poll ms"]
+    headers = ["trials", "binary cold s", "started server: warm-up s / first read s / RSS MB"]
+    headers += ["warm s best / median of 3", "gzip s", "poll ms"]
     headers += ["MB plain / gzip", "server RSS MB after cold / peak"]
     print(table(headers, rows))
 

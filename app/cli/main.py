@@ -5,6 +5,7 @@ Errors end the command with one readable line and a non-zero exit, never a trace
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import logging
@@ -154,7 +155,13 @@ def serve(
         f"Hyperzoom is serving {redact(settings.database_url)} at http://{host}:{port}{processes}"
     )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=_log_config(log_level),
+        )
         return
     _settings_to_environment(settings)
     os.environ["HYPERZOOM_SERVE_PARENT_PID"] = str(os.getpid())
@@ -166,8 +173,23 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=_log_config(log_level),
         workers=workers,
     )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, with the server's own loggers (`hyperzoom.*`: the reaper, refused
+    tokens, the kept columns built at start) on its console handler at the same level."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["hyperzoom"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 def _settings_to_environment(settings: Settings) -> None:
