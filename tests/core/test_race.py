@@ -19,7 +19,7 @@ from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace
 from app.core.trial_log import TrialLog
 from app.core.zoom import ZoomSampler, replay
-from tests.core.test_trial_log import finish_out_of_order
+from tests.support.replays import finish_out_of_order
 from tests.support.spaces import CONDITIONAL
 
 COND = SearchSpace.from_dict(CONDITIONAL)

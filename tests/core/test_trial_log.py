@@ -4,16 +4,17 @@ encoded once, and a zoom replay kept in it that equals a replay from scratch (is
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
-from app.core.samplers import Position, make_sampler, trial_rng
+from app.core.samplers import make_sampler
 from app.core.space import SearchSpace
 from app.core.trial_log import TrialLog
 from app.core.zoom import TrustRegion, ZoomOptions, ZoomSampler, _update, replay
+from tests.support.replays import finish_out_of_order
+from tests.support.replays import region_state as _state
 from tests.support.spaces import CONDITIONAL
 
 SPACE = SearchSpace.from_dict(
@@ -68,50 +69,12 @@ def test_a_merge_drops_the_checkpoints_it_invalidates() -> None:
     assert log.memo("test") == [(4, "a")]
 
 
-def finish_out_of_order(
-    space: SearchSpace,
-    sampler: ZoomSampler,
-    budget: int,
-    workers: int,
-    seed: int,
-    fn: Callable[[dict[str, Any]], float | None] = loss,
-) -> None:
-    """Run a search with `workers` trials in flight that finish in random order; at every ask
-    the kept log must give what a log built from scratch gives."""
-    rng = np.random.default_rng(seed)
-    kept = TrialLog(space, "minimize")
-    finished: dict[int, tuple[dict[str, Any], float | None]] = {}
-    running: dict[int, dict[str, Any]] = {}
-    for number in range(budget):
-        position = Position(seed=seed, number=number, budget=budget)
-        fresh = TrialLog.of(space, [finished[k] for k in sorted(finished)], "minimize")
-        n_init = sampler.n_init(space, budget)
-        assert _state(replay(kept, n_init, sampler.options)) == _state(
-            replay(fresh, n_init, sampler.options)
-        )
-        asked = sampler.suggest(space, kept, trial_rng(seed, number), 1, position=position)
-        again = sampler.suggest(space, fresh, trial_rng(seed, number), 1, position=position)
-        assert asked == again
-        running[number] = asked[0]
-        while len(running) >= workers or (number == budget - 1 and running):
-            done = int(rng.choice(list(running)))
-            params = running.pop(done)
-            finished[done] = (params, fn(params))
-            kept.merge([(done, params, finished[done][1])])
-
-
-def _state(region: Any) -> Any:
-    if region is None:
-        return None
-    return (np.nan_to_num(region.center, nan=-1.0).tolist(), region.best, region.length)
-
-
 @pytest.mark.parametrize("workers", [1, 8])
 def test_the_kept_replay_equals_a_replay_from_scratch(workers: int) -> None:
     # A box that is exhausted quickly, so restarts (and their scans) happen many times.
     options = {"length": 0.3, "min_length": 0.1, "failure": 2, "candidates": 16}
     sampler = ZoomSampler(options)
-    finish_out_of_order(SPACE, sampler, budget=260, workers=workers, seed=3)
+    finish_out_of_order(SPACE, sampler, budget=260, workers=workers, seed=3, fn=loss)
 
 
 def test_the_kept_replay_equals_a_replay_from_scratch_in_a_conditional_space() -> None:
