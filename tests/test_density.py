@@ -19,8 +19,8 @@ from app.store.migrate import upgrade
 from app.store.models import TrialState
 from app.store.results import tell
 from tests.support.browser import drag_on_plot, format_like_page, plot_geometry, shot
+from tests.support.exported_trials import CREATED, SPACE, finished_trials
 from tests.support.processes import running_server
-from tests.test_first_plot import CREATED, SPACE, finished_trials
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 N = 3000
