@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from app.core.categories import levels, nearest
-from app.core.params import CategoricalParam
+from app.core.params import CategoricalParam, FixedParam, IntParam, same_value
 from app.core.space import SearchSpace
 
 # The share of the trials after exploration that the race may take.
@@ -49,17 +50,53 @@ MAX_ROUND = 64
 
 
 def race_dim(space: SearchSpace) -> int | None:
-    """The categorical (always active) that most other parameters' conditions name; None."""
+    """The always-active categorical of two or more choices whose values switch the most
+    tunable parameters on and off; None if none switches any.
+
+    A condition that holds for every value its parent can take switches nothing (a child
+    search refined to `optimizer in [adam, adamw]`, both with betas), nor does one on a fixed
+    parameter (no number of its own to find); a categorical whose conditions always hold (its
+    branch the only one left in a refined child) is always active. Found by review: a child
+    refined to one model raced that one value, that is not at all, instead of its optimizer.
+    """
     dependents: dict[str, int] = {}
     for p in space.params.values():
-        for name in {name for name, _ in p.condition}:
+        if isinstance(p, FixedParam):
+            continue
+        for name in {name for name, values in p.condition if not _always(space, name, values)}:
             dependents[name] = dependents.get(name, 0) + 1
     best, most = None, 0
     for j, p in enumerate(space.dims):
         count = dependents.get(p.name, 0)
-        if isinstance(p, CategoricalParam) and not p.condition and count > most:
+        if (
+            isinstance(p, CategoricalParam)
+            and len(p.choices) > 1
+            and count > most
+            and _always_active(space, p.name)
+        ):
             best, most = j, count
     return best
+
+
+def _always(space: SearchSpace, name: str, values: tuple[Any, ...]) -> bool:
+    """Whether `name in values` holds for every value `name` can take."""
+    parent = space.params[name]
+    if isinstance(parent, FixedParam):
+        return any(same_value(parent.value, v) for v in values)
+    if isinstance(parent, CategoricalParam):
+        return all(any(same_value(c, v) for v in values) for c in parent.choices)
+    if isinstance(parent, IntParam):
+        listed = {v for v in values if not isinstance(v, bool) and isinstance(v, int)}
+        return all(parent.low + k * parent.step in listed for k in range(parent.size))
+    return False
+
+
+def _always_active(space: SearchSpace, name: str) -> bool:
+    """Whether the parameter is active in every configuration of the space."""
+    return all(
+        _always(space, parent, values) and _always_active(space, parent)
+        for parent, values in space.params[name].condition
+    )
 
 
 @dataclass(frozen=True)
