@@ -91,9 +91,9 @@ def test_a_quiet_poll_of_an_experiment_over_the_budget_reads_no_trial_again(
     _complete(factory, n)
     _read(factory, experiment_id, 0)
     weight = column_cache.kept_bytes()
-    assert weight > 2 * n * column_cache._ROW_GUESS  # twelve params: heavier than the guess
+    assert weight > 2 * n * column_cache.ROW_GUESS  # twelve params: heavier than the guess
     budget = weight // 2  # the guess fits (n * 80 < budget), the table does not
-    assert n * column_cache._ROW_GUESS < budget
+    assert n * column_cache.ROW_GUESS < budget
     column_cache.forget()
     monkeypatch.setattr(column_cache, "BUDGET", budget)
     monkeypatch.setattr(column_cache, "_KEPT", BoundedCache(budget, column_cache._Kept.nbytes))
