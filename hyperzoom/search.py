@@ -225,16 +225,19 @@ def create_search(
     """Create an experiment named `name` and its first search; return the search.
 
     `space` is the REST API's JSON (`{"lr": {"type": "float", "low": 1e-5, "high": 1,
-    "log": true}}`), and sampler, n_trials, seed, options and pruner
-    (`{"type": "median"}` or `{"type": "asha"}`) are its search fields, with its defaults
-    (random, 60 trials, a fresh seed, no pruner). Several objectives: `metrics`, as the REST
-    API takes them (`[{"name": "accuracy", "direction": "maximize"}, {"name": "seconds",
-    "direction": "minimize", "upper": 2.0}]`); the function then returns a dict of them, the
-    first is the value (its direction wins over `direction`), and `Search.pareto()` reads the
-    front. A refused value raises HyperzoomError (a
-    ValueError) naming it. Where: `db` (a SQLAlchemy URL, migrated on first use) or `server`
-    (with `token`); neither: HYPERZOOM_SERVER, else HYPERZOOM_DATABASE_URL, else
-    `sqlite:///hyperzoom.db` in the working directory, as the `hyperzoom` command.
+    "log": true}}`), and sampler, n_trials, seed, options and pruner (`{"type": "median"}` or
+    `{"type": "asha"}`) are its search fields, with its defaults (random, 60 trials, a fresh
+    seed, no pruner). Samplers: `random`, `grid`, `sobol`, `halton`, `lhs`, `zoom` (automatic
+    coarse-to-fine), and with `hyperzoom[tpe]` Optuna's `tpe` and `nsga2`; `options` are the
+    sampler's (README lists them).
+
+    Several objectives: `metrics`, as the REST API takes them (`[{"name": "accuracy",
+    "direction": "maximize"}, {"name": "seconds", "direction": "minimize", "upper": 2.0}]`);
+    the function then returns a dict of them, the first is the value (its direction wins over
+    `direction`), and `Search.pareto()` reads the front. A refused value raises
+    HyperzoomError (a ValueError) naming it. Where: `db` (a SQLAlchemy URL, migrated on first
+    use) or `server` (with `token`); neither: HYPERZOOM_SERVER, else HYPERZOOM_DATABASE_URL,
+    else `sqlite:///hyperzoom.db` in the working directory, as the `hyperzoom` command.
     """
     connection = connect(db, server, token)
     announcement = {"name": PYTHON_OBJECTIVE, "direction": "minimize", "description": _DESCRIPTION}
