@@ -595,8 +595,8 @@ def _read_changes(session: Session, table: Table, experiment_id: int, seq: int) 
     at least `seq`, see trial_reads.cursor_floor)."""
     fresh = table.mark < 0
     query = trial_reads.columns_query(session, experiment_id, table.mark)
-    with trial_reads.collector_paused():
-        for batch in session.connection().execute(query).partitions():
+    with trial_reads.collector_paused(), session.connection().execute(query) as result:
+        for batch in result.partitions():  # closed if a merge raises (PostgreSQL's cursor)
             table.merge(batch, fresh)
     table.mark = max(table.mark, seq)
 

@@ -18,6 +18,7 @@ import threading
 import time
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.states import TrialState
@@ -30,7 +31,7 @@ log = logging.getLogger("hyperzoom.columns")
 # Experiments with fewer trials are left to their first read: 100,000 read cold in 0.3 s.
 WARM_MIN = 200_000
 # A cursor past every change: the warm-up reads the columns and asks for none of them.
-_NOTHING = 2**62
+NONE = 2**62
 
 
 def warm(
@@ -49,18 +50,25 @@ def warm(
     )
     with factory() as session:
         sizes = [(int(i), int(n)) for i, n in session.execute(query)]
-    room, built = column_cache.BUDGET, []
+        url = session.get_bind().url
+    built: list[int] = []
     for experiment_id, n in sizes:
-        guess = n * column_cache.ROW_GUESS
         if stop.is_set():
             break
-        if n < least or guess > room:
+        # Room as the cache weighs what it holds (tables are heavier than the guess with many
+        # parameters, and page reads build beside this): a build that does not fit would push
+        # out one built before it.
+        room = column_cache.BUDGET - column_cache.kept_bytes()
+        if n < least or n * column_cache.ROW_GUESS > room:
             continue
-        with factory() as session, column_cache.columns_since(session, experiment_id, _NOTHING):
-            pass
-        room -= guess
-        built.append(experiment_id)
-    return built
+        try:
+            with factory() as session, column_cache.columns_since(session, experiment_id, NONE):
+                pass
+        except NoResultFound:  # deleted since the list was read
+            continue
+        if column_cache.kept_table(url, experiment_id) is not None:  # not refused, nor dropped
+            built.append(experiment_id)
+    return [i for i in built if column_cache.kept_table(url, i) is not None]
 
 
 def start(factory: sessionmaker[Session], stop: threading.Event) -> threading.Thread:
@@ -73,9 +81,8 @@ def start(factory: sessionmaker[Session], stop: threading.Event) -> threading.Th
         except Exception:  # the first page read builds them instead
             log.exception("building the kept columns at start failed")
             return
-        if built:
-            seconds = time.perf_counter() - started
-            log.info("kept the columns of experiments %s in %.1f s", built, seconds)
+        seconds = time.perf_counter() - started
+        log.info("kept the columns of experiments %s in %.1f s", built, seconds)
 
     thread = threading.Thread(target=run, name="hyperzoom-warm-columns", daemon=True)
     thread.start()

@@ -90,12 +90,13 @@ def test_a_starting_server_builds_them_in_the_background(
     url = make_url(db_url)
     with TestClient(create_app(Settings(database_url=db_url, warm_columns=True))) as client:
         deadline = time.monotonic() + 60
-        while column_cache.kept_table(url, experiment_id) is None:
+        while f"kept the columns of experiments [{experiment_id}]" not in caplog.text:
             assert time.monotonic() < deadline, "the kept columns were never built"
             time.sleep(0.05)
+        table = column_cache.kept_table(url, experiment_id)
+        assert table is not None and table.size == 25
         answer = client.get(f"/api/experiments/{experiment_id}/trials/columns")
         assert answer.status_code == 200 and len(answer.json()["id"]) == 25
-    assert f"kept the columns of experiments [{experiment_id}]" in caplog.text
 
 
 def test_off_by_setting(
