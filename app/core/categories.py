@@ -57,8 +57,10 @@ class CategoryBandit:
         if finite.any():
             good = finite & (y <= np.quantile(y[finite], GOOD))
         self.counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        # Per dimension and value, the best trial with that value (its coordinates), if any.
+        # Per dimension and value, the best trial with that value (its coordinates), if any,
+        # and its loss (+inf without one: what a race judges values by, app/core/race.py).
         self.best: dict[int, dict[int, np.ndarray]] = {}
+        self.lowest: dict[int, np.ndarray] = {}
         loss = np.where(finite, y, np.inf)
         for j, coords in self.levels.items():
             active = np.flatnonzero(~np.isnan(x[:, j]))
@@ -66,12 +68,13 @@ class CategoryBandit:
             n = np.bincount(idx, minlength=len(coords)).astype(float)
             g = np.bincount(idx, weights=good[active], minlength=len(coords))
             self.counts[j] = (n, g)
-            self.best[j] = {}
+            self.best[j], self.lowest[j] = {}, np.full(len(coords), np.inf)
             here = loss[active]
             for k in np.flatnonzero(n):  # a pass per value: at most eight, no sort
                 i = int(np.argmin(np.where(idx == k, here, np.inf)))
                 if np.isfinite(here[i]):
                     self.best[j][int(k)] = x[active[i]]
+                    self.lowest[j][k] = here[i]
 
     def choose(
         self,

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.categories import levels, nearest
+from app.core.categories import levels
 from app.core.params import CategoricalParam, FixedParam, IntParam, same_value
 from app.core.space import SearchSpace
 
@@ -133,14 +133,10 @@ class Race:
         """The first trial number after the race."""
         return self.start + self.per_value * sum(self.sizes)
 
-    def fixed(self, number: int, x: np.ndarray, y: np.ndarray) -> dict[int, int]:
-        """{dimension: value index} for trial `number` after the trials (x, y); {} outside
-        the race."""
-        if not self.start <= number < self.end:
-            return {}
-        best = np.full(len(self.coords), np.inf)
-        np.minimum.at(best, nearest(self.coords, x[:, self.dim]), y)
-        value = self.value_for(number, best)
+    def fixed(self, number: int, lowest: np.ndarray) -> dict[int, int]:
+        """{dimension: value index} for trial `number`, given each value's lowest loss so far
+        (`CategoryBandit.lowest`); {} outside the race."""
+        value = self.value_for(number, lowest)
         return {} if value is None else {self.dim: value}
 
     def value_for(self, number: int, best: np.ndarray) -> int | None:

@@ -182,7 +182,7 @@ class ZoomSampler:
             if region is None or bandit is None or number + i < n_init:
                 rows.append(_explore(space, rng, position, number + i, budget))
             else:
-                fixed = race.fixed(number + i, log.x, log.y) if race is not None else {}
+                fixed = {} if race is None else race.fixed(number + i, bandit.lowest[race.dim])
                 chosen, center = bandit.choose(rng, region.center, fixed=fixed)
                 here = TrustRegion(center, region.best, region.length)
                 other = None

@@ -66,8 +66,8 @@ def warm(
                 pass
         except NoResultFound:  # deleted since the list was read
             continue
-        if column_cache.kept_table(url, experiment_id) is not None:  # not refused, nor dropped
-            built.append(experiment_id)
+        built.append(experiment_id)
+    # What the cache kept: not one it refused (too many metrics, over the budget once read).
     return [i for i in built if column_cache.kept_table(url, i) is not None]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from app.core import race as race_module
-from app.core.categories import levels
+from app.core.categories import CategoryBandit, levels
 from app.core.race import DELAY, Race, race_dim
 from app.core.samplers import Position, make_sampler, trial_rng
 from app.core.space import SearchSpace
@@ -142,7 +142,8 @@ def test_raced_trials_use_the_value_in_the_incumbents_box_with_its_own_numbers()
     names, coords = NET.names, levels(NET)[race.dim]
     for number in (race.start, race.start + 1, race.start + 2, race.end - 1):
         before = TrialLog.of(NET, trials[:number], "minimize")
-        (value,) = race.fixed(number, before.x, before.y).values()
+        lowest = CategoryBandit(NET, before.x, before.y).lowest[race.dim]
+        (value,) = race.fixed(number, lowest).values()
         asked = trials[number][0]
         assert asked["optimizer"] == NET.dims[race.dim].choices[value]
         region = replay(before, sampler.n_init(NET, budget), sampler.options)
